@@ -1,0 +1,253 @@
+//! Dates and months. Storage is ISO `YYYY-MM-DD`; input also accepts `YYYY/MM/DD`,
+//! `YYYYMMDD`, `YYYY年M月D日`, `YYYY-M-D` and Excel date serials (from xlsx cells).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("日期为空 (empty date)")]
+    Empty,
+    #[error("日期格式不正确: '{0}' (expected YYYY-MM-DD)")]
+    Syntax(String),
+    #[error("日期不存在: '{0}' (no such day)")]
+    NoSuchDay(String),
+    #[error("月份格式不正确: '{0}' (expected YYYY-MM)")]
+    Month(String),
+}
+
+/// Parse a date in any accepted form.
+pub fn parse_date(input: &str) -> Result<NaiveDate, DateError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DateError::Empty);
+    }
+    let ascii: String = s
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '／' => '/',
+            '－' => '-',
+            _ => c,
+        })
+        .collect();
+    // YYYY年M月D日
+    let parts: Option<(String, String, String)> = if let Some(rest) = ascii.strip_suffix('日') {
+        let (y, rest) = rest
+            .split_once('年')
+            .ok_or_else(|| DateError::Syntax(s.into()))?;
+        let (m, d) = rest
+            .split_once('月')
+            .ok_or_else(|| DateError::Syntax(s.into()))?;
+        Some((y.into(), m.into(), d.into()))
+    } else if ascii.len() == 8 && ascii.bytes().all(|b| b.is_ascii_digit()) {
+        Some((ascii[..4].into(), ascii[4..6].into(), ascii[6..].into()))
+    } else {
+        let sep = if ascii.contains('-') { '-' } else { '/' };
+        let v: Vec<&str> = ascii.split(sep).collect();
+        if v.len() == 3 {
+            Some((v[0].into(), v[1].into(), v[2].into()))
+        } else {
+            None
+        }
+    };
+    let (y, m, d) = parts.ok_or_else(|| DateError::Syntax(s.into()))?;
+    let ok = |t: &str, max: usize| {
+        !t.is_empty() && t.len() <= max && t.bytes().all(|b| b.is_ascii_digit())
+    };
+    if y.len() != 4 || !ok(&y, 4) || !ok(&m, 2) || !ok(&d, 2) {
+        return Err(DateError::Syntax(s.into()));
+    }
+    let (y, m, d) = (
+        y.parse::<i32>().map_err(|_| DateError::Syntax(s.into()))?,
+        m.parse::<u32>().map_err(|_| DateError::Syntax(s.into()))?,
+        d.parse::<u32>().map_err(|_| DateError::Syntax(s.into()))?,
+    );
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| DateError::NoSuchDay(s.into()))
+}
+
+/// An Excel date serial (1900 date system, with Excel's 1900-02-29 bug) to a date.
+pub fn from_excel_serial(serial: f64) -> Option<NaiveDate> {
+    if !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    // serials before 1900-03-01 are off by one because of the phantom 1900-02-29
+    let days = if days < 61 { days + 1 } else { days };
+    base.checked_add_signed(Duration::days(days))
+}
+
+pub fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A calendar month `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        (1..=12).contains(&month).then_some(Month { year, month })
+    }
+
+    pub fn of(d: NaiveDate) -> Month {
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Month, DateError> {
+        let s = input.trim();
+        let bad = || DateError::Month(s.to_string());
+        let (y, m) = if let Some(rest) = s.strip_suffix('月') {
+            rest.split_once('年').ok_or_else(bad)?
+        } else if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
+            (&s[..4], &s[4..])
+        } else {
+            s.split_once(['-', '/']).ok_or_else(bad)?
+        };
+        if y.len() != 4 || m.is_empty() || m.len() > 2 {
+            return Err(bad());
+        }
+        let year = y.parse::<i32>().map_err(|_| bad())?;
+        let month = m.parse::<u32>().map_err(|_| bad())?;
+        Month::new(year, month).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for Month {
+    type Err = DateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Month::parse(s)
+    }
+}
+
+/// Today's date in local time (the only place the clock is read for dates).
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Current timestamp for audit rows and acknowledgements.
+pub fn now_stamp() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn accepts_every_documented_form() {
+        for s in [
+            "2025-06-30",
+            "2025/06/30",
+            "20250630",
+            "2025年6月30日",
+            "2025-6-30",
+            "２０２５-０６-３０",
+        ] {
+            assert_eq!(parse_date(s), Ok(d(2025, 6, 30)), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_dates() {
+        assert_eq!(parse_date(""), Err(DateError::Empty));
+        assert!(matches!(
+            parse_date("2025-02-30"),
+            Err(DateError::NoSuchDay(_))
+        ));
+        assert!(matches!(
+            parse_date("2025-13-01"),
+            Err(DateError::NoSuchDay(_))
+        ));
+        for bad in [
+            "25-06-30",
+            "2025-06",
+            "hello",
+            "2025-06-30T00:00",
+            "2025年6月",
+            "2025--30",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn months() {
+        let m = Month::parse("2025-02").unwrap();
+        assert_eq!(m.last_day(), d(2025, 2, 28));
+        assert_eq!(Month::parse("2024-02").unwrap().last_day(), d(2024, 2, 29));
+        assert_eq!(
+            Month::parse("2025-12").unwrap().next().to_string(),
+            "2026-01"
+        );
+        assert_eq!(
+            Month::parse("2025-01").unwrap().prev().to_string(),
+            "2024-12"
+        );
+        assert_eq!(Month::parse("2025年6月").unwrap().to_string(), "2025-06");
+        assert!(Month::parse("2025-13").is_err());
+        assert!(Month::parse("2025").is_err());
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(from_excel_serial(45838.0), Some(d(2025, 6, 30)));
+        assert_eq!(from_excel_serial(1.0), Some(d(1900, 1, 1)));
+        assert_eq!(from_excel_serial(-3.0), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! zhida-core: the domain of 直达 — money, credit codes, dates, schema and migrations,
+//! repository queries, the disbursement life cycle, import, month-end checks and
+//! reports. Nothing here knows about terminals; the CLI, the TUI and the tests all call
+//! these functions.
+
+// Amounts in fen are written 元_分 (e.g. `300_000_00`) so that the yuan stay readable.
+#![cfg_attr(test, allow(clippy::inconsistent_digit_grouping))]
+
+pub mod audit;
+pub mod config;
+pub mod credit_code;
+pub mod dates;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod money;
+pub mod pinyin_keys;
+pub mod repo;
+pub mod users;
+
+pub use credit_code::CreditCode;
+pub use error::{Error, Result};
+pub use i18n::Lang;
+pub use money::{Money, Unit};
