@@ -294,10 +294,10 @@ pub fn register_page(
 ) -> Result<Vec<Disbursement>> {
     let mut wheres: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let mut arg = |v: Box<dyn ToSql>, args: &mut Vec<Box<dyn ToSql>>| {
+    fn arg(v: Box<dyn ToSql>, args: &mut Vec<Box<dyn ToSql>>) -> usize {
         args.push(v);
         args.len()
-    };
+    }
     if let Some(s) = filter.status {
         let n = arg(Box::new(s), &mut args);
         wheres.push(format!("d.status = ?{n}"));
