@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::inconsistent_digit_grouping))]
 
 pub mod audit;
+pub mod backup;
 pub mod config;
 pub mod credit_code;
 pub mod dates;
