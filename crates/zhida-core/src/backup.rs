@@ -248,7 +248,7 @@ pub fn restore_from(
     copy(&from, conn)?;
     drop(from);
     db::migrate(conn)?;
-    let tx = conn.transaction()?;
+    let tx = crate::ledger::write_tx(conn)?;
     audit::record(
         &tx,
         &actor.user,

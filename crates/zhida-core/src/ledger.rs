@@ -10,7 +10,7 @@
 //! checks (OVER_CAP, OVERDRAWN) are where those are judged.
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
@@ -36,6 +36,13 @@ pub struct DisbursementInput {
     pub amount: Money,
     pub date: NaiveDate,
     pub note: String,
+}
+
+/// A write transaction that takes the write lock at BEGIN (IMMEDIATE), waiting for
+/// another clerk's write up to the busy timeout. A deferred transaction would read first
+/// and could then fail with SQLITE_BUSY_SNAPSHOT when someone else committed meanwhile.
+pub fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 /// Err(ClosedMonth) when the month of `date` is closed.
@@ -113,7 +120,7 @@ pub fn new_disbursement(
         )));
     }
     let code = CreditCode::parse(&input.credit_code)?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let program: Option<ProgramStatus> = tx
         .prepare_cached("SELECT status FROM program WHERE code = ?1")?
         .query_row([input.program_code.trim()], |r| r.get(0))
@@ -200,7 +207,7 @@ fn transition(
 pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
     actor.require_write()?;
     actor.require_supervisor("复核拨付 (approving a disbursement)")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if d.status != Status::Pending {
         return Err(wrong_state(&d, "复核", "approved", &[Status::Pending]));
@@ -226,7 +233,7 @@ pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Di
 /// approved → paid.
 pub fn pay(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
     actor.require_write()?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if d.status != Status::Approved {
         return Err(wrong_state(&d, "拨付", "paid", &[Status::Approved]));
@@ -244,7 +251,7 @@ pub fn reject(
 ) -> Result<Disbursement> {
     actor.require_write()?;
     let reason = nonempty(reason, "退回原因 reason")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if !matches!(d.status, Status::Pending | Status::Approved) {
         return Err(wrong_state(
@@ -286,7 +293,7 @@ pub fn edit_pending(
             edit.amount.format_yuan()
         )));
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if d.status != Status::Pending {
         return Err(wrong_state(&d, "修改", "edited", &[Status::Pending]));
@@ -326,7 +333,7 @@ pub fn reverse(
     actor.require_write()?;
     actor.require_supervisor("冲销 (reversing a payment)")?;
     let new_voucher = nonempty(new_voucher, "冲销凭证号 reversal voucher")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if let Some(orig) = &d.reverses {
         return Err(Error::invalid(format!(
@@ -399,7 +406,7 @@ pub fn add_allocation(conn: &mut Connection, actor: &Actor, a: &NewAllocation) -
             "下达金额不能为零 (allocation amount is zero)",
         ));
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     write::program_id(&tx, a.program_code.trim())?;
     ensure_open(&tx, a.date)?;
     let a = NewAllocation {
@@ -459,7 +466,7 @@ pub fn add_program(conn: &mut Connection, actor: &Actor, p: &NewProgram) -> Resu
         .map(str::trim)
         .filter(|g| !g.is_empty())
         .map(str::to_string);
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let exists: bool = tx
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM program WHERE code = ?1)")?
         .query_row([&code], |r| r.get(0))?;
@@ -502,7 +509,7 @@ pub fn add_program(conn: &mut Connection, actor: &Actor, p: &NewProgram) -> Resu
 pub fn add_enterprise(conn: &mut Connection, actor: &Actor, e: &NewEnterprise) -> Result<i64> {
     actor.require_write()?;
     let name = nonempty(&e.name, "企业名称 enterprise name")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let existing: Option<String> = tx
         .prepare_cached("SELECT name FROM enterprise WHERE credit_code = ?1")?
         .query_row([e.credit_code.as_str()], |r| r.get(0))
@@ -553,7 +560,7 @@ pub fn add_evaluation(conn: &mut Connection, actor: &Actor, ev: &NewEvaluation) 
             ev.year
         )));
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let pid = write::program_id(&tx, ev.program_code.trim())?;
     ensure_open(&tx, ev.date)?;
     let dup: bool = tx
@@ -598,7 +605,7 @@ pub fn add_evaluation(conn: &mut Connection, actor: &Actor, ev: &NewEvaluation) 
 pub fn add_indicator(conn: &mut Connection, actor: &Actor, i: &NewIndicator) -> Result<i64> {
     actor.require_write()?;
     let name = nonempty(&i.name, "指标名称 indicator name")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let pid = write::program_id(&tx, i.program_code.trim())?;
     let dup: bool = tx
         .prepare_cached(
@@ -647,7 +654,7 @@ pub fn set_indicator_actual(
     actual: Option<Decimal>,
 ) -> Result<()> {
     actor.require_write()?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let key = format!("{}|{year}|{}", program_code.trim(), name.trim());
     let row: Option<(i64, Option<String>)> = tx
         .prepare_cached(

@@ -811,3 +811,64 @@ fn evaluations_and_indicators() {
     });
     assert!(matches!(e, Error::Forbidden(_)), "{e}");
 }
+
+/// Two clerks on one file: a write that starts while another clerk's write transaction
+/// is open waits for it (busy timeout) and then succeeds on fresh data.
+#[test]
+fn concurrent_writers_wait_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("共享.db");
+    {
+        let mut conn = crate::db::open(&path).unwrap();
+        let boss = actor(&conn, "王科长");
+        add_program(
+            &mut conn,
+            &boss,
+            &NewProgram::new("WG2025", "稳岗返还", 2025),
+        )
+        .unwrap();
+        add_enterprise(
+            &mut conn,
+            &boss,
+            &NewEnterprise {
+                credit_code: ent_code(1),
+                name: "元江县澧江街道甘蔗种植专业合作社".into(),
+                size: Size::Small,
+                industry: String::new(),
+                township: "澧江街道".into(),
+                contact: String::new(),
+            },
+        )
+        .unwrap();
+    }
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let other_path = path.clone();
+    let other = std::thread::spawn(move || {
+        let mut conn = crate::db::open(&other_path).unwrap();
+        let tx = write_tx(&mut conn).unwrap();
+        tx.execute(
+            "INSERT INTO program (code, name, level, fiscal_year) VALUES ('KJ2025', '科技创新券', 'county', 2025)",
+            [],
+        )
+        .unwrap();
+        started_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().unwrap();
+    });
+    started_rx.recv().unwrap();
+    let mut conn = crate::db::open(&path).unwrap();
+    let boss = actor(&conn, "王科长");
+    let t = std::time::Instant::now();
+    let row = new_disbursement(&mut conn, &boss, &input("YJ-001", 1_000_00, "2025-03-05")).unwrap();
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(200),
+        "it waited"
+    );
+    assert_eq!(row.status, Status::Pending);
+    other.join().unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM program", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(audit::verify(&conn).unwrap(), 3);
+}
