@@ -13,6 +13,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod i18n;
+pub mod import;
 pub mod model;
 pub mod money;
 pub mod pinyin_keys;
