@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod money;
