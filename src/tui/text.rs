@@ -56,7 +56,7 @@ mod tests {
         assert_eq!(fit("稳岗返还", 10, Align::Right), "  稳岗返还");
         assert_eq!(
             fit("元江县澧江街道甘蔗种植合作社", 10, Align::Left),
-            "元江县澧…"
+            "元江县澧… "
         );
         assert_eq!(
             width(&fit("元江县澧江街道甘蔗种植合作社", 10, Align::Left)),
