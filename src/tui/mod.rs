@@ -1,12 +1,69 @@
 //! The terminal interface (ratatui). Thin: input → Action → App::update → render.
+//!
+//! - `action.rs` what a key can mean · `keymap.rs` keys as data (dispatch, footer, help,
+//!   palette, docs/keys.md) · `i18n.rs` every UI string, zh and en · `text.rs`
+//!   display-width pad/truncate · `table.rs` visible-window tables · `pager.rs` keyset
+//!   paging through disbursements
+//! - `app.rs` state and `App::update` · `ui.rs` the shell's drawing
+//! - `screens/` one module per screen behind the `Screen` trait
+
+pub mod action;
+pub mod app;
+pub mod i18n;
+pub mod keymap;
+pub mod pager;
+pub mod screens;
+pub mod table;
+pub mod text;
+pub mod ui;
+
+#[cfg(test)]
+mod tests;
 
 use std::process::ExitCode;
 
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::DefaultTerminal;
 use zhida_core::Error;
 
 use crate::cli::Ctx;
+use app::{App, Flow};
+use keymap::KeySpec;
 
 /// Open the TUI on the context's database.
-pub fn run_on_db(_ctx: &Ctx) -> Result<ExitCode, Error> {
-    crate::cli::not_yet("tui")
+pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
+    let conn = ctx.open()?;
+    let actor = ctx.actor(&conn)?;
+    let mut app = App::new(
+        conn,
+        actor,
+        ctx.lang,
+        &ctx.config,
+        zhida_core::dates::today(),
+    );
+    // try_init installs the panic hook (restoring the terminal) before entering raw mode
+    // and the alternate screen.
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app);
+    ratatui::restore();
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<()> {
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    loop {
+        terminal.draw(|f| ui::render(app, f))?;
+        match event::read()? {
+            Event::Key(k)
+                if k.kind == KeyEventKind::Press
+                    && app.handle_key(KeySpec::from_event(&k)) == Flow::Quit =>
+            {
+                return Ok(());
+            }
+            Event::Resize(w, h) => app.resize(w, h),
+            _ => {}
+        }
+    }
 }

@@ -13,12 +13,15 @@ pub mod credit_code;
 pub mod dates;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod pinyin_keys;
 pub mod repo;
+pub mod search;
 pub mod users;
 
 pub use credit_code::CreditCode;

@@ -2,6 +2,7 @@
 //! Front ends never write SQL of their own.
 
 pub mod figures;
+pub mod listing;
 pub mod lookup;
 pub mod write;
 

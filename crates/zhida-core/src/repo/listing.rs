@@ -1,0 +1,667 @@
+//! Read queries behind the screens: keyset pages of disbursements (ordered by (date, id),
+//! never OFFSET), the rows of one program, the paid-per-month series, enterprise detail
+//! with totals per program and year, and the as-of month defaults.
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use rust_decimal::Decimal;
+
+use crate::dates::{iso, Month};
+use crate::error::Result;
+use crate::model::{Allocation, Disbursement, Enterprise, Evaluation, Indicator, Recovery, Status};
+use crate::money::Money;
+
+/// Which disbursements a page shows. Every field narrows; `None` = any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisbFilter {
+    pub program_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    pub status: Option<Status>,
+    pub month: Option<Month>,
+    /// only rows dated ≤ this day
+    pub until: Option<NaiveDate>,
+}
+
+/// Position of a row in (date, id) order; pages continue strictly after/before it.
+pub type DisbKey = (NaiveDate, i64);
+
+/// Direction of a keyset page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// the first rows (oldest first)
+    First,
+    /// the last rows (still returned oldest first)
+    Last,
+    /// rows strictly after the key
+    After(DisbKey),
+    /// rows strictly before the key (returned oldest first)
+    Before(DisbKey),
+}
+
+impl Page {
+    /// The key a row has in this order.
+    pub fn key_of(d: &Disbursement) -> DisbKey {
+        (d.date, d.id)
+    }
+}
+
+const DISB_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
+        d.entered_by, d.approved_by, (SELECT r.voucher_no FROM disbursement r WHERE r.id = d.reverses_id), d.note
+ FROM disbursement d JOIN program p ON p.id = d.program_id JOIN enterprise e ON e.id = d.enterprise_id";
+
+fn parse_date(s: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn disb_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
+    Ok(Disbursement {
+        id: r.get(0)?,
+        voucher_no: r.get(1)?,
+        program_code: r.get(2)?,
+        program_name: r.get(3)?,
+        credit_code: r.get(4)?,
+        enterprise_name: r.get(5)?,
+        amount: r.get(6)?,
+        date: parse_date(&r.get::<_, String>(7)?)?,
+        status: r.get(8)?,
+        entered_by: r.get(9)?,
+        approved_by: r.get(10)?,
+        reverses: r.get(11)?,
+        note: r.get(12)?,
+    })
+}
+
+/// One keyset page of at most `limit` disbursements in (date, id) order.
+pub fn disbursement_page(
+    conn: &Connection,
+    filter: &DisbFilter,
+    page: Page,
+    limit: usize,
+) -> Result<Vec<Disbursement>> {
+    let mut wheres: Vec<String> = Vec::new();
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut arg = |v: rusqlite::types::Value| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    use rusqlite::types::Value;
+    if let Some(p) = filter.program_id {
+        wheres.push(format!("d.program_id = {}", arg(Value::Integer(p))));
+    }
+    if let Some(e) = filter.enterprise_id {
+        wheres.push(format!("d.enterprise_id = {}", arg(Value::Integer(e))));
+    }
+    if let Some(s) = filter.status {
+        wheres.push(format!(
+            "d.status = {}",
+            arg(Value::Text(s.as_str().into()))
+        ));
+    }
+    if let Some(m) = filter.month {
+        let a = arg(Value::Text(iso(m.first_day())));
+        let b = arg(Value::Text(iso(m.last_day())));
+        wheres.push(format!("d.date BETWEEN {a} AND {b}"));
+    }
+    if let Some(u) = filter.until {
+        wheres.push(format!("d.date <= {}", arg(Value::Text(iso(u)))));
+    }
+    let (order, reverse) = match page {
+        Page::First => ("d.date, d.id", false),
+        Page::Last => ("d.date DESC, d.id DESC", true),
+        Page::After((date, id)) => {
+            let a = arg(Value::Text(iso(date)));
+            let b = arg(Value::Integer(id));
+            wheres.push(format!("(d.date, d.id) > ({a}, {b})"));
+            ("d.date, d.id", false)
+        }
+        Page::Before((date, id)) => {
+            let a = arg(Value::Text(iso(date)));
+            let b = arg(Value::Integer(id));
+            wheres.push(format!("(d.date, d.id) < ({a}, {b})"));
+            ("d.date DESC, d.id DESC", true)
+        }
+    };
+    let lim = arg(Value::Integer(limit as i64));
+    let where_sql = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", wheres.join(" AND "))
+    };
+    let sql = format!("{DISB_SELECT}{where_sql} ORDER BY {order} LIMIT {lim}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), disb_from_row)?;
+    let mut out: Vec<Disbursement> = rows.collect::<rusqlite::Result<_>>()?;
+    if reverse {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+/// Allocations of a program, oldest first.
+pub fn allocations_of(conn: &Connection, program_id: i64) -> Result<Vec<Allocation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, p.code, a.date, a.amount_fen, a.doc_no, a.note
+         FROM allocation a JOIN program p ON p.id = a.program_id
+         WHERE a.program_id = ?1 ORDER BY a.date, a.id",
+    )?;
+    let rows = stmt.query_map([program_id], |r| {
+        Ok(Allocation {
+            id: r.get(0)?,
+            program_code: r.get(1)?,
+            date: parse_date(&r.get::<_, String>(2)?)?,
+            amount: r.get(3)?,
+            doc_no: r.get(4)?,
+            note: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Recoveries of a program, oldest first.
+pub fn recoveries_of(conn: &Connection, program_id: i64) -> Result<Vec<Recovery>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
+         FROM recovery r JOIN program p ON p.id = r.program_id
+         LEFT JOIN enterprise e ON e.id = r.enterprise_id
+         LEFT JOIN program t ON t.id = r.reallocated_to_id
+         WHERE r.program_id = ?1 ORDER BY r.date, r.id",
+    )?;
+    let rows = stmt.query_map([program_id], |r| {
+        Ok(Recovery {
+            id: r.get(0)?,
+            program_code: r.get(1)?,
+            date: parse_date(&r.get::<_, String>(2)?)?,
+            amount: r.get(3)?,
+            reason: r.get(4)?,
+            doc_no: r.get(5)?,
+            credit_code: r.get(6)?,
+            reallocated_to: r.get(7)?,
+            note: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Evaluations of a program, newest year first.
+pub fn evaluations_of(conn: &Connection, program_id: i64) -> Result<Vec<Evaluation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, p.code, v.year, v.score_x100, v.evaluator, v.date, v.note
+         FROM evaluation v JOIN program p ON p.id = v.program_id
+         WHERE v.program_id = ?1 ORDER BY v.year DESC, v.date DESC, v.id DESC",
+    )?;
+    let rows = stmt.query_map([program_id], |r| {
+        Ok(Evaluation {
+            id: r.get(0)?,
+            program_code: r.get(1)?,
+            year: r.get(2)?,
+            score_x100: r.get(3)?,
+            evaluator: r.get(4)?,
+            date: parse_date(&r.get::<_, String>(5)?)?,
+            note: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn decimal(s: &str) -> rusqlite::Result<Decimal> {
+    s.parse::<Decimal>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Performance indicators of a program, newest year first, then by name.
+pub fn indicators_of(conn: &Connection, program_id: i64) -> Result<Vec<Indicator>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, p.code, i.year, i.name, i.unit, i.target, i.actual, i.direction
+         FROM indicator i JOIN program p ON p.id = i.program_id
+         WHERE i.program_id = ?1 ORDER BY i.year DESC, i.name",
+    )?;
+    let rows = stmt.query_map([program_id], |r| {
+        let actual: Option<String> = r.get(6)?;
+        Ok(Indicator {
+            id: r.get(0)?,
+            program_code: r.get(1)?,
+            year: r.get(2)?,
+            name: r.get(3)?,
+            unit: r.get(4)?,
+            target: decimal(&r.get::<_, String>(5)?)?,
+            actual: actual.as_deref().map(decimal).transpose()?,
+            direction: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Net paid amount per month from `from` to `to` inclusive; months without payments are 0.
+pub fn paid_per_month(conn: &Connection, from: Month, to: Month) -> Result<Vec<(Month, Money)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(date, 1, 7), SUM(amount_fen) FROM disbursement
+         WHERE status = 'paid' AND date BETWEEN ?1 AND ?2 GROUP BY 1",
+    )?;
+    let mut sums = std::collections::HashMap::new();
+    let rows = stmt.query_map(params![iso(from.first_day()), iso(to.last_day())], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Money>(1)?))
+    })?;
+    for row in rows {
+        let (m, v) = row?;
+        sums.insert(m, v);
+    }
+    let mut out = Vec::new();
+    let mut m = from;
+    while m <= to {
+        out.push((m, sums.get(&m.to_string()).copied().unwrap_or(Money::ZERO)));
+        m = m.next();
+    }
+    Ok(out)
+}
+
+/// The month of the latest disbursement, if any.
+pub fn latest_disbursement_month(conn: &Connection) -> Result<Option<Month>> {
+    let d: Option<String> = conn
+        .prepare_cached("SELECT MAX(date) FROM disbursement")?
+        .query_row([], |r| r.get(0))?;
+    Ok(
+        d.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+            .map(Month::of),
+    )
+}
+
+/// Whether any disbursement, allocation or recovery is dated in `month`.
+pub fn month_has_rows(conn: &Connection, month: Month) -> Result<bool> {
+    let (a, b) = (iso(month.first_day()), iso(month.last_day()));
+    let found: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM disbursement WHERE date BETWEEN ?1 AND ?2)
+                 OR EXISTS (SELECT 1 FROM allocation WHERE date BETWEEN ?1 AND ?2)
+                 OR EXISTS (SELECT 1 FROM recovery WHERE date BETWEEN ?1 AND ?2)",
+        )?
+        .query_row(params![a, b], |r| r.get(0))?;
+    Ok(found)
+}
+
+/// The as-of month a screen opens on: `today`'s month when the database has rows dated in
+/// it, else the latest month with disbursements, else `today`'s month.
+pub fn default_as_of_month(conn: &Connection, today: NaiveDate) -> Result<Month> {
+    let current = Month::of(today);
+    if month_has_rows(conn, current)? {
+        return Ok(current);
+    }
+    Ok(latest_disbursement_month(conn)?.unwrap_or(current))
+}
+
+/// Paid total of one program in one year (for an enterprise).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramYearTotal {
+    pub program_code: String,
+    pub program_name: String,
+    pub year: i32,
+    /// net paid (reversals included)
+    pub paid: Money,
+    /// rows of any status
+    pub count: i64,
+}
+
+/// An enterprise with every disbursement (oldest first) and paid totals per program/year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnterpriseDetail {
+    pub enterprise: Enterprise,
+    pub disbursements: Vec<Disbursement>,
+    pub totals: Vec<ProgramYearTotal>,
+}
+
+pub fn enterprise_by_id(conn: &Connection, id: i64) -> Result<Option<Enterprise>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, credit_code, name, size, industry, township, contact FROM enterprise WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Enterprise {
+                id: r.get(0)?,
+                credit_code: r.get(1)?,
+                name: r.get(2)?,
+                size: r.get(3)?,
+                industry: r.get(4)?,
+                township: r.get(5)?,
+                contact: r.get(6)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn enterprise_detail(conn: &Connection, id: i64) -> Result<Option<EnterpriseDetail>> {
+    let Some(enterprise) = enterprise_by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let sql = format!("{DISB_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date, d.id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let disbursements: Vec<Disbursement> = stmt
+        .query_map([id], disb_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut totals: Vec<ProgramYearTotal> = Vec::new();
+    for d in &disbursements {
+        use chrono::Datelike;
+        let year = d.date.year();
+        let idx = match totals
+            .iter()
+            .position(|t| t.program_code == d.program_code && t.year == year)
+        {
+            Some(i) => i,
+            None => {
+                totals.push(ProgramYearTotal {
+                    program_code: d.program_code.clone(),
+                    program_name: d.program_name.clone(),
+                    year,
+                    paid: Money::ZERO,
+                    count: 0,
+                });
+                totals.len() - 1
+            }
+        };
+        let t = &mut totals[idx];
+        t.count += 1;
+        if d.status == Status::Paid {
+            t.paid += d.amount;
+        }
+    }
+    totals.sort_by(|a, b| (a.year, &a.program_code).cmp(&(b.year, &b.program_code)));
+    Ok(Some(EnterpriseDetail {
+        enterprise,
+        disbursements,
+        totals,
+    }))
+}
+
+/// A voucher found by number: which enterprise it paid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoucherHit {
+    pub voucher_no: String,
+    pub enterprise_id: i64,
+    pub exact: bool,
+}
+
+/// Vouchers equal to or starting with `prefix` (case-sensitive, as stored), exact first.
+/// Uses the unique index on voucher_no as a range, so it costs the same on a million rows.
+pub fn vouchers_by_prefix(
+    conn: &Connection,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<VoucherHit>> {
+    let prefix = prefix.trim();
+    if prefix.is_empty() {
+        return Ok(Vec::new());
+    }
+    let upper = format!("{prefix}\u{10FFFF}");
+    let mut stmt = conn.prepare_cached(
+        "SELECT voucher_no, enterprise_id FROM disbursement
+         WHERE voucher_no >= ?1 AND voucher_no < ?2 ORDER BY voucher_no LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![prefix, upper, limit as i64], |r| {
+        let v: String = r.get(0)?;
+        Ok(VoucherHit {
+            exact: v == prefix,
+            voucher_no: v,
+            enterprise_id: r.get(1)?,
+        })
+    })?;
+    let mut out: Vec<VoucherHit> = rows.collect::<rusqlite::Result<_>>()?;
+    out.sort_by_key(|h| !h.exact);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credit_code::CreditCode;
+    use crate::db::open_in_memory;
+    use crate::model::{Direction, Reason, Size};
+    use crate::repo::write::*;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::dates::parse_date(s).unwrap()
+    }
+
+    fn fixture() -> (Connection, String) {
+        let conn = open_in_memory().unwrap();
+        insert_program(&conn, &NewProgram::new("WG2025", "稳岗返还", 2025)).unwrap();
+        insert_program(&conn, &NewProgram::new("KJ2025", "科技创新券", 2025)).unwrap();
+        let code = CreditCode::complete("91530428MA6K00001").unwrap();
+        insert_enterprise(
+            &conn,
+            &NewEnterprise {
+                credit_code: code.clone(),
+                name: "元江县澧江街道甘蔗种植合作社".into(),
+                size: Size::Small,
+                industry: "农业".into(),
+                township: "澧江街道".into(),
+                contact: String::new(),
+            },
+        )
+        .unwrap();
+        insert_allocation(
+            &conn,
+            &NewAllocation {
+                program_code: "WG2025".into(),
+                date: d("2025-01-10"),
+                amount: Money(1_000_000_00),
+                doc_no: "元财社〔2025〕1号".into(),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+        for i in 0..30 {
+            let day = 1 + (i % 28);
+            let month = 1 + i / 10;
+            insert_disbursement(
+                &conn,
+                &NewDisbursement {
+                    voucher_no: format!("PZ2025{i:04}"),
+                    program_code: if i % 3 == 0 { "KJ2025" } else { "WG2025" }.into(),
+                    credit_code: code.to_string(),
+                    amount: Money(1_000_00 * (i as i64 + 1)),
+                    date: d(&format!("2025-{month:02}-{day:02}")),
+                    status: if i == 29 {
+                        Status::Pending
+                    } else {
+                        Status::Paid
+                    },
+                    entered_by: "小李".into(),
+                    approved_by: "王科长".into(),
+                    reverses: None,
+                    note: String::new(),
+                },
+            )
+            .unwrap();
+        }
+        (conn, code.to_string())
+    }
+
+    #[test]
+    fn keyset_pages_walk_forward_and_back_without_gaps() {
+        let (conn, _) = fixture();
+        let f = DisbFilter::default();
+        let first = disbursement_page(&conn, &f, Page::First, 12).unwrap();
+        assert_eq!(first.len(), 12);
+        let second =
+            disbursement_page(&conn, &f, Page::After(Page::key_of(&first[11])), 12).unwrap();
+        let third =
+            disbursement_page(&conn, &f, Page::After(Page::key_of(&second[11])), 12).unwrap();
+        assert_eq!(third.len(), 6, "30 rows = 12 + 12 + 6");
+        let mut all: Vec<_> = first.iter().chain(&second).chain(&third).collect();
+        let ids: Vec<_> = all.iter().map(|d| (d.date, d.id)).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "pages are in (date, id) order");
+        all.dedup_by_key(|d| d.id);
+        assert_eq!(all.len(), 30);
+        let back =
+            disbursement_page(&conn, &f, Page::Before(Page::key_of(&second[0])), 12).unwrap();
+        assert_eq!(back, first, "Before returns the previous page oldest first");
+        let last = disbursement_page(&conn, &f, Page::Last, 6).unwrap();
+        assert_eq!(last, third);
+    }
+
+    #[test]
+    fn page_filters_narrow() {
+        let (conn, _) = fixture();
+        let kj = crate::repo::write::program_id(&conn, "KJ2025").unwrap();
+        let f = DisbFilter {
+            program_id: Some(kj),
+            ..Default::default()
+        };
+        let rows = disbursement_page(&conn, &f, Page::First, 100).unwrap();
+        assert_eq!(rows.len(), 10);
+        assert!(rows.iter().all(|r| r.program_code == "KJ2025"));
+        let f = DisbFilter {
+            status: Some(Status::Pending),
+            ..Default::default()
+        };
+        assert_eq!(
+            disbursement_page(&conn, &f, Page::First, 100)
+                .unwrap()
+                .len(),
+            1
+        );
+        let f = DisbFilter {
+            month: Some(Month::new(2025, 2).unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            disbursement_page(&conn, &f, Page::First, 100)
+                .unwrap()
+                .len(),
+            10
+        );
+    }
+
+    #[test]
+    fn paid_per_month_fills_empty_months() {
+        let (conn, _) = fixture();
+        let s = paid_per_month(
+            &conn,
+            Month::new(2025, 1).unwrap(),
+            Month::new(2025, 4).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(s.len(), 4);
+        // January: rows 0..10 → (1+…+10) × 1,000 元
+        assert_eq!(s[0].1, Money(55 * 1_000_00));
+        // March: rows 20..29 paid, row 29 pending
+        assert_eq!(s[2].1, Money((21..=29).sum::<i64>() * 1_000_00));
+        assert_eq!(s[3].1, Money::ZERO);
+    }
+
+    #[test]
+    fn default_month_falls_back_to_latest_disbursement() {
+        let (conn, _) = fixture();
+        assert_eq!(
+            default_as_of_month(&conn, d("2026-11-25")).unwrap(),
+            Month::new(2025, 3).unwrap()
+        );
+        assert_eq!(
+            default_as_of_month(&conn, d("2025-02-14")).unwrap(),
+            Month::new(2025, 2).unwrap()
+        );
+        let empty = open_in_memory().unwrap();
+        assert_eq!(
+            default_as_of_month(&empty, d("2026-11-25")).unwrap(),
+            Month::new(2026, 11).unwrap()
+        );
+    }
+
+    #[test]
+    fn enterprise_detail_totals_per_program_and_year() {
+        let (conn, code) = fixture();
+        let id = enterprise_id(&conn, &code).unwrap();
+        let det = enterprise_detail(&conn, id).unwrap().unwrap();
+        assert_eq!(det.disbursements.len(), 30);
+        assert_eq!(det.totals.len(), 2);
+        let kj = det
+            .totals
+            .iter()
+            .find(|t| t.program_code == "KJ2025")
+            .unwrap();
+        // i = 0,3,…,27 → amounts (i+1) × 1,000
+        let expect: i64 = (0..30).filter(|i| i % 3 == 0).map(|i| i + 1).sum();
+        assert_eq!(kj.paid, Money(expect * 1_000_00));
+        assert_eq!(kj.count, 10);
+        let wg = det
+            .totals
+            .iter()
+            .find(|t| t.program_code == "WG2025")
+            .unwrap();
+        // row 29 (WG, pending) counts as a row but not as paid
+        assert_eq!(wg.count, 20);
+        let expect: i64 = (0..29).filter(|i| i % 3 != 0).map(|i| i + 1).sum();
+        assert_eq!(wg.paid, Money(expect * 1_000_00));
+        assert!(enterprise_detail(&conn, 9999).unwrap().is_none());
+    }
+
+    #[test]
+    fn voucher_prefix_exact_first() {
+        let (conn, _) = fixture();
+        let hits = vouchers_by_prefix(&conn, "PZ2025000", 20).unwrap();
+        assert_eq!(hits.len(), 10, "PZ20250000..PZ20250009 of 30");
+        let hits = vouchers_by_prefix(&conn, "PZ20250001", 20).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].exact);
+        assert!(vouchers_by_prefix(&conn, "XX", 20).unwrap().is_empty());
+    }
+
+    #[test]
+    fn program_rows() {
+        let (conn, _) = fixture();
+        let wg = program_id(&conn, "WG2025").unwrap();
+        insert_recovery(
+            &conn,
+            &NewRecovery {
+                program_code: "WG2025".into(),
+                date: d("2025-06-01"),
+                amount: Money(50_000_00),
+                reason: Reason::Idle,
+                doc_no: "元财收〔2025〕3号".into(),
+                credit_code: None,
+                reallocated_to: Some("KJ2025".into()),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+        insert_evaluation(
+            &conn,
+            &NewEvaluation {
+                program_code: "WG2025".into(),
+                year: 2025,
+                score_x100: 8550,
+                evaluator: "第三方".into(),
+                date: d("2025-06-20"),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+        insert_indicator(
+            &conn,
+            &NewIndicator {
+                program_code: "WG2025".into(),
+                year: 2025,
+                name: "稳岗人数".into(),
+                unit: "人".into(),
+                target: Decimal::from(500),
+                actual: Some(Decimal::from(480)),
+                direction: Direction::Ge,
+            },
+        )
+        .unwrap();
+        assert_eq!(allocations_of(&conn, wg).unwrap().len(), 1);
+        let r = recoveries_of(&conn, wg).unwrap();
+        assert_eq!(r[0].reallocated_to.as_deref(), Some("KJ2025"));
+        assert_eq!(evaluations_of(&conn, wg).unwrap()[0].score_x100, 8550);
+        let i = indicators_of(&conn, wg).unwrap();
+        assert_eq!(i[0].met(), Some(false));
+        let kj = program_id(&conn, "KJ2025").unwrap();
+        assert_eq!(
+            allocations_of(&conn, kj).unwrap()[0].amount,
+            Money(50_000_00)
+        );
+    }
+}

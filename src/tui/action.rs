@@ -1,0 +1,77 @@
+//! What the user can ask for. Keys resolve to an [`Action`] through the keymap; typed
+//! characters reach text inputs as [`Action::Char`]; `App::update` handles them all.
+
+/// The seven screens, in tab order. Adding a screen: a module in `screens/` plus one arm
+/// in [`crate::tui::screens::build`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScreenId {
+    Overview,
+    Programs,
+    Lookup,
+    Disbursements,
+    Recovery,
+    Performance,
+    MonthEnd,
+}
+
+impl ScreenId {
+    pub const ALL: [ScreenId; 7] = [
+        ScreenId::Overview,
+        ScreenId::Programs,
+        ScreenId::Lookup,
+        ScreenId::Disbursements,
+        ScreenId::Recovery,
+        ScreenId::Performance,
+        ScreenId::MonthEnd,
+    ];
+
+    pub fn index(self) -> usize {
+        ScreenId::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    // everywhere
+    Go(ScreenId),
+    NextScreen,
+    PrevScreen,
+    Help,
+    Palette,
+    Quit,
+    ToggleUnit,
+    MonthBack,
+    MonthForward,
+    Refresh,
+    Back,
+    // any list
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Filter,
+    SortNext,
+    SortReverse,
+    Open,
+    // 拨付
+    New,
+    Approve,
+    Pay,
+    Reject,
+    Reverse,
+    // 收回
+    RecordRecovery,
+    // 绩效
+    EditEvaluation,
+    EditIndicator,
+    // 月结
+    RunChecks,
+    Acknowledge,
+    ExportReport,
+    CloseMonth,
+    // raw text input (not in the keymap)
+    Char(char),
+    Backspace,
+}

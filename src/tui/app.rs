@@ -1,0 +1,386 @@
+//! The application state and its one entry point for change: [`App::update`]. Keys are
+//! turned into actions by [`App::handle_key`] through the keymap; screens do their own
+//! loading (the "run query" effects) inside update, never inside render.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config as MatchConfig, Matcher};
+use ratatui::crossterm::event::KeyCode;
+use rusqlite::Connection;
+use zhida_core::config::Config;
+use zhida_core::dates::Month;
+use zhida_core::repo::listing;
+use zhida_core::users::Actor;
+use zhida_core::{Lang, Unit};
+
+use super::action::{Action, ScreenId};
+use super::i18n;
+use super::keymap::{self, KeySpec, Keymap, Scope};
+use super::screens::{self, Env, Outcome, Screen};
+
+/// Whether the event loop goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusLine {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The command palette: every action, fuzzy-matched on its name and descriptions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Palette {
+    pub query: String,
+    /// indices into `keymap.bindings`, best match first
+    pub matches: Vec<usize>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Palette(Palette),
+    ConfirmQuit,
+}
+
+pub struct App {
+    pub conn: Connection,
+    pub actor: Actor,
+    pub lang: Lang,
+    pub unit: Unit,
+    pub month: Month,
+    pub keymap: Keymap,
+    pub screens: Vec<Box<dyn Screen>>,
+    pub current: usize,
+    previous: usize,
+    stale: Vec<bool>,
+    pub status: StatusLine,
+    pub overlay: Overlay,
+    pub size: (u16, u16),
+}
+
+impl App {
+    /// Build the app: resolve the keymap (problems go to the status line), pick the
+    /// as-of month and load the first screen.
+    pub fn new(
+        conn: Connection,
+        actor: Actor,
+        lang: Lang,
+        config: &Config,
+        today: chrono::NaiveDate,
+    ) -> App {
+        let (keymap, errors) = keymap::resolve(&config.keys);
+        let s = i18n::strings(lang);
+        let status = if errors.is_empty() {
+            StatusLine {
+                text: s.ready.to_string(),
+                error: false,
+            }
+        } else {
+            StatusLine {
+                text: errors
+                    .iter()
+                    .map(|e| e.message(lang))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                error: true,
+            }
+        };
+        let month = listing::default_as_of_month(&conn, today).unwrap_or(Month::of(today));
+        let screens: Vec<Box<dyn Screen>> =
+            ScreenId::ALL.iter().map(|id| screens::build(*id)).collect();
+        let n = screens.len();
+        let mut app = App {
+            conn,
+            actor,
+            lang,
+            unit: config.ui.unit,
+            month,
+            keymap,
+            screens,
+            current: 0,
+            previous: 0,
+            stale: vec![true; n],
+            status,
+            overlay: Overlay::None,
+            size: (80, 24),
+        };
+        app.ensure_fresh();
+        app
+    }
+
+    pub fn screen_id(&self) -> ScreenId {
+        self.screens[self.current].id()
+    }
+
+    pub fn screen(&self) -> &dyn Screen {
+        self.screens[self.current].as_ref()
+    }
+
+    pub fn resize(&mut self, w: u16, h: u16) {
+        self.size = (w, h);
+    }
+
+    fn body_rows(&self) -> u16 {
+        self.size.1.saturating_sub(4)
+    }
+
+    fn set_error(&mut self, e: impl std::fmt::Display) {
+        self.status = StatusLine {
+            text: e.to_string(),
+            error: true,
+        };
+    }
+
+    fn set_message(&mut self, text: impl Into<String>) {
+        self.status = StatusLine {
+            text: text.into(),
+            error: false,
+        };
+    }
+
+    /// Run `f` on the current screen with an environment; errors go to the status line.
+    fn with_screen<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Screen, &Env) -> Result<T, zhida_core::Error>,
+    ) -> Option<T> {
+        let env = Env {
+            conn: &self.conn,
+            month: self.month,
+            lang: self.lang,
+            body_rows: self.body_rows(),
+        };
+        match f(self.screens[self.current].as_mut(), &env) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.set_error(e);
+                None
+            }
+        }
+    }
+
+    fn ensure_fresh(&mut self) {
+        if self.stale[self.current] {
+            self.stale[self.current] = false;
+            self.with_screen(|s, env| s.refresh(env));
+        }
+    }
+
+    fn switch(&mut self, idx: usize) {
+        if idx != self.current {
+            self.previous = self.current;
+            self.current = idx;
+        }
+        self.ensure_fresh();
+        self.with_screen(|s, env| s.on_enter(env));
+    }
+
+    fn reload_all(&mut self) {
+        self.stale.iter_mut().for_each(|s| *s = true);
+        self.ensure_fresh();
+    }
+
+    /// The scopes a key is looked up in on the current screen, most specific first.
+    fn scopes(&self) -> Vec<Scope> {
+        let scr = self.screen();
+        let mut v = Vec::with_capacity(3);
+        if let Some(s) = scr.scope() {
+            v.push(s);
+        }
+        if scr.is_list() {
+            v.push(Scope::List);
+        }
+        v.push(Scope::Global);
+        v
+    }
+
+    /// Turn a key into an action (typed text goes to a focused input) and apply it.
+    pub fn handle_key(&mut self, key: KeySpec) -> Flow {
+        let text_mode = match self.overlay {
+            Overlay::Palette(_) | Overlay::ConfirmQuit => true,
+            Overlay::Help { .. } => false,
+            Overlay::None => self.screen().text_input(),
+        };
+        let action = if text_mode {
+            match (key.typed_char(), key.code) {
+                (Some(c), _) => Some(Action::Char(c)),
+                (None, KeyCode::Backspace) => Some(Action::Backspace),
+                _ => self.keymap.lookup(key, &[Scope::List, Scope::Global]),
+            }
+        } else if matches!(self.overlay, Overlay::Help { .. }) {
+            self.keymap.lookup(key, &[Scope::List, Scope::Global])
+        } else {
+            self.keymap.lookup(key, &self.scopes())
+        };
+        match action {
+            Some(a) => self.update(a),
+            None => Flow::Continue,
+        }
+    }
+
+    /// Apply one action.
+    pub fn update(&mut self, action: Action) -> Flow {
+        match std::mem::replace(&mut self.overlay, Overlay::None) {
+            Overlay::None => {}
+            Overlay::ConfirmQuit => {
+                return match action {
+                    Action::Char('y') | Action::Char('Y') | Action::Open => Flow::Quit,
+                    _ => Flow::Continue,
+                };
+            }
+            Overlay::Help { scroll } => {
+                match action {
+                    Action::Down => self.overlay = Overlay::Help { scroll: scroll + 1 },
+                    Action::Up => {
+                        self.overlay = Overlay::Help {
+                            scroll: scroll.saturating_sub(1),
+                        }
+                    }
+                    Action::PageDown => {
+                        self.overlay = Overlay::Help {
+                            scroll: scroll + 10,
+                        }
+                    }
+                    Action::PageUp => {
+                        self.overlay = Overlay::Help {
+                            scroll: scroll.saturating_sub(10),
+                        }
+                    }
+                    Action::Top => self.overlay = Overlay::Help { scroll: 0 },
+                    Action::Help | Action::Back | Action::Quit => {}
+                    _ => self.overlay = Overlay::Help { scroll },
+                }
+                return Flow::Continue;
+            }
+            Overlay::Palette(mut p) => {
+                match action {
+                    Action::Char(c) => {
+                        p.query.push(c);
+                        self.rematch(&mut p);
+                    }
+                    Action::Backspace => {
+                        p.query.pop();
+                        self.rematch(&mut p);
+                    }
+                    Action::Down => {
+                        p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
+                    }
+                    Action::Up => p.selected = p.selected.saturating_sub(1),
+                    Action::Open => {
+                        if let Some(&i) = p.matches.get(p.selected) {
+                            let chosen = self.keymap.bindings[i].action;
+                            return self.update(chosen);
+                        }
+                        self.overlay = Overlay::Palette(p);
+                    }
+                    Action::Back | Action::Palette => {}
+                    _ => self.overlay = Overlay::Palette(p),
+                }
+                return Flow::Continue;
+            }
+        }
+        match action {
+            Action::Go(id) => self.switch(id.index()),
+            Action::NextScreen => self.switch((self.current + 1) % self.screens.len()),
+            Action::PrevScreen => {
+                self.switch((self.current + self.screens.len() - 1) % self.screens.len())
+            }
+            Action::Help => self.overlay = Overlay::Help { scroll: 0 },
+            Action::Palette => {
+                let mut p = Palette::default();
+                self.rematch(&mut p);
+                self.overlay = Overlay::Palette(p);
+            }
+            Action::Quit => {
+                if self.screens.iter().any(|s| s.dirty()) {
+                    self.overlay = Overlay::ConfirmQuit;
+                } else {
+                    return Flow::Quit;
+                }
+            }
+            Action::ToggleUnit => {
+                self.unit = self.unit.toggle();
+                self.set_message(i18n::unit_msg(self.lang, self.unit == Unit::Wan));
+            }
+            Action::MonthBack | Action::MonthForward => {
+                self.month = if action == Action::MonthBack {
+                    self.month.prev()
+                } else {
+                    self.month.next()
+                };
+                self.set_message(i18n::month_msg(self.lang, &self.month.to_string()));
+                self.reload_all();
+            }
+            Action::Refresh => {
+                self.set_message(i18n::strings(self.lang).refreshed);
+                self.reload_all();
+            }
+            other => match self.with_screen(|s, env| s.update(other, env)) {
+                Some(Outcome::Message(m)) => self.set_message(m),
+                Some(Outcome::Ignored)
+                    if other == Action::Back && self.previous != self.current =>
+                {
+                    self.switch(self.previous)
+                }
+                _ => {}
+            },
+        }
+        Flow::Continue
+    }
+
+    fn rematch(&self, p: &mut Palette) {
+        let items: Vec<(usize, String)> = self
+            .keymap
+            .bindings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    i,
+                    format!(
+                        "{} {} {}",
+                        b.desc(self.lang),
+                        b.name,
+                        b.desc(other(self.lang))
+                    ),
+                )
+            })
+            .collect();
+        p.matches = if p.query.trim().is_empty() {
+            items.iter().map(|(i, _)| *i).collect()
+        } else {
+            let mut matcher = Matcher::new(MatchConfig::DEFAULT);
+            let pattern = Pattern::parse(&p.query, CaseMatching::Ignore, Normalization::Smart);
+            let texts: Vec<&str> = items.iter().map(|(_, t)| t.as_str()).collect();
+            pattern
+                .match_list(
+                    texts.iter().enumerate().map(|(i, t)| Indexed(i, t)),
+                    &mut matcher,
+                )
+                .into_iter()
+                .map(|(Indexed(i, _), _)| items[i].0)
+                .collect()
+        };
+        p.selected = 0;
+    }
+}
+
+fn other(lang: Lang) -> Lang {
+    match lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
+    }
+}
+
+/// A palette text that remembers which binding it came from.
+struct Indexed<'a>(usize, &'a str);
+
+impl AsRef<str> for Indexed<'_> {
+    fn as_ref(&self) -> &str {
+        self.1
+    }
+}

@@ -1,0 +1,337 @@
+//! Every string the terminal interface shows, once per language (zh-CN default, en).
+//! Key descriptions live beside their keys in the keymap table.
+
+use zhida_core::search::MatchKind;
+use zhida_core::Lang;
+
+use super::action::ScreenId;
+use super::keymap::{KeymapError, Scope};
+
+pub struct Strings {
+    pub app: &'static str,
+    pub tabs: [&'static str; 7],
+    pub user: &'static str,
+    pub as_of: &'static str,
+    pub unit_yuan: &'static str,
+    pub unit_wan: &'static str,
+    pub ready: &'static str,
+    pub refreshed: &'static str,
+    pub help_title: &'static str,
+    pub help_close: &'static str,
+    pub palette_title: &'static str,
+    pub palette_none: &'static str,
+    pub confirm_quit: &'static str,
+    pub placeholder: &'static str,
+    pub filter: &'static str,
+    pub no_rows: &'static str,
+    pub rows: &'static str,
+    pub sorted_by: &'static str,
+    pub ascending: &'static str,
+    pub descending: &'static str,
+    // figures
+    pub budget: &'static str,
+    pub paid: &'static str,
+    pub committed: &'static str,
+    pub balance: &'static str,
+    pub recovered: &'static str,
+    pub exec_rate: &'static str,
+    pub time_progress: &'static str,
+    pub gap: &'static str,
+    // overview
+    pub paid_per_month: &'static str,
+    pub lagging: &'static str,
+    pub findings: &'static str,
+    pub findings_slot: &'static str,
+    pub programs_count: &'static str,
+    // programs
+    pub code: &'static str,
+    pub name: &'static str,
+    pub department: &'static str,
+    pub last_payment: &'static str,
+    pub flags: &'static str,
+    pub allocations: &'static str,
+    pub disbursements: &'static str,
+    pub recoveries: &'static str,
+    pub evaluations: &'static str,
+    pub indicators: &'static str,
+    pub date: &'static str,
+    pub amount: &'static str,
+    pub doc_no: &'static str,
+    pub voucher: &'static str,
+    pub enterprise: &'static str,
+    pub status: &'static str,
+    pub reason: &'static str,
+    pub reallocated_to: &'static str,
+    pub year: &'static str,
+    pub score: &'static str,
+    pub grade: &'static str,
+    pub actual: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    // lookup
+    pub lookup_prompt: &'static str,
+    pub lookup_hint: &'static str,
+    pub lookup_none: &'static str,
+    pub index_size: &'static str,
+    pub matched_by: &'static str,
+    pub program: &'static str,
+    pub count: &'static str,
+    pub credit_code: &'static str,
+    pub size: &'static str,
+    pub township: &'static str,
+    pub industry: &'static str,
+    pub totals_by_program_year: &'static str,
+    pub voucher_hit: &'static str,
+}
+
+pub const ZH: Strings = Strings {
+    app: "直达",
+    tabs: ["总览", "项目", "查询", "拨付", "收回", "绩效", "月结"],
+    user: "用户",
+    as_of: "截至",
+    unit_yuan: "元",
+    unit_wan: "万元",
+    ready: "就绪 — 按 ? 查看全部按键",
+    refreshed: "已刷新",
+    help_title: "按键帮助",
+    help_close: "Esc 关闭 · j/k 滚动",
+    palette_title: "命令面板",
+    palette_none: "没有匹配的命令",
+    confirm_quit: "有未保存的表单，确定退出？(y 退出 / 其他键取消)",
+    placeholder: "此页面正在建设中",
+    filter: "筛选",
+    no_rows: "（无数据）",
+    rows: "条",
+    sorted_by: "排序",
+    ascending: "升序",
+    descending: "降序",
+    budget: "指标",
+    paid: "已拨付",
+    committed: "在途",
+    balance: "结余",
+    recovered: "已收回",
+    exec_rate: "执行率",
+    time_progress: "时间进度",
+    gap: "差距",
+    paid_per_month: "每月拨付",
+    lagging: "执行滞后项目",
+    findings: "核查发现",
+    findings_slot: "—（核查模块待接入）",
+    programs_count: "项目数",
+    code: "编码",
+    name: "名称",
+    department: "主管部门",
+    last_payment: "最近拨付",
+    flags: "疑点",
+    allocations: "指标下达",
+    disbursements: "拨付明细",
+    recoveries: "收回",
+    evaluations: "绩效评价",
+    indicators: "绩效指标",
+    date: "日期",
+    amount: "金额",
+    doc_no: "文号",
+    voucher: "凭证号",
+    enterprise: "企业",
+    status: "状态",
+    reason: "原因",
+    reallocated_to: "统筹至",
+    year: "年度",
+    score: "得分",
+    grade: "等级",
+    actual: "实际",
+    yes: "是",
+    no: "否",
+    lookup_prompt: "查询",
+    lookup_hint: "企业名称 / 拼音首字母 / 全拼 / 信用代码 / 凭证号",
+    lookup_none: "没有匹配的企业或凭证",
+    index_size: "家企业",
+    matched_by: "匹配",
+    program: "项目",
+    count: "笔数",
+    credit_code: "统一社会信用代码",
+    size: "规模",
+    township: "乡镇",
+    industry: "行业",
+    totals_by_program_year: "按项目与年度合计（已拨付）",
+    voucher_hit: "凭证",
+};
+
+pub const EN: Strings = Strings {
+    app: "zhida",
+    tabs: [
+        "Overview",
+        "Programs",
+        "Lookup",
+        "Disburse",
+        "Recovery",
+        "Perform",
+        "Month-end",
+    ],
+    user: "user",
+    as_of: "as of",
+    unit_yuan: "yuan",
+    unit_wan: "10k yuan",
+    ready: "Ready — press ? for all keys",
+    refreshed: "Refreshed",
+    help_title: "Keys",
+    help_close: "Esc close · j/k scroll",
+    palette_title: "Command palette",
+    palette_none: "no matching command",
+    confirm_quit: "A form has unsaved changes. Quit? (y quit / any other key cancels)",
+    placeholder: "This screen is under construction",
+    filter: "filter",
+    no_rows: "(no rows)",
+    rows: "rows",
+    sorted_by: "sort",
+    ascending: "asc",
+    descending: "desc",
+    budget: "Budget",
+    paid: "Paid",
+    committed: "In flight",
+    balance: "Balance",
+    recovered: "Recovered",
+    exec_rate: "Execution",
+    time_progress: "Time",
+    gap: "Gap",
+    paid_per_month: "Paid per month",
+    lagging: "Most lagging programs",
+    findings: "Findings",
+    findings_slot: "— (checks not connected yet)",
+    programs_count: "programs",
+    code: "Code",
+    name: "Name",
+    department: "Department",
+    last_payment: "Last paid",
+    flags: "Flags",
+    allocations: "Allocations",
+    disbursements: "Disbursements",
+    recoveries: "Recoveries",
+    evaluations: "Evaluations",
+    indicators: "Indicators",
+    date: "Date",
+    amount: "Amount",
+    doc_no: "Doc no.",
+    voucher: "Voucher",
+    enterprise: "Enterprise",
+    status: "Status",
+    reason: "Reason",
+    reallocated_to: "Realloc. to",
+    year: "Year",
+    score: "Score",
+    grade: "Grade",
+    actual: "Actual",
+    yes: "yes",
+    no: "no",
+    lookup_prompt: "Find",
+    lookup_hint: "name / pinyin initials / full pinyin / credit code / voucher",
+    lookup_none: "no matching enterprise or voucher",
+    index_size: "enterprises",
+    matched_by: "match",
+    program: "Program",
+    count: "Rows",
+    credit_code: "Credit code",
+    size: "Size",
+    township: "Township",
+    industry: "Industry",
+    totals_by_program_year: "Paid per program and year",
+    voucher_hit: "voucher",
+};
+
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+pub fn tab(id: ScreenId, lang: Lang) -> &'static str {
+    strings(lang).tabs[id.index()]
+}
+
+pub fn scope_label(scope: Scope, lang: Lang) -> &'static str {
+    match (scope, lang) {
+        (Scope::Global, Lang::Zh) => "全局",
+        (Scope::Global, Lang::En) => "everywhere",
+        (Scope::List, Lang::Zh) => "列表",
+        (Scope::List, Lang::En) => "any list",
+        (Scope::Disbursements, Lang::Zh) => "拨付",
+        (Scope::Disbursements, Lang::En) => "disbursements",
+        (Scope::Recovery, Lang::Zh) => "收回",
+        (Scope::Recovery, Lang::En) => "recovery",
+        (Scope::Performance, Lang::Zh) => "绩效",
+        (Scope::Performance, Lang::En) => "performance",
+        (Scope::MonthEnd, Lang::Zh) => "月结",
+        (Scope::MonthEnd, Lang::En) => "month-end",
+    }
+}
+
+pub fn match_kind(kind: MatchKind, lang: Lang) -> &'static str {
+    use MatchKind::*;
+    match (kind, lang) {
+        (ExactCode, Lang::Zh) => "代码",
+        (ExactCode, Lang::En) => "code",
+        (CodePrefix, Lang::Zh) => "代码前缀",
+        (CodePrefix, Lang::En) => "code prefix",
+        (NamePrefix | NameSubstring, Lang::Zh) => "名称",
+        (NamePrefix | NameSubstring, Lang::En) => "name",
+        (InitialsPrefix | InitialsSubstring, Lang::Zh) => "首字母",
+        (InitialsPrefix | InitialsSubstring, Lang::En) => "initials",
+        (FullPinyinPrefix | FullPinyinSubstring, Lang::Zh) => "全拼",
+        (FullPinyinPrefix | FullPinyinSubstring, Lang::En) => "pinyin",
+    }
+}
+
+pub fn keymap_error(e: &KeymapError, lang: Lang) -> String {
+    match (e, lang) {
+        (KeymapError::UnknownAction(a), Lang::Zh) => {
+            format!("配置 [keys]: 未知操作 '{a}'，已忽略")
+        }
+        (KeymapError::UnknownAction(a), Lang::En) => {
+            format!("config [keys]: unknown action '{a}', ignored")
+        }
+        (KeymapError::BadKey { action, reason }, Lang::Zh) => {
+            format!("配置 [keys] {action}: {reason}，保留默认按键")
+        }
+        (KeymapError::BadKey { action, reason }, Lang::En) => {
+            format!("config [keys] {action}: {reason}; default kept")
+        }
+        (KeymapError::Conflict { key, first, second }, Lang::Zh) => {
+            format!("按键冲突: {key} 同时绑定 {first} 与 {second}，{first} 优先")
+        }
+        (KeymapError::Conflict { key, first, second }, Lang::En) => {
+            format!("key conflict: {key} is bound to both {first} and {second}; {first} wins")
+        }
+    }
+}
+
+pub fn sorted_msg(lang: Lang, column: &str, desc: bool) -> String {
+    let s = strings(lang);
+    format!(
+        "{}: {column} {}",
+        s.sorted_by,
+        if desc { s.descending } else { s.ascending }
+    )
+}
+
+pub fn unit_msg(lang: Lang, wan: bool) -> String {
+    let s = strings(lang);
+    match lang {
+        Lang::Zh => format!("金额单位: {}", if wan { s.unit_wan } else { s.unit_yuan }),
+        Lang::En => format!("amounts in {}", if wan { s.unit_wan } else { s.unit_yuan }),
+    }
+}
+
+pub fn month_msg(lang: Lang, month: &str) -> String {
+    match lang {
+        Lang::Zh => format!("截至月份: {month}"),
+        Lang::En => format!("as-of month: {month}"),
+    }
+}
+
+pub fn not_built(lang: Lang, what: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{what}: 此页面尚未实现"),
+        Lang::En => format!("{what}: not available on this screen yet"),
+    }
+}

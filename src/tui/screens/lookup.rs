@@ -1,0 +1,423 @@
+//! 3 查询 Lookup: one input, focused on arrival; every keystroke searches the in-memory
+//! enterprise index (name, pinyin initials, full pinyin, credit-code prefix) and the
+//! voucher index of the database; Enter shows the enterprise with every disbursement and
+//! its paid totals per program and year; Esc closes the detail, then clears, then leaves.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use zhida_core::repo::listing::{self, EnterpriseDetail, VoucherHit};
+use zhida_core::search::{EnterpriseIndex, Found, MatchKind};
+use zhida_core::Error;
+
+use super::fmt::status_style;
+use super::{Cx, Env, Outcome, Screen};
+use crate::tui::action::{Action, ScreenId};
+use crate::tui::i18n;
+use crate::tui::table::{self, scroll, Cell, Col};
+
+/// Best hits kept per keystroke.
+pub const LIMIT: usize = 200;
+
+/// One line of the result list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    pub enterprise_id: i64,
+    pub name: String,
+    pub credit_code: String,
+    /// set when the row came from a voucher number
+    pub voucher: Option<String>,
+    pub kind: Option<MatchKind>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    pub index: Option<EnterpriseIndex>,
+    pub query: String,
+    last: Option<(String, Found)>,
+    pub results: Vec<ResultRow>,
+    pub sel: usize,
+    pub offset: usize,
+    pub detail: Option<EnterpriseDetail>,
+    pub detail_sel: usize,
+    pub detail_offset: usize,
+}
+
+impl Lookup {
+    fn search(&mut self, env: &Env) -> Result<(), Error> {
+        let q = self.query.trim().to_string();
+        self.sel = 0;
+        self.offset = 0;
+        if q.is_empty() {
+            self.results.clear();
+            self.last = None;
+            return Ok(());
+        }
+        let Some(index) = &self.index else {
+            return Ok(());
+        };
+        // a query that extends the previous one only needs to look at its matches
+        let norm = zhida_core::search::normalize_query(&q);
+        let within = self
+            .last
+            .as_ref()
+            .filter(|(prev, _)| norm.starts_with(prev.as_str()))
+            .map(|(_, f)| f.all.as_slice());
+        let found = index.search(&q, within, LIMIT);
+        let vouchers: Vec<VoucherHit> = if q.is_ascii() && q.len() >= 3 {
+            listing::vouchers_by_prefix(env.conn, &q, 10)?
+        } else {
+            Vec::new()
+        };
+        let mut rows = Vec::with_capacity(found.top.len() + vouchers.len());
+        let voucher_row = |v: &VoucherHit| {
+            let e = index.position(v.enterprise_id).and_then(|p| index.get(p));
+            ResultRow {
+                enterprise_id: v.enterprise_id,
+                name: e.map(|e| e.name.clone()).unwrap_or_default(),
+                credit_code: e.map(|e| e.credit_code.clone()).unwrap_or_default(),
+                voucher: Some(v.voucher_no.clone()),
+                kind: None,
+            }
+        };
+        // exact voucher, exact credit code, voucher prefixes, then the ranked names
+        rows.extend(vouchers.iter().filter(|v| v.exact).map(voucher_row));
+        let enterprise_row = |h: &zhida_core::search::Hit| {
+            index.get(h.index).map(|e| ResultRow {
+                enterprise_id: e.id,
+                name: e.name.clone(),
+                credit_code: e.credit_code.clone(),
+                voucher: None,
+                kind: Some(h.kind),
+            })
+        };
+        rows.extend(
+            found
+                .top
+                .iter()
+                .filter(|h| h.kind == MatchKind::ExactCode)
+                .filter_map(enterprise_row),
+        );
+        rows.extend(vouchers.iter().filter(|v| !v.exact).map(voucher_row));
+        rows.extend(
+            found
+                .top
+                .iter()
+                .filter(|h| h.kind != MatchKind::ExactCode)
+                .filter_map(enterprise_row),
+        );
+        self.results = rows;
+        self.last = Some((norm, found));
+        Ok(())
+    }
+
+    fn open(&mut self, env: &Env) -> Result<(), Error> {
+        let Some(row) = self.results.get(self.sel) else {
+            return Ok(());
+        };
+        let voucher = row.voucher.clone();
+        self.detail = listing::enterprise_detail(env.conn, row.enterprise_id)?;
+        self.detail_offset = 0;
+        self.detail_sel = match (&self.detail, voucher) {
+            (Some(d), Some(v)) => d
+                .disbursements
+                .iter()
+                .position(|x| x.voucher_no == v)
+                .unwrap_or(0),
+            _ => 0,
+        };
+        Ok(())
+    }
+
+    fn results_height(env: &Env) -> usize {
+        (env.body_rows as usize).saturating_sub(6).max(1)
+    }
+
+    fn detail_height(env: &Env) -> usize {
+        (env.body_rows as usize).saturating_sub(12).max(3)
+    }
+}
+
+impl Screen for Lookup {
+    fn id(&self) -> ScreenId {
+        ScreenId::Lookup
+    }
+
+    fn text_input(&self) -> bool {
+        self.detail.is_none()
+    }
+
+    fn on_enter(&mut self, env: &Env) -> Result<(), Error> {
+        if self.index.is_none() {
+            self.index = Some(EnterpriseIndex::load(env.conn)?);
+        }
+        // the input has focus on arrival
+        self.detail = None;
+        Ok(())
+    }
+
+    fn refresh(&mut self, env: &Env) -> Result<(), Error> {
+        if self.index.is_some() {
+            self.index = Some(EnterpriseIndex::load(env.conn)?);
+        }
+        let (sel, offset) = (self.sel, self.offset);
+        self.last = None;
+        self.search(env)?;
+        self.sel = sel.min(self.results.len().saturating_sub(1));
+        self.offset = offset.min(self.sel);
+        if let Some(d) = &self.detail {
+            let id = d.enterprise.id;
+            self.detail = listing::enterprise_detail(env.conn, id)?;
+            if let Some(d) = &self.detail {
+                self.detail_sel = self.detail_sel.min(d.disbursements.len().saturating_sub(1));
+            }
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
+        if let Some(d) = &self.detail {
+            let h = Self::detail_height(env);
+            let last = d.disbursements.len().saturating_sub(1);
+            match action {
+                Action::Back => self.detail = None,
+                Action::Down => self.detail_sel = (self.detail_sel + 1).min(last),
+                Action::Up => self.detail_sel = self.detail_sel.saturating_sub(1),
+                Action::PageDown => self.detail_sel = (self.detail_sel + h).min(last),
+                Action::PageUp => self.detail_sel = self.detail_sel.saturating_sub(h),
+                Action::Top => self.detail_sel = 0,
+                Action::Bottom => self.detail_sel = last,
+                _ => return Ok(Outcome::Ignored),
+            }
+            self.detail_offset = scroll(self.detail_offset, self.detail_sel, h);
+            return Ok(Outcome::Done);
+        }
+        if self.index.is_none() {
+            self.on_enter(env)?;
+        }
+        let h = Self::results_height(env);
+        let last = self.results.len().saturating_sub(1);
+        match action {
+            Action::Char(c) => {
+                self.query.push(c);
+                self.search(env)?;
+            }
+            Action::Backspace => {
+                self.query.pop();
+                self.search(env)?;
+            }
+            Action::Down => self.sel = (self.sel + 1).min(last),
+            Action::Up => self.sel = self.sel.saturating_sub(1),
+            Action::PageDown => self.sel = (self.sel + h).min(last),
+            Action::PageUp => self.sel = self.sel.saturating_sub(h),
+            Action::Top => self.sel = 0,
+            Action::Bottom => self.sel = last,
+            Action::Open => self.open(env)?,
+            Action::Back if !self.query.is_empty() => {
+                self.query.clear();
+                self.search(env)?;
+            }
+            _ => return Ok(Outcome::Ignored),
+        }
+        self.offset = scroll(self.offset, self.sel, h);
+        Ok(Outcome::Done)
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        if self.detail.is_some() {
+            vec![Action::Down, Action::Back, Action::ToggleUnit]
+        } else {
+            vec![Action::Down, Action::Open, Action::Back, Action::NextScreen]
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        match &self.detail {
+            Some(d) => self.render_detail(d, f, area, cx),
+            None => self.render_search(f, area, cx),
+        }
+    }
+}
+
+impl Lookup {
+    fn render_search(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let s = cx.s;
+        let [input, list] =
+            Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+        let size = self.index.as_ref().map(|i| i.len()).unwrap_or(0);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(Color::Yellow))
+            .title(format!(" {} · {} {} ", s.lookup_prompt, size, s.index_size));
+        let line = if self.query.is_empty() {
+            Line::from(vec![
+                Span::styled("█", Style::default().fg(Color::Yellow)),
+                Span::styled(s.lookup_hint, Style::default().fg(Color::DarkGray)),
+            ])
+        } else {
+            Line::from(vec![
+                Span::styled(
+                    self.query.clone(),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::styled("█", Style::default().fg(Color::Yellow)),
+            ])
+        };
+        f.render_widget(Paragraph::new(line).block(block), input);
+        let cols = vec![
+            Col::flex(s.enterprise, 16, 10),
+            Col::left(s.credit_code, 18, 8),
+            Col::left(s.matched_by, 14, 5),
+        ];
+        let h = list.height.saturating_sub(3) as usize;
+        let offset = scroll(self.offset, self.sel, h);
+        let rows: Vec<Vec<Cell>> = self
+            .results
+            .iter()
+            .skip(offset)
+            .take(h)
+            .map(|r| {
+                let how = match (&r.voucher, r.kind) {
+                    (Some(v), _) => format!("{} {v}", s.voucher_hit),
+                    (None, Some(k)) => i18n::match_kind(k, cx.lang).to_string(),
+                    (None, None) => String::new(),
+                };
+                vec![
+                    Cell::new(r.name.clone()),
+                    Cell::new(r.credit_code.clone()),
+                    Cell::styled(how, Style::default().fg(Color::DarkGray)),
+                ]
+            })
+            .collect();
+        let empty = if self.query.trim().is_empty() {
+            ""
+        } else {
+            s.lookup_none
+        };
+        table::draw(
+            f,
+            list,
+            Block::default().borders(Borders::ALL).title(format!(
+                " {} {} ",
+                self.results.len(),
+                s.rows
+            )),
+            &cols,
+            None,
+            &rows,
+            self.results.get(self.sel).map(|_| self.sel - offset),
+            empty,
+        );
+    }
+
+    fn render_detail(&self, d: &EnterpriseDetail, f: &mut Frame, area: Rect, cx: &Cx) {
+        let s = cx.s;
+        let e = &d.enterprise;
+        let totals_h = (d.totals.len().min(5) as u16 + 3).min(8);
+        let [head, totals, list] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Length(totals_h),
+            Constraint::Min(4),
+        ])
+        .areas(area);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", e.name));
+        let label = Style::default().fg(Color::Gray);
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::from(vec![
+                    Span::styled(format!("{} ", s.credit_code), label),
+                    Span::raw(format!("{}  ", e.credit_code)),
+                    Span::styled(format!("{} ", s.size), label),
+                    Span::raw(e.size.label(cx.lang).to_string()),
+                ]),
+                Line::from(vec![
+                    Span::styled(format!("{} ", s.township), label),
+                    Span::raw(format!("{}  ", e.township)),
+                    Span::styled(format!("{} ", s.industry), label),
+                    Span::raw(e.industry.clone()),
+                ]),
+            ])
+            .block(block),
+            head,
+        );
+        let cols = vec![
+            Col::left(s.year, 6, 9),
+            Col::left(s.code, 8, 5),
+            Col::flex(s.program, 10, 10),
+            Col::right(s.paid, 14, 8),
+            Col::right(s.count, 6, 6),
+        ];
+        let rows: Vec<Vec<Cell>> = d
+            .totals
+            .iter()
+            .rev()
+            .take(totals_h.saturating_sub(3) as usize)
+            .map(|t| {
+                vec![
+                    Cell::new(t.year.to_string()),
+                    Cell::new(t.program_code.clone()),
+                    Cell::new(t.program_name.clone()),
+                    Cell::new(t.paid.format(cx.unit)),
+                    Cell::new(t.count.to_string()),
+                ]
+            })
+            .collect();
+        table::draw(
+            f,
+            totals,
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {} ", s.totals_by_program_year)),
+            &cols,
+            None,
+            &rows,
+            None,
+            s.no_rows,
+        );
+        let cols = vec![
+            Col::left(s.date, 10, 9),
+            Col::flex(s.program, 10, 10),
+            Col::right(s.amount, 14, 8),
+            Col::left(s.status, 6, 9),
+            Col::left(s.voucher, 12, 5),
+        ];
+        let h = list.height.saturating_sub(3) as usize;
+        let offset = scroll(self.detail_offset, self.detail_sel, h);
+        let rows: Vec<Vec<Cell>> = d
+            .disbursements
+            .iter()
+            .skip(offset)
+            .take(h)
+            .map(|r| {
+                vec![
+                    Cell::new(r.date.to_string()),
+                    Cell::new(r.program_name.clone()),
+                    Cell::new(r.amount.format(cx.unit)),
+                    Cell::styled(r.status.label(cx.lang), status_style(r.status)),
+                    Cell::new(r.voucher_no.clone()),
+                ]
+            })
+            .collect();
+        table::draw(
+            f,
+            list,
+            Block::default().borders(Borders::ALL).title(format!(
+                " {} · {} {} ",
+                s.disbursements,
+                d.disbursements.len(),
+                s.rows
+            )),
+            &cols,
+            None,
+            &rows,
+            d.disbursements
+                .get(self.detail_sel)
+                .map(|_| self.detail_sel - offset),
+            s.no_rows,
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! One module per screen, each with its own state, keys and render, behind the
+//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` and add its arm to [`build`].
+
+pub mod lookup;
+pub mod overview;
+pub mod placeholder;
+pub mod programs;
+
+use chrono::NaiveDate;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+use rusqlite::Connection;
+use zhida_core::dates::Month;
+use zhida_core::{Error, Lang, Unit};
+
+use super::action::{Action, ScreenId};
+use super::i18n::Strings;
+use super::keymap::Scope;
+
+/// What a screen may use while updating: the database and the shared view settings.
+pub struct Env<'a> {
+    pub conn: &'a Connection,
+    pub month: Month,
+    pub lang: Lang,
+    /// rows available to the screen body (terminal height minus the chrome)
+    pub body_rows: u16,
+}
+
+impl Env<'_> {
+    /// The as-of day: the last day of the selected month.
+    pub fn as_of(&self) -> NaiveDate {
+        self.month.last_day()
+    }
+}
+
+/// What a screen may read while drawing (no database: render does no I/O).
+pub struct Cx {
+    pub lang: Lang,
+    pub s: &'static Strings,
+    pub unit: Unit,
+    pub month: Month,
+}
+
+/// The result of offering an action to a screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Done,
+    /// not for this screen: the app may act on it (e.g. Esc leaves the screen)
+    Ignored,
+    /// done, with a message for the status line
+    Message(String),
+}
+
+pub trait Screen {
+    fn id(&self) -> ScreenId;
+    /// Keys specific to this screen, looked up before the list and global keys.
+    fn scope(&self) -> Option<Scope> {
+        None
+    }
+    /// Whether the list keys (j/k, PgUp/PgDn, g/G, /, s/S, Enter) apply.
+    fn is_list(&self) -> bool {
+        true
+    }
+    /// True while a text input has focus: typed characters go to [`Screen::update`] as
+    /// `Action::Char` instead of through the keymap.
+    fn text_input(&self) -> bool {
+        false
+    }
+    /// A form with unsaved input (quitting asks first).
+    fn dirty(&self) -> bool {
+        false
+    }
+    /// Called when the user arrives on the screen.
+    fn on_enter(&mut self, _env: &Env) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Reload from the database, keeping selection, sort and scroll position.
+    fn refresh(&mut self, env: &Env) -> Result<(), Error>;
+    fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error>;
+    /// Actions shown in the footer, most useful first.
+    fn hints(&self) -> Vec<Action>;
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx);
+}
+
+/// The screen behind each tab.
+pub fn build(id: ScreenId) -> Box<dyn Screen> {
+    match id {
+        ScreenId::Overview => Box::new(overview::Overview::default()),
+        ScreenId::Programs => Box::new(programs::Programs::default()),
+        ScreenId::Lookup => Box::new(lookup::Lookup::default()),
+        ScreenId::Disbursements => Box::new(placeholder::Placeholder::new(
+            id,
+            Some(Scope::Disbursements),
+        )),
+        ScreenId::Recovery => Box::new(placeholder::Placeholder::new(id, Some(Scope::Recovery))),
+        ScreenId::Performance => {
+            Box::new(placeholder::Placeholder::new(id, Some(Scope::Performance)))
+        }
+        ScreenId::MonthEnd => Box::new(placeholder::Placeholder::new(id, Some(Scope::MonthEnd))),
+    }
+}
+
+/// Shared formatting for screens.
+pub mod fmt {
+    use ratatui::style::{Color, Style};
+    use rust_decimal::prelude::ToPrimitive;
+    use rust_decimal::Decimal;
+    use zhida_core::model::Status;
+
+    /// `45.3%`
+    pub fn pct(d: Decimal) -> String {
+        format!("{:.1}%", (d * Decimal::ONE_HUNDRED).round_dp(1))
+    }
+
+    /// percentage points, signed: `-12.5pp`
+    pub fn pp(d: Decimal) -> String {
+        format!("{:+.1}pp", (d * Decimal::ONE_HUNDRED).round_dp(1))
+    }
+
+    pub fn ratio(d: Decimal) -> f64 {
+        d.to_f64().unwrap_or(0.0).clamp(0.0, 1.0)
+    }
+
+    pub fn status_style(s: Status) -> Style {
+        Style::default().fg(match s {
+            Status::Pending => Color::Yellow,
+            Status::Approved => Color::Cyan,
+            Status::Paid => Color::Green,
+            Status::Rejected => Color::Red,
+        })
+    }
+}

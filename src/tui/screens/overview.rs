@@ -1,0 +1,254 @@
+//! 1 总览 Overview: budget, paid, balance and recovered totals; execution rate against
+//! time progress; paid per month; the ten most lagging programs; findings by severity.
+
+use chrono::Datelike;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
+use ratatui::Frame;
+use rust_decimal::Decimal;
+use zhida_core::dates::Month;
+use zhida_core::repo::figures::{execution_rate, time_progress};
+use zhida_core::repo::{listing, program_figures};
+use zhida_core::{Error, Money};
+
+use super::fmt::{pct, pp, ratio};
+use super::{Cx, Env, Outcome, Screen};
+use crate::tui::action::{Action, ScreenId};
+use crate::tui::table::{self, Cell, Col};
+use crate::tui::text::{fit, Align};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lagging {
+    pub code: String,
+    pub name: String,
+    pub rate: Decimal,
+    pub time: Decimal,
+    /// rate − time (negative = behind)
+    pub gap: Decimal,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub budget: Money,
+    pub paid: Money,
+    pub committed: Money,
+    pub recovered: Money,
+    pub balance: Money,
+    pub rate: Decimal,
+    pub time: Decimal,
+    pub series: Vec<(Month, Money)>,
+    pub lagging: Vec<Lagging>,
+    pub programs: usize,
+    /// SLOT(checks): finding counts by severity. Stays `None` (drawn as "—") until
+    /// `zhida_core::checks` lands on main; then fill it in `refresh` from the checks run
+    /// for the as-of month. No check logic belongs in the TUI.
+    pub findings: Option<Vec<(String, usize)>>,
+}
+
+impl Screen for Overview {
+    fn id(&self) -> ScreenId {
+        ScreenId::Overview
+    }
+
+    fn is_list(&self) -> bool {
+        false
+    }
+
+    fn refresh(&mut self, env: &Env) -> Result<(), Error> {
+        let as_of = env.as_of();
+        let figs = program_figures(env.conn, as_of)?;
+        self.programs = figs.len();
+        self.budget = figs.iter().map(|f| f.budget).sum();
+        self.paid = figs.iter().map(|f| f.paid).sum();
+        self.committed = figs.iter().map(|f| f.committed).sum();
+        self.recovered = figs.iter().map(|f| f.recovered).sum();
+        self.balance = figs.iter().map(|f| f.balance).sum();
+        self.rate = execution_rate(self.paid, self.budget);
+        self.time = time_progress(as_of.year(), as_of);
+        let jan = Month::new(env.month.year, 1).unwrap_or(env.month);
+        self.series = listing::paid_per_month(env.conn, jan, env.month)?;
+        let mut lag: Vec<Lagging> = figs
+            .iter()
+            .filter(|f| f.budget.0 > 0)
+            .map(|f| Lagging {
+                code: f.program.code.clone(),
+                name: f.program.name.clone(),
+                rate: f.execution_rate,
+                time: f.time_progress,
+                gap: f.execution_rate - f.time_progress,
+            })
+            .collect();
+        lag.sort_by(|a, b| a.gap.cmp(&b.gap).then_with(|| a.code.cmp(&b.code)));
+        lag.truncate(10);
+        self.lagging = lag;
+        self.findings = None;
+        Ok(())
+    }
+
+    fn update(&mut self, _action: Action, _env: &Env) -> Result<Outcome, Error> {
+        Ok(Outcome::Ignored)
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        vec![
+            Action::Go(ScreenId::Programs),
+            Action::Go(ScreenId::Lookup),
+            Action::MonthBack,
+            Action::MonthForward,
+            Action::ToggleUnit,
+            Action::Refresh,
+        ]
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let s = cx.s;
+        let [totals, gauges, bottom, findings] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Length(2),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+
+        // totals: four boxes of label + amount
+        let block = Block::default().borders(Borders::ALL).title(format!(
+            " {} {} · {} {} ",
+            s.as_of, cx.month, s.programs_count, self.programs
+        ));
+        let inner = block.inner(totals);
+        f.render_widget(block, totals);
+        let cells = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(inner);
+        let items = [
+            (s.budget, self.budget, Color::White),
+            (s.paid, self.paid, Color::Green),
+            (s.balance, self.balance, Color::Yellow),
+            (s.recovered, self.recovered, Color::Magenta),
+        ];
+        for ((label, amount, color), cell) in items.into_iter().zip(cells.iter()) {
+            let w = cell.width.saturating_sub(1) as usize;
+            f.render_widget(
+                Paragraph::new(vec![
+                    Line::from(fit(label, w, Align::Right)),
+                    Line::from(Span::styled(
+                        fit(&amount.format(cx.unit), w, Align::Right),
+                        Style::default().fg(color).add_modifier(Modifier::BOLD),
+                    )),
+                ]),
+                *cell,
+            );
+        }
+
+        // execution rate against time progress
+        let [g1, g2] = Layout::vertical([Constraint::Length(1); 2]).areas(gauges);
+        let behind = self.rate < self.time;
+        f.render_widget(
+            Gauge::default()
+                .ratio(ratio(self.rate))
+                .label(format!("{} {}", s.exec_rate, pct(self.rate)))
+                .gauge_style(Style::default().fg(if behind { Color::Red } else { Color::Green })),
+            g1,
+        );
+        f.render_widget(
+            Gauge::default()
+                .ratio(ratio(self.time))
+                .label(format!("{} {}", s.time_progress, pct(self.time)))
+                .gauge_style(Style::default().fg(Color::Blue)),
+            g2,
+        );
+
+        // paid per month | most lagging programs
+        let chart_w = (bottom.width * 2 / 5).clamp(20.min(bottom.width), 60);
+        let [chart, lag] =
+            Layout::horizontal([Constraint::Length(chart_w), Constraint::Min(10)]).areas(bottom);
+        let unit_label = match cx.unit {
+            zhida_core::Unit::Yuan => s.unit_yuan,
+            zhida_core::Unit::Wan => s.unit_wan,
+        };
+        let n = self.series.len().max(1) as u16;
+        let inner_w = chart_w.saturating_sub(2);
+        let bar_w = (inner_w / n).saturating_sub(1).clamp(1, 6);
+        let bars: Vec<Bar> = self
+            .series
+            .iter()
+            .map(|(m, v)| {
+                Bar::default()
+                    .value(v.0.max(0) as u64)
+                    .label(Line::from(m.month.to_string()))
+                    .text_value(String::new())
+            })
+            .collect();
+        let peak = self
+            .series
+            .iter()
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(Money::ZERO);
+        f.render_widget(
+            BarChart::default()
+                .block(Block::default().borders(Borders::ALL).title(format!(
+                    " {} ({} {}) ",
+                    s.paid_per_month,
+                    peak.format(cx.unit),
+                    unit_label
+                )))
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(bar_w)
+                .bar_gap(1)
+                .bar_style(Style::default().fg(Color::Green)),
+            chart,
+        );
+        let cols = vec![
+            Col::left(s.code, 8, 6),
+            Col::flex(s.name, 8, 9),
+            Col::right(s.exec_rate, 8, 8),
+            Col::right(s.time_progress, 8, 5),
+            Col::right(s.gap, 8, 7),
+        ];
+        let rows: Vec<Vec<Cell>> = self
+            .lagging
+            .iter()
+            .map(|l| {
+                let red = if l.gap < Decimal::ZERO {
+                    Style::default().fg(Color::Red)
+                } else {
+                    Style::default()
+                };
+                vec![
+                    Cell::new(l.code.clone()),
+                    Cell::new(l.name.clone()),
+                    Cell::new(pct(l.rate)),
+                    Cell::new(pct(l.time)),
+                    Cell::styled(pp(l.gap), red),
+                ]
+            })
+            .collect();
+        table::draw(
+            f,
+            lag,
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {} ", s.lagging)),
+            &cols,
+            None,
+            &rows,
+            None,
+            s.no_rows,
+        );
+
+        // SLOT(checks): counts by severity once zhida_core::checks exists
+        let text = match &self.findings {
+            None => format!(" {}: {}", s.findings, s.findings_slot),
+            Some(v) => format!(
+                " {}: {}",
+                s.findings,
+                v.iter()
+                    .map(|(sev, n)| format!("{sev} {n}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            ),
+        };
+        f.render_widget(Paragraph::new(text), findings);
+    }
+}

@@ -1,0 +1,629 @@
+//! 2 项目 Programs: a sortable, filterable table of every program's figures as of the
+//! selected month; Enter opens one program (figures, allocations, keyset-paged
+//! disbursements, recoveries, evaluations and indicators).
+
+use std::cmp::Ordering;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use zhida_core::model::{format_score, Allocation, Evaluation, Grade, Indicator, Recovery};
+use zhida_core::repo::listing::{self, DisbFilter};
+use zhida_core::repo::{program_figures, ProgramFigures};
+use zhida_core::Error;
+
+use super::fmt::{pct, status_style};
+use super::{Cx, Env, Outcome, Screen};
+use crate::tui::action::{Action, ScreenId};
+use crate::tui::i18n::{self, Strings};
+use crate::tui::pager::Pager;
+use crate::tui::table::{self, scroll, Cell, Col};
+use crate::tui::text::{fit, Align};
+
+/// Sortable columns, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Code,
+    Name,
+    Department,
+    Budget,
+    Paid,
+    Rate,
+    Balance,
+    LastPaid,
+    Flags,
+}
+
+impl Column {
+    pub const ALL: [Column; 9] = [
+        Column::Code,
+        Column::Name,
+        Column::Department,
+        Column::Budget,
+        Column::Paid,
+        Column::Rate,
+        Column::Balance,
+        Column::LastPaid,
+        Column::Flags,
+    ];
+
+    pub fn title(self, s: &Strings) -> &'static str {
+        match self {
+            Column::Code => s.code,
+            Column::Name => s.name,
+            Column::Department => s.department,
+            Column::Budget => s.budget,
+            Column::Paid => s.paid,
+            Column::Rate => s.exec_rate,
+            Column::Balance => s.balance,
+            Column::LastPaid => s.last_payment,
+            Column::Flags => s.flags,
+        }
+    }
+
+    fn col(self, s: &Strings) -> Col {
+        let t = self.title(s);
+        match self {
+            Column::Code => Col::left(t, 8, 9),
+            Column::Name => Col::flex(t, 10, 10),
+            Column::Department => Col::left(t, 10, 2),
+            Column::Budget => Col::right(t, 14, 8),
+            Column::Paid => Col::right(t, 14, 7),
+            Column::Rate => Col::right(t, 7, 6),
+            Column::Balance => Col::right(t, 14, 5),
+            Column::LastPaid => Col::left(t, 10, 3),
+            Column::Flags => Col::right(t, 4, 4),
+        }
+    }
+
+    fn cmp(self, a: &ProgramFigures, b: &ProgramFigures) -> Ordering {
+        match self {
+            Column::Code => a.program.code.cmp(&b.program.code),
+            Column::Name => a.program.name.cmp(&b.program.name),
+            Column::Department => a.program.department.cmp(&b.program.department),
+            Column::Budget => a.budget.cmp(&b.budget),
+            Column::Paid => a.paid.cmp(&b.paid),
+            Column::Rate => a.execution_rate.cmp(&b.execution_rate),
+            Column::Balance => a.balance.cmp(&b.balance),
+            Column::LastPaid => a.last_paid.cmp(&b.last_paid),
+            // SLOT(checks): flag counts per program once zhida_core::checks exists
+            Column::Flags => Ordering::Equal,
+        }
+    }
+}
+
+/// One open program.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub fig: ProgramFigures,
+    pub allocations: Vec<Allocation>,
+    pub recoveries: Vec<Recovery>,
+    pub evaluations: Vec<Evaluation>,
+    pub indicators: Vec<Indicator>,
+    pub pager: Pager,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Programs {
+    pub figs: Vec<ProgramFigures>,
+    /// indices into `figs` after filter and sort
+    pub view: Vec<usize>,
+    /// index into `view`
+    pub sel: usize,
+    pub offset: usize,
+    pub sort: usize,
+    pub desc: bool,
+    pub filter: String,
+    pub filtering: bool,
+    pub detail: Option<Detail>,
+}
+
+impl Programs {
+    pub fn selected(&self) -> Option<&ProgramFigures> {
+        self.view.get(self.sel).map(|&i| &self.figs[i])
+    }
+
+    fn selected_id(&self) -> Option<i64> {
+        self.selected().map(|f| f.program.id)
+    }
+
+    /// Recompute the view (filter + sort), keeping the selected program if it is still shown.
+    fn rebuild(&mut self, keep: Option<i64>) {
+        let needle = self.filter.to_lowercase();
+        self.view = (0..self.figs.len())
+            .filter(|&i| {
+                let p = &self.figs[i].program;
+                needle.is_empty()
+                    || p.code.to_lowercase().contains(&needle)
+                    || p.name.to_lowercase().contains(&needle)
+                    || p.department.to_lowercase().contains(&needle)
+            })
+            .collect();
+        let col = Column::ALL[self.sort];
+        let figs = &self.figs;
+        self.view.sort_by(|&a, &b| {
+            let o = col
+                .cmp(&figs[a], &figs[b])
+                .then_with(|| figs[a].program.code.cmp(&figs[b].program.code));
+            if self.desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        self.sel = keep
+            .and_then(|id| {
+                self.view
+                    .iter()
+                    .position(|&i| self.figs[i].program.id == id)
+            })
+            .unwrap_or(self.sel)
+            .min(self.view.len().saturating_sub(1));
+    }
+
+    fn open(&mut self, env: &Env) -> Result<(), Error> {
+        let Some(fig) = self.selected().cloned() else {
+            return Ok(());
+        };
+        let id = fig.program.id;
+        let mut pager = Pager::new(DisbFilter {
+            program_id: Some(id),
+            until: Some(env.as_of()),
+            ..DisbFilter::default()
+        });
+        pager.first(env.conn)?;
+        self.detail = Some(Detail {
+            fig,
+            allocations: listing::allocations_of(env.conn, id)?,
+            recoveries: listing::recoveries_of(env.conn, id)?,
+            evaluations: listing::evaluations_of(env.conn, id)?,
+            indicators: listing::indicators_of(env.conn, id)?,
+            pager,
+        });
+        Ok(())
+    }
+
+    fn list_height(env: &Env) -> usize {
+        // body minus border (2) and header (1)
+        (env.body_rows as usize).saturating_sub(3).max(1)
+    }
+
+    fn detail_height(env: &Env) -> usize {
+        // the disbursement box gets roughly what the layout in render leaves it
+        (env.body_rows as usize).saturating_sub(14).max(3)
+    }
+}
+
+impl Screen for Programs {
+    fn id(&self) -> ScreenId {
+        ScreenId::Programs
+    }
+
+    fn text_input(&self) -> bool {
+        self.filtering
+    }
+
+    fn refresh(&mut self, env: &Env) -> Result<(), Error> {
+        let keep = self.selected_id();
+        self.figs = program_figures(env.conn, env.as_of())?;
+        self.rebuild(keep);
+        if let Some(d) = &mut self.detail {
+            let id = d.fig.program.id;
+            match self.figs.iter().find(|f| f.program.id == id) {
+                Some(fig) => {
+                    d.fig = fig.clone();
+                    d.allocations = listing::allocations_of(env.conn, id)?;
+                    d.recoveries = listing::recoveries_of(env.conn, id)?;
+                    d.evaluations = listing::evaluations_of(env.conn, id)?;
+                    d.indicators = listing::indicators_of(env.conn, id)?;
+                    d.pager.filter.until = Some(env.as_of());
+                    d.pager.refresh(env.conn)?;
+                }
+                None => self.detail = None,
+            }
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
+        if self.filtering {
+            match action {
+                Action::Char(c) => {
+                    self.filter.push(c);
+                    let keep = self.selected_id();
+                    self.rebuild(keep);
+                    return Ok(Outcome::Done);
+                }
+                Action::Backspace => {
+                    self.filter.pop();
+                    let keep = self.selected_id();
+                    self.rebuild(keep);
+                    return Ok(Outcome::Done);
+                }
+                Action::Open => {
+                    self.filtering = false;
+                    return Ok(Outcome::Done);
+                }
+                Action::Back => {
+                    self.filtering = false;
+                    self.filter.clear();
+                    let keep = self.selected_id();
+                    self.rebuild(keep);
+                    return Ok(Outcome::Done);
+                }
+                _ => {}
+            }
+        }
+        if let Some(d) = &mut self.detail {
+            let h = Self::detail_height(env);
+            match action {
+                Action::Back => self.detail = None,
+                Action::Down => d.pager.move_by(env.conn, 1, h)?,
+                Action::Up => d.pager.move_by(env.conn, -1, h)?,
+                Action::PageDown => d.pager.move_by(env.conn, h as isize, h)?,
+                Action::PageUp => d.pager.move_by(env.conn, -(h as isize), h)?,
+                Action::Top => d.pager.first(env.conn)?,
+                Action::Bottom => d.pager.last(env.conn, h)?,
+                _ => return Ok(Outcome::Ignored),
+            }
+            return Ok(Outcome::Done);
+        }
+        let h = Self::list_height(env);
+        let last = self.view.len().saturating_sub(1);
+        match action {
+            Action::Down => self.sel = (self.sel + 1).min(last),
+            Action::Up => self.sel = self.sel.saturating_sub(1),
+            Action::PageDown => self.sel = (self.sel + h).min(last),
+            Action::PageUp => self.sel = self.sel.saturating_sub(h),
+            Action::Top => self.sel = 0,
+            Action::Bottom => self.sel = last,
+            Action::Filter => self.filtering = true,
+            Action::SortNext | Action::SortReverse => {
+                if action == Action::SortNext {
+                    self.sort = (self.sort + 1) % Column::ALL.len();
+                    self.desc = false;
+                } else {
+                    self.desc = !self.desc;
+                }
+                let keep = self.selected_id();
+                self.rebuild(keep);
+                let title = Column::ALL[self.sort].title(i18n::strings(env.lang));
+                self.offset = scroll(self.offset, self.sel, h);
+                return Ok(Outcome::Message(i18n::sorted_msg(
+                    env.lang, title, self.desc,
+                )));
+            }
+            Action::Open => self.open(env)?,
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                let keep = self.selected_id();
+                self.rebuild(keep);
+            }
+            _ => return Ok(Outcome::Ignored),
+        }
+        self.offset = scroll(self.offset, self.sel, h);
+        Ok(Outcome::Done)
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        if self.detail.is_some() {
+            vec![
+                Action::Down,
+                Action::PageDown,
+                Action::Back,
+                Action::MonthBack,
+                Action::MonthForward,
+            ]
+        } else {
+            vec![
+                Action::Down,
+                Action::Open,
+                Action::Filter,
+                Action::SortNext,
+                Action::SortReverse,
+                Action::ToggleUnit,
+            ]
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        match &self.detail {
+            Some(d) => render_detail(d, f, area, cx),
+            None => self.render_list(f, area, cx),
+        }
+    }
+}
+
+impl Programs {
+    fn render_list(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let s = cx.s;
+        let cols: Vec<Col> = Column::ALL.iter().map(|c| c.col(s)).collect();
+        let height = area.height.saturating_sub(3) as usize;
+        let offset = scroll(self.offset, self.sel, height);
+        let rows: Vec<Vec<Cell>> = self
+            .view
+            .iter()
+            .skip(offset)
+            .take(height)
+            .map(|&i| program_row(&self.figs[i], cx))
+            .collect();
+        let mut title = format!(
+            " {} · {} {}",
+            i18n::tab(ScreenId::Programs, cx.lang),
+            self.view.len(),
+            s.rows
+        );
+        if self.filtering || !self.filter.is_empty() {
+            title.push_str(&format!(
+                " · {}: {}{}",
+                s.filter,
+                self.filter,
+                if self.filtering { "█" } else { "" }
+            ));
+        }
+        title.push(' ');
+        table::draw(
+            f,
+            area,
+            Block::default().borders(Borders::ALL).title(title),
+            &cols,
+            Some((self.sort, self.desc)),
+            &rows,
+            self.view.get(self.sel).map(|_| self.sel - offset),
+            s.no_rows,
+        );
+    }
+}
+
+fn program_row(p: &ProgramFigures, cx: &Cx) -> Vec<Cell> {
+    let behind = p.budget.0 > 0 && p.execution_rate < p.time_progress;
+    vec![
+        Cell::new(p.program.code.clone()),
+        Cell::new(p.program.name.clone()),
+        Cell::new(p.program.department.clone()),
+        Cell::new(p.budget.format(cx.unit)),
+        Cell::new(p.paid.format(cx.unit)),
+        Cell::styled(
+            pct(p.execution_rate),
+            if behind {
+                Style::default().fg(Color::Red)
+            } else {
+                Style::default()
+            },
+        ),
+        Cell::new(p.balance.format(cx.unit)),
+        Cell::new(
+            p.last_paid
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "—".into()),
+        ),
+        // SLOT(checks): flag count per program
+        Cell::new("—"),
+    ]
+}
+
+fn kv(label: &str, value: String) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(format!("{label} "), Style::default().fg(Color::Gray)),
+        Span::styled(value, Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw("  "),
+    ]
+}
+
+fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
+    let s = cx.s;
+    let p = &d.fig.program;
+    let lang = cx.lang;
+    let small = |n: usize| (n.min(4) as u16 + 3).min(7);
+    let [head, allocs, disb, rest] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(small(d.allocations.len())),
+        Constraint::Min(5),
+        Constraint::Length(small(
+            d.recoveries
+                .len()
+                .max(d.evaluations.len() + d.indicators.len()),
+        )),
+    ])
+    .areas(area);
+
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " {} {} · {} · {} {} ",
+        p.code,
+        p.name,
+        p.department,
+        p.level.label(lang),
+        p.fiscal_year
+    ));
+    let inner = block.inner(head);
+    f.render_widget(block, head);
+    let line1: Vec<Span> = [
+        kv(s.budget, d.fig.budget.format(cx.unit)),
+        kv(s.paid, d.fig.paid.format(cx.unit)),
+        kv(s.committed, d.fig.committed.format(cx.unit)),
+    ]
+    .concat();
+    let line2: Vec<Span> = [
+        kv(s.recovered, d.fig.recovered.format(cx.unit)),
+        kv(s.balance, d.fig.balance.format(cx.unit)),
+        kv(s.exec_rate, pct(d.fig.execution_rate)),
+        kv(s.time_progress, pct(d.fig.time_progress)),
+    ]
+    .concat();
+    f.render_widget(
+        Paragraph::new(vec![Line::from(line1), Line::from(line2)]),
+        inner,
+    );
+
+    // allocations
+    let cols = vec![
+        Col::left(s.date, 10, 9),
+        Col::right(s.amount, 14, 8),
+        Col::left(s.doc_no, 16, 5),
+        Col::flex("", 4, 1),
+    ];
+    let h = allocs.height.saturating_sub(3) as usize;
+    let rows: Vec<Vec<Cell>> = d
+        .allocations
+        .iter()
+        .rev()
+        .take(h)
+        .map(|a| {
+            vec![
+                Cell::new(a.date.to_string()),
+                Cell::new(a.amount.format(cx.unit)),
+                Cell::new(a.doc_no.clone()),
+                Cell::new(a.note.clone()),
+            ]
+        })
+        .collect();
+    table::draw(
+        f,
+        allocs,
+        Block::default().borders(Borders::ALL).title(format!(
+            " {} · {} {} ",
+            s.allocations,
+            d.allocations.len(),
+            s.rows
+        )),
+        &cols,
+        None,
+        &rows,
+        None,
+        s.no_rows,
+    );
+
+    // disbursements: the keyset window
+    let cols = vec![
+        Col::left(s.date, 10, 9),
+        Col::left(s.voucher, 12, 6),
+        Col::flex(s.enterprise, 10, 10),
+        Col::right(s.amount, 14, 8),
+        Col::left(s.status, 6, 7),
+    ];
+    let h = disb.height.saturating_sub(3) as usize;
+    let offset = scroll(d.pager.offset, d.pager.sel, h);
+    let rows: Vec<Vec<Cell>> = d
+        .pager
+        .rows
+        .iter()
+        .skip(offset)
+        .take(h)
+        .map(|r| {
+            vec![
+                Cell::new(r.date.to_string()),
+                Cell::new(r.voucher_no.clone()),
+                Cell::new(r.enterprise_name.clone()),
+                Cell::new(r.amount.format(cx.unit)),
+                Cell::styled(r.status.label(lang), status_style(r.status)),
+            ]
+        })
+        .collect();
+    table::draw(
+        f,
+        disb,
+        Block::default().borders(Borders::ALL).title(format!(
+            " {} · {} {} ",
+            s.disbursements, d.fig.disbursement_count, s.rows
+        )),
+        &cols,
+        None,
+        &rows,
+        d.pager.rows.get(d.pager.sel).map(|_| d.pager.sel - offset),
+        s.no_rows,
+    );
+
+    // recoveries | evaluations and indicators
+    let [rec, eval] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
+    let cols = vec![
+        Col::left(s.date, 10, 9),
+        Col::right(s.amount, 14, 8),
+        Col::left(s.reason, 4, 6),
+        Col::flex(s.reallocated_to, 6, 5),
+    ];
+    let h = rec.height.saturating_sub(3) as usize;
+    let rows: Vec<Vec<Cell>> = d
+        .recoveries
+        .iter()
+        .rev()
+        .take(h)
+        .map(|r| {
+            vec![
+                Cell::new(r.date.to_string()),
+                Cell::new(r.amount.format(cx.unit)),
+                Cell::new(r.reason.label(lang)),
+                Cell::new(r.reallocated_to.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    table::draw(
+        f,
+        rec,
+        Block::default().borders(Borders::ALL).title(format!(
+            " {} · {} {} ",
+            s.recoveries,
+            d.recoveries.len(),
+            s.rows
+        )),
+        &cols,
+        None,
+        &rows,
+        None,
+        s.no_rows,
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} / {} ", s.evaluations, s.indicators));
+    let inner = block.inner(eval);
+    f.render_widget(block, eval);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for e in &d.evaluations {
+        let g = Grade::of(e.score_x100);
+        let text = format!(
+            "{} {} {} {} {} {}",
+            e.year,
+            s.score,
+            format_score(e.score_x100),
+            s.grade,
+            g.label(lang),
+            e.evaluator
+        );
+        let style = match g {
+            Grade::Poor => Style::default().fg(Color::Red),
+            _ => Style::default(),
+        };
+        lines.push(Line::from(Span::styled(fit(&text, w, Align::Left), style)));
+    }
+    for i in &d.indicators {
+        let met = match i.met() {
+            Some(true) => (s.yes, Style::default().fg(Color::Green)),
+            Some(false) => (s.no, Style::default().fg(Color::Red)),
+            None => ("—", Style::default()),
+        };
+        let text = format!(
+            "{} {} {}{}{} {} {} ",
+            i.year,
+            i.name,
+            i.direction.label(lang),
+            i.target,
+            i.unit,
+            s.actual,
+            i.actual
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "—".into()),
+        );
+        let tw = w.saturating_sub(crate::tui::text::width(met.0) + 1);
+        lines.push(Line::from(vec![
+            Span::raw(fit(&text, tw, Align::Left)),
+            Span::styled(format!(" {}", met.0), met.1),
+        ]));
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(s.no_rows));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,218 @@
+//! Drawing tables: columns sized by display width, low-priority columns dropped on narrow
+//! terminals, and only the visible window of rows handed to the terminal.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::text::{fit, Align};
+
+#[derive(Debug, Clone)]
+pub struct Col {
+    pub title: String,
+    /// width in cells (the minimum for the flexible column)
+    pub width: u16,
+    /// higher stays longer when space is short
+    pub prio: u8,
+    /// takes the space left over
+    pub flex: bool,
+    pub align: Align,
+}
+
+impl Col {
+    pub fn left(title: &str, width: u16, prio: u8) -> Col {
+        Col {
+            title: title.to_string(),
+            width,
+            prio,
+            flex: false,
+            align: Align::Left,
+        }
+    }
+
+    pub fn right(title: &str, width: u16, prio: u8) -> Col {
+        Col {
+            align: Align::Right,
+            ..Col::left(title, width, prio)
+        }
+    }
+
+    pub fn flex(title: &str, width: u16, prio: u8) -> Col {
+        Col {
+            flex: true,
+            ..Col::left(title, width, prio)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cell {
+    pub text: String,
+    pub style: Style,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            style: Style::default(),
+        }
+    }
+
+    pub fn styled(text: impl Into<String>, style: Style) -> Cell {
+        Cell {
+            text: text.into(),
+            style,
+        }
+    }
+}
+
+/// Which columns fit in `avail` cells (one space between columns) and how wide each is.
+pub fn layout(cols: &[Col], avail: u16) -> Vec<(usize, u16)> {
+    let mut keep: Vec<usize> = (0..cols.len()).collect();
+    let total = |keep: &[usize]| -> u32 {
+        keep.iter().map(|&i| cols[i].width as u32).sum::<u32>()
+            + keep.len().saturating_sub(1) as u32
+    };
+    while keep.len() > 1 && total(&keep) > avail as u32 {
+        let Some((pos, _)) = keep
+            .iter()
+            .enumerate()
+            .min_by_key(|(pos, &i)| (cols[i].prio, std::cmp::Reverse(*pos)))
+        else {
+            break;
+        };
+        keep.remove(pos);
+    }
+    let spare = (avail as u32).saturating_sub(total(&keep)) as u16;
+    let flex_count = keep.iter().filter(|&&i| cols[i].flex).count() as u16;
+    keep.iter()
+        .map(|&i| {
+            let mut w = cols[i].width;
+            if cols[i].flex && flex_count > 0 {
+                w += spare / flex_count;
+            }
+            (i, w.min(avail))
+        })
+        .collect()
+}
+
+/// Offset that keeps `sel` inside a window of `height` rows, moving as little as possible.
+pub fn scroll(offset: usize, sel: usize, height: usize) -> usize {
+    if height == 0 {
+        return sel;
+    }
+    if sel < offset {
+        sel
+    } else if sel >= offset + height {
+        sel + 1 - height
+    } else {
+        offset
+    }
+}
+
+/// One line of fitted cells.
+pub fn row_line(cols: &[Col], lay: &[(usize, u16)], cells: &[Cell], style: Style) -> Line<'static> {
+    let mut spans = Vec::with_capacity(lay.len() * 2);
+    for (n, &(i, w)) in lay.iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::styled(" ", style));
+        }
+        let cell = cells.get(i).cloned().unwrap_or_default();
+        spans.push(Span::styled(
+            fit(&cell.text, w as usize, cols[i].align),
+            cell.style.patch(style),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Draw a table: header, then `rows` (already the visible window), `selected` being an
+/// index into `rows`. `sort` marks the sorted column with ▲/▼.
+// One call draws a whole table; its parts are independent, so a builder adds nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    block: Block<'_>,
+    cols: &[Col],
+    sort: Option<(usize, bool)>,
+    rows: &[Vec<Cell>],
+    selected: Option<usize>,
+    empty: &str,
+) {
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let lay = layout(cols, inner.width);
+    let header: Vec<Cell> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mark = match sort {
+                Some((s, desc)) if s == i => {
+                    if desc {
+                        "▼"
+                    } else {
+                        "▲"
+                    }
+                }
+                _ => "",
+            };
+            Cell::new(format!("{}{mark}", c.title))
+        })
+        .collect();
+    let head_style = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines = vec![row_line(cols, &lay, &header, head_style)];
+    if rows.is_empty() {
+        lines.push(Line::from(empty.to_string()));
+    }
+    for (n, r) in rows.iter().enumerate() {
+        let style = if selected == Some(n) {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        };
+        lines.push(row_line(cols, &lay, r, style));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_terminals_drop_low_priority_columns_and_flex_takes_the_rest() {
+        let cols = vec![
+            Col::left("编码", 8, 9),
+            Col::flex("名称", 10, 10),
+            Col::left("主管部门", 10, 2),
+            Col::right("指标", 14, 8),
+        ];
+        // 8 + 10 + 10 + 14 + 3 spaces = 45
+        let l = layout(&cols, 45);
+        assert_eq!(l, vec![(0, 8), (1, 10), (2, 10), (3, 14)]);
+        let l = layout(&cols, 50);
+        assert_eq!(l[1], (1, 15), "flex column gets the spare 5 cells");
+        let l = layout(&cols, 40);
+        assert_eq!(
+            l.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![0, 1, 3],
+            "department dropped first"
+        );
+        assert_eq!(l.iter().map(|x| x.1 as u32).sum::<u32>() + 2, 40);
+    }
+
+    #[test]
+    fn scroll_keeps_selection_visible() {
+        assert_eq!(scroll(0, 5, 10), 0);
+        assert_eq!(scroll(0, 12, 10), 3);
+        assert_eq!(scroll(5, 2, 10), 2);
+        assert_eq!(scroll(3, 7, 10), 3);
+    }
+}

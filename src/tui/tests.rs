@@ -1,0 +1,1 @@
+//! Tests of the interface: App::update per action, snapshots of every screen.

@@ -1,0 +1,279 @@
+//! End to end: the real `zhida` binary in a pseudo-terminal (tmux), on a database file
+//! built here with the core insert functions. Story: an enterprise phones — switch to
+//! 查询, type its pinyin initials, open it, read a payment's status off the screen, quit.
+
+// Amounts in fen are written 元_分 (e.g. `120_000_00`) so that the yuan stay readable.
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use zhida_core::model::{Level, Size, Status};
+use zhida_core::repo::write::*;
+use zhida_core::{CreditCode, Money};
+
+fn d(s: &str) -> NaiveDate {
+    zhida_core::dates::parse_date(s).unwrap()
+}
+
+fn build_db(path: &Path) {
+    let mut conn = zhida_core::db::open(path).unwrap();
+    let tx = conn.transaction().unwrap();
+    let mut wg = NewProgram::new("WG2025", "稳岗返还", 2025);
+    wg.department = "人社局".into();
+    insert_program(&tx, &wg).unwrap();
+    let mut kj = NewProgram::new("KJ2025", "科技创新券", 2025);
+    kj.department = "科技局".into();
+    kj.level = Level::Municipal;
+    insert_program(&tx, &kj).unwrap();
+    for (code, amount) in [("WG2025", 5_000_000_00), ("KJ2025", 2_000_000_00)] {
+        insert_allocation(
+            &tx,
+            &NewAllocation {
+                program_code: code.into(),
+                date: d("2025-01-15"),
+                amount: Money(amount),
+                doc_no: "元财社〔2025〕3号".into(),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+    }
+    let xy = CreditCode::complete("91530428MA6K1XY01").unwrap();
+    let gz = CreditCode::complete("91530428MA6K1GJ02").unwrap();
+    for (code, name, town) in [
+        (&xy, "元江县甘庄街道鑫源科技有限公司", "甘庄街道"),
+        (&gz, "元江县澧江街道甘蔗种植合作社", "澧江街道"),
+    ] {
+        insert_enterprise(
+            &tx,
+            &NewEnterprise {
+                credit_code: code.clone(),
+                name: name.into(),
+                size: Size::Small,
+                industry: "科技".into(),
+                township: town.into(),
+                contact: String::new(),
+            },
+        )
+        .unwrap();
+    }
+    for (v, prog, code, fen, date, status) in [
+        (
+            "PZ2025-0001",
+            "KJ2025",
+            &xy,
+            120_000_00,
+            "2025-03-12",
+            Status::Paid,
+        ),
+        (
+            "PZ2025-0002",
+            "WG2025",
+            &xy,
+            35_000_00,
+            "2025-05-08",
+            Status::Pending,
+        ),
+        (
+            "PZ2025-0003",
+            "WG2025",
+            &gz,
+            80_000_00,
+            "2025-04-02",
+            Status::Paid,
+        ),
+    ] {
+        insert_disbursement(
+            &tx,
+            &NewDisbursement {
+                voucher_no: v.into(),
+                program_code: prog.into(),
+                credit_code: code.to_string(),
+                amount: Money(fen),
+                date: d(date),
+                status,
+                entered_by: "小李".into(),
+                approved_by: if status == Status::Paid {
+                    "王科长"
+                } else {
+                    ""
+                }
+                .into(),
+                reverses: None,
+                note: String::new(),
+            },
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut c = self.cmd();
+        c.args(["send-keys", "-t", "zhida"]).args(keys);
+        assert!(c.status().unwrap().success(), "tmux send-keys {keys:?}");
+    }
+
+    fn send_literal(&self, text: &str) {
+        let st = self
+            .cmd()
+            .args(["send-keys", "-t", "zhida", "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn capture(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "zhida"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Poll the screen until `pred` holds, or fail with what was on screen.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {what}; screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.cmd()
+            .args(["has-session", "-t", "zhida"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
+    let have_tmux = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .map(|o| o.status.success());
+    assert!(
+        matches!(have_tmux, Ok(true)),
+        "tmux is required for the end-to-end TUI test: install it (apt-get install tmux)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("zhida.db");
+    build_db(&db);
+    let done = dir.path().join("exit-status");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nlang = \"zh\"\n").unwrap();
+    let tmux = Tmux {
+        socket: format!("zhida-e2e-{}", std::process::id()),
+    };
+    // the shell writes the exit status after zhida returns: proof that it quit cleanly
+    let script = format!(
+        "'{}' --db '{}' --user 王科长 --config '{}'; echo $? > '{}'; sleep 30",
+        env!("CARGO_BIN_EXE_zhida"),
+        db.display(),
+        config.display(),
+        done.display()
+    );
+    let st = tmux
+        .cmd()
+        .args(["new-session", "-d", "-s", "zhida", "-x", "100", "-y", "30"])
+        .arg("env")
+        .arg("LANG=C.UTF-8")
+        .arg("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(st.success(), "tmux new-session");
+
+    let screen = tmux.wait_for("the overview", |s| {
+        s.contains("总览") && s.contains("王科长")
+    });
+    assert!(
+        screen.contains("2025-05"),
+        "as-of month falls back to the latest payments:\n{screen}"
+    );
+
+    tmux.send(&["3"]);
+    tmux.wait_for("the lookup input", |s| s.contains("2 家企业"));
+    tmux.send_literal("gzjdxy");
+    let screen = tmux.wait_for("the enterprise in the results", |s| {
+        s.contains("元江县甘庄街道鑫源科技有限公司")
+    });
+    assert!(
+        !screen.contains("甘蔗种植合作社"),
+        "only the matching enterprise:\n{screen}"
+    );
+
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("the enterprise's payments", |s| s.contains("PZ2025-0002"));
+    let paid_line = screen
+        .lines()
+        .find(|l| l.contains("PZ2025-0001"))
+        .unwrap_or_default();
+    assert!(
+        paid_line.contains("已拨付"),
+        "status of PZ2025-0001:\n{screen}"
+    );
+    assert!(paid_line.contains("科技创新券") && paid_line.contains("120,000.00"));
+    let pending_line = screen
+        .lines()
+        .find(|l| l.contains("PZ2025-0002"))
+        .unwrap_or_default();
+    assert!(
+        pending_line.contains("待复核"),
+        "status of PZ2025-0002:\n{screen}"
+    );
+
+    tmux.send(&["q"]);
+    let start = Instant::now();
+    while !done.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "zhida did not exit after q"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        std::fs::read_to_string(&done).unwrap().trim(),
+        "0",
+        "exit status"
+    );
+    // the terminal is restored: the alternate screen is gone, the shell's screen is back
+    let screen = tmux.capture();
+    assert!(
+        !screen.contains("总览"),
+        "alternate screen left behind:\n{screen}"
+    );
+    assert!(tmux.alive());
+}
