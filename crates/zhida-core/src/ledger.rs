@@ -870,7 +870,7 @@ pub fn form_warnings(conn: &Connection, input: &DisbursementInput) -> Result<Vec
             h.cap_left = h.cap_left.map(|l| l + *amount);
         }
         if date.as_str() <= iso(input.date).as_str() {
-            h.available = h.available + *amount;
+            h.available += *amount;
         }
     }
     if let (Some(cap), Some(excess)) = (h.cap, h.over_cap(input.amount)) {
