@@ -213,7 +213,7 @@ mod tests {
         let lines = render(
             &[
                 row("YJ-1", "元江县因远镇红糖厂", 1_00),
-                row("YJ-20000", "ABC", 1_234_567_00),
+                row("YJ-20000", "ABC", 123_456_700),
             ],
             Lang::Zh,
         );
