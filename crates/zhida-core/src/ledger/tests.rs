@@ -547,7 +547,8 @@ fn reverse_creates_a_negative_paid_row_once() {
         matches!(e, Error::ClosedMonth(ref m) if m == "2025-04"),
         "{e}"
     );
-    // reversing on the same day in an open month is fine
+    // the original's month being closed does not block a reversal dated in an open month
+    close_month(&conn, "2025-03");
     reverse(&mut conn, &boss, "YJ-002", d("2025-05-01"), "CX-005", "").unwrap();
 }
 
