@@ -80,6 +80,10 @@ pub trait Screen {
     /// Actions shown in the footer, most useful first.
     fn hints(&self) -> Vec<Action>;
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx);
+    /// The concrete screen, for tests and for screens that talk to each other (e.g. a
+    /// finding that opens the row behind it on another screen).
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// The screen behind each tab.
