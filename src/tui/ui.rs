@@ -120,9 +120,20 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     // the way out and the way to every key stay visible; screen keys fill the rest
     let always = [Action::Help, Action::Palette, Action::Quit];
+    // while an input has focus, letter keys type text: show only the keys that still act
+    let typing = matches!(app.overlay, Overlay::None) && app.screen().text_input();
     let hint = |a: Action| -> Option<(String, &'static str, usize)> {
         let b = app.keymap.binding(a)?;
-        let keys = b.keys_text();
+        let keys = b
+            .keys
+            .iter()
+            .filter(|k| !typing || k.typed_char().is_none())
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join("/");
+        if keys.is_empty() {
+            return None;
+        }
         let desc = b.desc(app.lang);
         let w = super::text::width(&keys) + 1 + super::text::width(desc) + 2;
         Some((keys, desc, w))
