@@ -1,16 +1,207 @@
-//! `zhida status`
+//! `zhida status QUERY`: quick lookup from the shell. One aligned line per matching
+//! disbursement (display width, so 中文 columns line up); names are escaped so that no
+//! control character or terminal escape in the data reaches the terminal raw.
 use std::process::ExitCode;
 
-use zhida_core::Error;
+use unicode_width::UnicodeWidthStr;
+use zhida_core::model::Disbursement;
+use zhida_core::repo::lookup;
+use zhida_core::{Error, Lang};
 
 use super::Ctx;
 
 /// Print each disbursement matching a voucher, credit code (prefix) or name fragment.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+匹配 Matches: 凭证号 exact voucher number · 统一社会信用代码 credit code or its beginning \
+(any case) · 企业名称片段 name fragment · 拼音 pinyin initials (pxkj) or full pinyin.\n\
+退出状态 Exit status: 0 whether or not anything matched (nothing found prints \
+\"未找到 …\" / \"not found …\" on stdout); 2 on an error (e.g. no database).")]
 pub struct StatusArgs {
+    /// Voucher, credit code (prefix), enterprise name fragment or pinyin initials
     pub query: String,
+    /// Show at most this many rows
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub limit: usize,
 }
 
-pub fn run(_ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode, Error> {
-    super::not_yet("status")
+/// Replace control and bidi/format characters with a visible `\u{..}` escape.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if invisible {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pad_right(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn pad_left(s: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(s);
+    format!("{}{s}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn status_text(d: &Disbursement, lang: Lang) -> String {
+    let label = d.status.label(lang);
+    match &d.reverses {
+        Some(v) => match lang {
+            Lang::Zh => format!("{label}（冲销 {}）", escape_text(v)),
+            Lang::En => format!("{label} (reverses {})", escape_text(v)),
+        },
+        None => label.to_string(),
+    }
+}
+
+/// The table as lines: header first, columns separated by two spaces, amount right-aligned.
+pub fn render(rows: &[Disbursement], lang: Lang) -> Vec<String> {
+    let header: [&str; 7] = match lang {
+        Lang::Zh => [
+            "凭证号",
+            "项目",
+            "企业",
+            "统一社会信用代码",
+            "金额(元)",
+            "日期",
+            "状态",
+        ],
+        Lang::En => [
+            "voucher",
+            "program",
+            "enterprise",
+            "credit code",
+            "amount (yuan)",
+            "date",
+            "status",
+        ],
+    };
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|d| {
+            [
+                escape_text(&d.voucher_no),
+                format!(
+                    "{} {}",
+                    escape_text(&d.program_code),
+                    escape_text(&d.program_name)
+                ),
+                escape_text(&d.enterprise_name),
+                escape_text(&d.credit_code),
+                d.amount.format_yuan(),
+                d.date.format("%Y-%m-%d").to_string(),
+                status_text(d, lang),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(UnicodeWidthStr::width);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(UnicodeWidthStr::width(c.as_str()));
+        }
+    }
+    let line = |row: [&str; 7]| -> String {
+        let parts: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 4 {
+                    pad_left(c, widths[i])
+                } else if i == 6 {
+                    c.to_string() // last column: no trailing spaces
+                } else {
+                    pad_right(c, widths[i])
+                }
+            })
+            .collect();
+        parts.join("  ")
+    };
+    let mut out = vec![line(header)];
+    for row in &cells {
+        out.push(line([
+            &row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6],
+        ]));
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode, Error> {
+    let conn = zhida_core::db::open_existing(&ctx.db_path)?;
+    let q = args.query.trim();
+    let shown_q = escape_text(q);
+    let limit = args.limit.max(1);
+    let rows = lookup::find(&conn, q, limit)?;
+    if rows.is_empty() {
+        // an enterprise that matches but has received nothing is worth saying so
+        let ents = lookup::find_enterprises(&conn, q, 20)?;
+        if ents.is_empty() {
+            println!(
+                "{}",
+                match ctx.lang {
+                    Lang::Zh => format!("未找到与“{shown_q}”匹配的拨付记录"),
+                    Lang::En => format!("not found: no disbursement matches '{shown_q}'"),
+                }
+            );
+        }
+        for e in ents {
+            println!(
+                "{}",
+                match ctx.lang {
+                    Lang::Zh => format!(
+                        "{}  {}：无拨付记录",
+                        escape_text(&e.name),
+                        escape_text(&e.credit_code)
+                    ),
+                    Lang::En => format!(
+                        "{}  {}: no disbursements",
+                        escape_text(&e.name),
+                        escape_text(&e.credit_code)
+                    ),
+                }
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for line in render(&rows, ctx.lang) {
+        println!("{line}");
+    }
+    if rows.len() == limit {
+        println!(
+            "{}",
+            match ctx.lang {
+                Lang::Zh => format!("（仅显示前 {limit} 条，可用 --limit 显示更多）"),
+                Lang::En => format!("(first {limit} rows shown; use --limit for more)"),
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_terminal_controls_and_bidi() {
+        assert_eq!(
+            escape_text("元江\u{1b}[31m红\u{7}"),
+            "元江\\u{1b}[31m红\\u{7}"
+        );
+        assert_eq!(escape_text("a\u{202E}b\nc"), "a\\u{202e}b\\u{a}c");
+        assert_eq!(escape_text("澧江街道"), "澧江街道");
+    }
+
+    #[test]
+    fn pads_by_display_width() {
+        assert_eq!(pad_right("甘庄", 6), "甘庄  ");
+        assert_eq!(pad_left("1.00", 6), "  1.00");
+        assert_eq!(pad_right("因远镇红糖厂", 4), "因远镇红糖厂");
+    }
 }

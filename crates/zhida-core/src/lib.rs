@@ -7,12 +7,16 @@
 #![cfg_attr(test, allow(clippy::inconsistent_digit_grouping))]
 
 pub mod audit;
+pub mod backup;
 pub mod config;
 pub mod credit_code;
 pub mod dates;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod i18n;
+pub mod import;
+pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod pinyin_keys;

@@ -3,6 +3,7 @@
 
 pub mod figures;
 pub mod listing;
+pub mod lookup;
 pub mod write;
 
 pub use figures::{program_figures, time_progress, ProgramFigures};

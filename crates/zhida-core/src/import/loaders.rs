@@ -1,0 +1,862 @@
+//! One loader per kind: validate each row with the core parsers, then insert it (or, with
+//! `upsert`, update the existing row) through statements prepared once per file. Code →
+//! id maps are loaded once; only reversals and key conflicts query the database per row.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::dates::iso;
+use crate::error::Error;
+use crate::model::{Direction, Level, ProgramStatus, Reason, Status};
+use crate::money::Money;
+use crate::pinyin_keys::pinyin_keys;
+use crate::repo::write::{self, NewEnterprise, NewProgram, NewRecovery};
+
+use super::columns::{a, d, e, i, p, r, v, Header, Kind};
+use super::fields::{Fields, Stop};
+use super::source::{Fatal, Records};
+use super::Options;
+
+/// What happened to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Inserted,
+    Updated,
+    /// `upsert` of a row identical to the stored one
+    Unchanged,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Counts {
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// Collected row errors of one file, already formatted `file:line: column: reason`.
+pub(crate) struct Errs {
+    pub file: String,
+    pub list: Vec<String>,
+    pub total: usize,
+}
+
+impl Errs {
+    pub fn push(&mut self, line: u64, column: Option<&str>, reason: &str) {
+        self.total += 1;
+        if self.list.len() < super::MAX_ERRORS {
+            self.list.push(match column {
+                Some(c) => format!("{}:{line}: {c}: {reason}", self.file),
+                None => format!("{}:{line}: {reason}", self.file),
+            });
+        }
+    }
+}
+
+/// Per-file state shared by the loaders.
+pub(crate) struct Cx<'c> {
+    pub conn: &'c Connection,
+    pub opts: Options,
+    pub closed: HashSet<String>,
+    pub programs: HashMap<String, i64>,
+    pub enterprises: HashMap<String, i64>,
+    /// largest id of the kind's table before this file: larger ids were written by it
+    pub max_before: i64,
+    /// ids updated by this file (a second update of the same key is a repeat)
+    pub touched: HashSet<i64>,
+    pub counts: Counts,
+}
+
+impl<'c> Cx<'c> {
+    pub fn new(conn: &'c Connection, kind: Kind, opts: Options) -> crate::Result<Cx<'c>> {
+        let closed = {
+            let mut stmt = conn.prepare("SELECT month FROM period_close")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<HashSet<String>>>()?
+        };
+        let programs = if kind == Kind::Programs {
+            HashMap::new()
+        } else {
+            code_map(conn, "SELECT code, id FROM program")?
+        };
+        let enterprises = if matches!(kind, Kind::Disbursements | Kind::Recoveries) {
+            code_map(conn, "SELECT credit_code, id FROM enterprise")?
+        } else {
+            HashMap::new()
+        };
+        let max_before: i64 = conn.query_row(
+            &format!("SELECT coalesce(max(id), 0) FROM {}", kind.table()),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Cx {
+            conn,
+            opts,
+            closed,
+            programs,
+            enterprises,
+            max_before,
+            touched: HashSet::new(),
+            counts: Counts::default(),
+        })
+    }
+
+    /// A key that already exists with id `id`: written earlier by this file → repeat.
+    fn repeated(&self, id: i64) -> bool {
+        id > self.max_before || self.touched.contains(&id)
+    }
+}
+
+fn code_map(conn: &Connection, sql: &str) -> crate::Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
+}
+
+/// Why a file stopped before its end.
+pub(crate) enum Abort {
+    Read(Fatal),
+    Db(Error),
+}
+
+impl From<Fatal> for Abort {
+    fn from(f: Fatal) -> Abort {
+        Abort::Read(f)
+    }
+}
+
+impl From<rusqlite::Error> for Abort {
+    fn from(e: rusqlite::Error) -> Abort {
+        Abort::Db(e.into())
+    }
+}
+
+/// Run the loader of `kind` over every record.
+pub(crate) fn load(
+    kind: Kind,
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    match kind {
+        Kind::Programs => programs(cx, recs, h, errs, progress),
+        Kind::Enterprises => enterprises(cx, recs, h, errs, progress),
+        Kind::Allocations => allocations(cx, recs, h, errs, progress),
+        Kind::Disbursements => disbursements(cx, recs, h, errs, progress),
+        Kind::Recoveries => recoveries(cx, recs, h, errs, progress),
+        Kind::Evaluations => evaluations(cx, recs, h, errs, progress),
+        Kind::Indicators => indicators(cx, recs, h, errs, progress),
+    }
+}
+
+/// How often the progress callback hears about rows.
+const PROGRESS_EVERY: u64 = 50_000;
+
+fn each_row(
+    counts: &mut Counts,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+    mut f: impl FnMut(&mut Fields) -> Result<Outcome, Stop>,
+) -> Result<(), Abort> {
+    while let Some(item) = recs.next()? {
+        counts.read += 1;
+        if counts.read.is_multiple_of(PROGRESS_EVERY) {
+            progress(counts.read);
+        }
+        if let Some(problem) = &item.problem {
+            errs.push(item.line, None, problem);
+            continue;
+        }
+        let mut fl = Fields::new(item.rec, h);
+        match f(&mut fl) {
+            Ok(Outcome::Inserted) => counts.inserted += 1,
+            Ok(Outcome::Updated) => counts.updated += 1,
+            Ok(Outcome::Unchanged) => counts.unchanged += 1,
+            Err(Stop::Row) => {
+                for (c, reason) in &fl.errs {
+                    errs.push(item.line, c.map(|c| h.shown[c].as_str()), reason);
+                }
+            }
+            Err(Stop::Fatal(e)) => return Err(Abort::Db(e)),
+        }
+    }
+    progress(counts.read);
+    Ok(())
+}
+
+/// A constraint or trigger failure caused by the row's data (not a broken database).
+fn row_db_error(e: &rusqlite::Error) -> Option<String> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            let m = msg.clone().unwrap_or_else(|| e.to_string());
+            Some(if m.contains("closed month") {
+                "该月已结账 (month is closed)".to_string()
+            } else if m.contains("invalid disbursement status change") {
+                "状态不能这样变更 (invalid status change: pending → approved → paid, or → rejected)"
+                    .to_string()
+            } else {
+                format!("数据库约束不满足 (constraint failed): {m}")
+            })
+        }
+        _ => None,
+    }
+}
+
+fn is_unique(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+fn unwrap_db(e: Error) -> Result<rusqlite::Error, Error> {
+    match e {
+        Error::Db(inner) => Ok(inner),
+        other => Err(other),
+    }
+}
+
+/// Turn a failed write into a row error on column `c` (or fatal for real DB failures).
+fn write_failed(fl: &mut Fields, c: usize, e: rusqlite::Error) -> Stop {
+    match row_db_error(&e) {
+        Some(reason) => fl.fail(c, reason),
+        None => Stop::Fatal(e.into()),
+    }
+}
+
+const REPEATED: &str = "在本文件中重复出现 (repeated in this file)";
+
+fn exists_msg(what: &str) -> String {
+    format!("{what} 已存在 (already in the database; use --upsert to update it)")
+}
+
+// ---------------------------------------------------------------- programs
+
+fn programs(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut find = conn.prepare("SELECT id FROM program WHERE code = ?1")?;
+    let mut update = conn.prepare(
+        "UPDATE program SET name=?2, department=?3, level=?4, fiscal_year=?5, policy_ref=?6, is_direct=?7,
+             start_date=?8, end_date=?9, cap_per_enterprise_fen=?10, once_per_year=?11, exclusive_group=?12,
+             eligible_sizes=?13, status=?14 WHERE id=?1",
+    )?;
+    let mut counts = cx.counts;
+    let upsert = cx.opts.upsert;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let code = fl.required(p::CODE);
+        let name = fl.required(p::NAME);
+        let department = fl.text(p::DEPARTMENT);
+        let level = fl.parse_with(p::LEVEL, Level::parse, Level::expected);
+        let fiscal_year = fl.year(p::FISCAL_YEAR);
+        let policy_ref = fl.text(p::POLICY_REF);
+        let is_direct = fl.bool(p::IS_DIRECT);
+        let start_date = fl.opt_date(p::START);
+        let end_date = fl.opt_date(p::END);
+        if let (Some(s), Some(e)) = (start_date, end_date) {
+            if e < s {
+                fl.bad(
+                    p::END,
+                    "结束日期早于开始日期 (end_date is before start_date)",
+                );
+            }
+        }
+        let cap = fl.opt_money(p::CAP);
+        if cap.is_some_and(|c| c.fen() <= 0) {
+            fl.bad(p::CAP, "单户上限应大于 0 (cap must be positive)");
+        }
+        let once_per_year = fl.bool(p::ONCE);
+        let exclusive_group = fl.opt_text(p::GROUP).map(str::to_string);
+        let eligible_sizes = fl.sizes(p::SIZES);
+        let status = if fl.text(p::STATUS).is_empty() {
+            Some(ProgramStatus::Active)
+        } else {
+            fl.parse_with(p::STATUS, ProgramStatus::parse, ProgramStatus::expected)
+        };
+        fl.check()?;
+        let (Some(level), Some(fiscal_year), Some(status)) = (level, fiscal_year, status) else {
+            return Err(Stop::Row);
+        };
+        let np = NewProgram {
+            code: code.to_string(),
+            name: name.to_string(),
+            department: department.to_string(),
+            level,
+            fiscal_year,
+            policy_ref: policy_ref.to_string(),
+            is_direct,
+            start_date,
+            end_date,
+            cap_per_enterprise: cap,
+            once_per_year,
+            exclusive_group,
+            eligible_sizes,
+            status,
+        };
+        let err = match write::insert_program(conn, &np) {
+            Ok(_) => return Ok(Outcome::Inserted),
+            Err(e) => unwrap_db(e).map_err(Stop::Fatal)?,
+        };
+        if !is_unique(&err) {
+            return Err(write_failed(fl, p::CODE, err));
+        }
+        let id: i64 = find.query_row([code], |r| r.get(0))?;
+        if id > cx.max_before || cx.touched.contains(&id) {
+            return Err(fl.fail(p::CODE, format!("项目编码 {code} {REPEATED}")));
+        }
+        if !upsert {
+            return Err(fl.fail(p::CODE, exists_msg(&format!("项目编码 {code}"))));
+        }
+        let res = update.execute(params![
+            id,
+            np.name,
+            np.department,
+            np.level,
+            np.fiscal_year,
+            np.policy_ref,
+            np.is_direct,
+            np.start_date.map(iso),
+            np.end_date.map(iso),
+            np.cap_per_enterprise,
+            np.once_per_year,
+            np.exclusive_group,
+            crate::model::sizes_to_db(&np.eligible_sizes),
+            np.status,
+        ]);
+        match res {
+            Ok(_) => {
+                cx.touched.insert(id);
+                Ok(Outcome::Updated)
+            }
+            Err(e) => Err(write_failed(fl, p::CODE, e)),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- enterprises
+
+fn enterprises(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut find = conn.prepare("SELECT id FROM enterprise WHERE credit_code = ?1")?;
+    let mut update = conn.prepare(
+        "UPDATE enterprise SET name=?2, size=?3, industry=?4, township=?5, contact=?6, py_initials=?7, py_full=?8
+         WHERE id=?1",
+    )?;
+    let mut counts = cx.counts;
+    let upsert = cx.opts.upsert;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let cc = fl.credit_code(e::CREDIT_CODE);
+        let name = fl.required(e::NAME);
+        let size = fl.parse_with(
+            e::SIZE,
+            crate::model::Size::parse,
+            crate::model::Size::expected,
+        );
+        fl.check()?;
+        let (Some(cc), Some(size)) = (cc, size) else {
+            return Err(Stop::Row);
+        };
+        let ne = NewEnterprise {
+            credit_code: cc,
+            name: name.to_string(),
+            size,
+            industry: fl.text(e::INDUSTRY).to_string(),
+            township: fl.text(e::TOWNSHIP).to_string(),
+            contact: fl.text(e::CONTACT).to_string(),
+        };
+        let err = match write::insert_enterprise(conn, &ne) {
+            Ok(_) => return Ok(Outcome::Inserted),
+            Err(e) => unwrap_db(e).map_err(Stop::Fatal)?,
+        };
+        if !is_unique(&err) {
+            return Err(write_failed(fl, e::CREDIT_CODE, err));
+        }
+        let code = ne.credit_code.as_str();
+        let id: i64 = find.query_row([code], |r| r.get(0))?;
+        if id > cx.max_before || cx.touched.contains(&id) {
+            return Err(fl.fail(e::CREDIT_CODE, format!("信用代码 {code} {REPEATED}")));
+        }
+        if !upsert {
+            return Err(fl.fail(e::CREDIT_CODE, exists_msg(&format!("企业 {code}"))));
+        }
+        let (ini, full) = pinyin_keys(&ne.name);
+        let res = update.execute(params![
+            id,
+            ne.name,
+            ne.size,
+            ne.industry,
+            ne.township,
+            ne.contact,
+            ini,
+            full
+        ]);
+        match res {
+            Ok(_) => {
+                cx.touched.insert(id);
+                Ok(Outcome::Updated)
+            }
+            Err(err) => Err(write_failed(fl, e::CREDIT_CODE, err)),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- allocations
+
+fn allocations(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut insert = conn.prepare(
+        "INSERT INTO allocation (program_id, date, amount_fen, doc_no, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut counts = cx.counts;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let pid = fl.program(a::PROGRAM, &cx.programs);
+        let date = fl.open_date(a::DATE, &cx.closed);
+        let amount = fl.money(a::AMOUNT);
+        if amount == Some(Money::ZERO) {
+            fl.bad(a::AMOUNT, "金额不能为 0 (amount must not be 0)");
+        }
+        fl.check()?;
+        let (Some(pid), Some(date), Some(amount)) = (pid, date, amount) else {
+            return Err(Stop::Row);
+        };
+        match insert.execute(params![
+            pid,
+            iso(date),
+            amount,
+            fl.text(a::DOC_NO),
+            fl.text(a::NOTE)
+        ]) {
+            Ok(_) => Ok(Outcome::Inserted),
+            Err(e) => Err(write_failed(fl, a::AMOUNT, e)),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- disbursements
+
+/// The stored row a reversal or an upsert refers to.
+struct Stored {
+    id: i64,
+    program_id: i64,
+    enterprise_id: i64,
+    amount: i64,
+    status: Status,
+    reverses_id: Option<i64>,
+    date: String,
+    entered_by: String,
+    approved_by: String,
+    note: String,
+}
+
+fn disbursements(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut insert = conn.prepare(
+        "INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by,
+             approved_by, reverses_id, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut find = conn.prepare(
+        "SELECT id, program_id, enterprise_id, amount_fen, status, reverses_id, date, entered_by, approved_by, note
+         FROM disbursement WHERE voucher_no = ?1",
+    )?;
+    let mut update = conn.prepare(
+        "UPDATE disbursement SET program_id=?2, enterprise_id=?3, amount_fen=?4, date=?5, status=?6, entered_by=?7,
+             approved_by=?8, reverses_id=?9, note=?10 WHERE id=?1",
+    )?;
+    let mut lookup = |voucher: &str| -> rusqlite::Result<Option<Stored>> {
+        find.query_row([voucher], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                program_id: r.get(1)?,
+                enterprise_id: r.get(2)?,
+                amount: r.get(3)?,
+                status: r.get(4)?,
+                reverses_id: r.get(5)?,
+                date: r.get(6)?,
+                entered_by: r.get(7)?,
+                approved_by: r.get(8)?,
+                note: r.get(9)?,
+            })
+        })
+        .optional()
+    };
+    let mut counts = cx.counts;
+    let upsert = cx.opts.upsert;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let voucher = fl.required(d::VOUCHER);
+        let pid = fl.program(d::PROGRAM, &cx.programs);
+        let eid = fl
+            .enterprise(d::CREDIT_CODE, &cx.enterprises)
+            .map(|(_, id)| id);
+        let amount = fl.money(d::AMOUNT);
+        let date = fl.open_date(d::DATE, &cx.closed);
+        let status = fl.parse_with(d::STATUS, Status::parse, Status::expected);
+        let reverses = fl.opt_text(d::REVERSES);
+        match (amount, reverses) {
+            (Some(m), _) if m == Money::ZERO => {
+                fl.bad(d::AMOUNT, "金额不能为 0 (amount must not be 0)")
+            }
+            (Some(m), None) if m.fen() < 0 => fl.bad(
+                d::AMOUNT,
+                "负数金额只允许用于冲销行 (a negative amount is allowed only on a reversal row with reverses set)",
+            ),
+            (Some(m), Some(_)) if m.fen() > 0 => fl.bad(
+                d::AMOUNT,
+                "冲销行金额应为负数 (a reversal row must have a negative amount)",
+            ),
+            _ => {}
+        }
+        if reverses.is_some() && status.is_some_and(|s| s != Status::Paid) {
+            fl.bad(
+                d::STATUS,
+                "冲销行状态应为已拨付 (a reversal row must have status paid)",
+            );
+        }
+        fl.check()?;
+        let (Some(pid), Some(eid), Some(amount), Some(date), Some(status)) =
+            (pid, eid, amount, date, status)
+        else {
+            return Err(Stop::Row);
+        };
+        let reverses_id = match reverses {
+            None => None,
+            Some(rv) => {
+                let Some(orig) = lookup(rv)? else {
+                    return Err(fl.fail(
+                        d::REVERSES,
+                        format!("被冲销凭证 {rv} 不存在 (unknown voucher)"),
+                    ));
+                };
+                if orig.status != Status::Paid || orig.reverses_id.is_some() {
+                    return Err(fl.fail(
+                        d::REVERSES,
+                        format!("凭证 {rv} 不是已拨付的原始凭证，不能冲销 (only a paid, non-reversal row can be reversed)"),
+                    ));
+                }
+                if orig.program_id != pid || orig.enterprise_id != eid {
+                    return Err(fl.fail(
+                        d::REVERSES,
+                        format!("冲销行的项目或企业与凭证 {rv} 不一致 (program/enterprise differ from the reversed row)"),
+                    ));
+                }
+                if -amount.fen() > orig.amount {
+                    return Err(fl.fail(
+                        d::AMOUNT,
+                        format!(
+                            "冲销金额超过原凭证 {rv} 金额 (reversal exceeds the original amount)"
+                        ),
+                    ));
+                }
+                Some(orig.id)
+            }
+        };
+        let date_s = iso(date);
+        let entered_by = fl.text(d::ENTERED_BY);
+        let approved_by = fl.text(d::APPROVED_BY);
+        let note = fl.text(d::NOTE);
+        let err = match insert.execute(params![
+            voucher,
+            pid,
+            eid,
+            amount,
+            date_s,
+            status,
+            entered_by,
+            approved_by,
+            reverses_id,
+            note
+        ]) {
+            Ok(_) => return Ok(Outcome::Inserted),
+            Err(e) => e,
+        };
+        if !is_unique(&err) {
+            return Err(write_failed(fl, d::AMOUNT, err));
+        }
+        let Some(old) = lookup(voucher)? else {
+            return Err(write_failed(fl, d::VOUCHER, err));
+        };
+        if cx.repeated(old.id) {
+            return Err(fl.fail(d::VOUCHER, format!("凭证号 {voucher} {REPEATED}")));
+        }
+        if !upsert {
+            return Err(fl.fail(d::VOUCHER, exists_msg(&format!("凭证号 {voucher}"))));
+        }
+        let same = old.program_id == pid
+            && old.enterprise_id == eid
+            && old.amount == amount.fen()
+            && old.status == status
+            && old.reverses_id == reverses_id
+            && old.date == date_s
+            && old.entered_by == entered_by
+            && old.approved_by == approved_by
+            && old.note == note;
+        if same {
+            cx.touched.insert(old.id);
+            return Ok(Outcome::Unchanged);
+        }
+        if old.status == Status::Paid {
+            return Err(fl.fail(
+                d::VOUCHER,
+                format!("凭证 {voucher} 已拨付，不能修改，请冲销 (a paid row is never changed; reverse it instead)"),
+            ));
+        }
+        let old_month = old.date.get(..7).unwrap_or("");
+        if cx.closed.contains(old_month) {
+            return Err(fl.fail(
+                d::DATE,
+                format!("凭证 {voucher} 所在 {old_month} 月已结账 (its month is closed)"),
+            ));
+        }
+        match update.execute(params![
+            old.id,
+            pid,
+            eid,
+            amount,
+            date_s,
+            status,
+            entered_by,
+            approved_by,
+            reverses_id,
+            note
+        ]) {
+            Ok(_) => {
+                cx.touched.insert(old.id);
+                Ok(Outcome::Updated)
+            }
+            Err(e) => Err(write_failed(fl, d::STATUS, e)),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- recoveries
+
+fn recoveries(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut counts = cx.counts;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let program = fl.text(r::PROGRAM);
+        let pid = fl.program(r::PROGRAM, &cx.programs);
+        let date = fl.open_date(r::DATE, &cx.closed);
+        let amount = fl.money(r::AMOUNT);
+        if amount.is_some_and(|m| m.fen() <= 0) {
+            fl.bad(r::AMOUNT, "收回金额应大于 0 (amount must be positive)");
+        }
+        let reason = fl.parse_with(r::REASON, Reason::parse, Reason::expected);
+        let credit = if fl.text(r::CREDIT_CODE).is_empty() {
+            None
+        } else {
+            let c = fl.enterprise(r::CREDIT_CODE, &cx.enterprises);
+            if reason.is_some_and(|x| x != Reason::Clawback) {
+                fl.bad(
+                    r::CREDIT_CODE,
+                    "只有追回 (clawback) 才填写企业 (credit_code only for reason clawback)",
+                );
+            }
+            c.map(|(cc, _)| cc.into_string())
+        };
+        let to = fl.opt_text(r::REALLOCATED_TO);
+        if let Some(to) = to {
+            if !cx.programs.contains_key(to) {
+                fl.bad(
+                    r::REALLOCATED_TO,
+                    format!("调入项目 '{to}' 不存在 (unknown program)"),
+                );
+            } else if to == program {
+                fl.bad(
+                    r::REALLOCATED_TO,
+                    "调入项目不能是原项目 (cannot reallocate to the same program)",
+                );
+            }
+        }
+        fl.check()?;
+        let (Some(_), Some(date), Some(amount), Some(reason)) = (pid, date, amount, reason) else {
+            return Err(Stop::Row);
+        };
+        let nr = NewRecovery {
+            program_code: program.to_string(),
+            date,
+            amount,
+            reason,
+            doc_no: fl.text(r::DOC_NO).to_string(),
+            credit_code: credit,
+            reallocated_to: to.map(str::to_string),
+            note: fl.text(r::NOTE).to_string(),
+        };
+        match write::insert_recovery(conn, &nr) {
+            Ok(_) => Ok(Outcome::Inserted),
+            Err(Error::ClosedMonth(m)) => Err(fl.fail(
+                r::DATE,
+                format!("{m} 月已结账，不能导入 (month {m} is closed)"),
+            )),
+            Err(e) => Err(write_failed(
+                fl,
+                r::AMOUNT,
+                unwrap_db(e).map_err(Stop::Fatal)?,
+            )),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- evaluations
+
+fn evaluations(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut insert = conn.prepare(
+        "INSERT INTO evaluation (program_id, year, score_x100, evaluator, date, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut find = conn
+        .prepare("SELECT id FROM evaluation WHERE program_id = ?1 AND year = ?2 AND date = ?3")?;
+    let mut update =
+        conn.prepare("UPDATE evaluation SET score_x100=?2, evaluator=?3, note=?4 WHERE id=?1")?;
+    let mut counts = cx.counts;
+    let upsert = cx.opts.upsert;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let pid = fl.program(v::PROGRAM, &cx.programs);
+        let year = fl.year(v::YEAR);
+        let score = fl.parse_with(v::SCORE, crate::model::parse_score, || {
+            "0–100，最多两位小数 (a score 0–100 with at most 2 decimals)".into()
+        });
+        let date = fl.open_date(v::DATE, &cx.closed);
+        fl.check()?;
+        let (Some(pid), Some(year), Some(score), Some(date)) = (pid, year, score, date) else {
+            return Err(Stop::Row);
+        };
+        let date_s = iso(date);
+        let (evaluator, note) = (fl.text(v::EVALUATOR), fl.text(v::NOTE));
+        let err = match insert.execute(params![pid, year, score, evaluator, date_s, note]) {
+            Ok(_) => return Ok(Outcome::Inserted),
+            Err(e) => e,
+        };
+        if !is_unique(&err) {
+            return Err(write_failed(fl, v::SCORE, err));
+        }
+        let id: i64 = find.query_row(params![pid, year, date_s], |r| r.get(0))?;
+        let what = format!("{} {year} 年 {date_s} 的评价", fl.text(v::PROGRAM));
+        if cx.repeated(id) {
+            return Err(fl.fail(v::DATE, format!("{what} {REPEATED}")));
+        }
+        if !upsert {
+            return Err(fl.fail(v::DATE, exists_msg(&what)));
+        }
+        match update.execute(params![id, score, evaluator, note]) {
+            Ok(_) => {
+                cx.touched.insert(id);
+                Ok(Outcome::Updated)
+            }
+            Err(e) => Err(write_failed(fl, v::SCORE, e)),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- indicators
+
+fn indicators(
+    cx: &mut Cx,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Abort> {
+    let conn = cx.conn;
+    let mut insert = conn.prepare(
+        "INSERT INTO indicator (program_id, year, name, unit, target, actual, direction) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut find =
+        conn.prepare("SELECT id FROM indicator WHERE program_id = ?1 AND year = ?2 AND name = ?3")?;
+    let mut update = conn
+        .prepare("UPDATE indicator SET unit=?2, target=?3, actual=?4, direction=?5 WHERE id=?1")?;
+    let mut counts = cx.counts;
+    let upsert = cx.opts.upsert;
+    each_row(&mut counts, recs, h, errs, progress, |fl| {
+        let pid = fl.program(i::PROGRAM, &cx.programs);
+        let year = fl.year(i::YEAR);
+        let name = fl.required(i::NAME);
+        let target = fl.decimal(i::TARGET);
+        let actual = fl.opt_decimal(i::ACTUAL);
+        let direction = fl.parse_with(i::DIRECTION, Direction::parse, || "ge/le, ≥/≤".to_string());
+        fl.check()?;
+        let (Some(pid), Some(year), Some(target), Some(direction)) = (pid, year, target, direction)
+        else {
+            return Err(Stop::Row);
+        };
+        let target = target.normalize().to_string();
+        let actual = actual.map(|a| a.normalize().to_string());
+        let unit = fl.text(i::UNIT);
+        let err = match insert.execute(params![pid, year, name, unit, target, actual, direction]) {
+            Ok(_) => return Ok(Outcome::Inserted),
+            Err(e) => e,
+        };
+        if !is_unique(&err) {
+            return Err(write_failed(fl, i::TARGET, err));
+        }
+        let id: i64 = find.query_row(params![pid, year, name], |r| r.get(0))?;
+        let what = format!("{} {year} 年指标 {name}", fl.text(i::PROGRAM));
+        if cx.repeated(id) {
+            return Err(fl.fail(i::NAME, format!("{what} {REPEATED}")));
+        }
+        if !upsert {
+            return Err(fl.fail(i::NAME, exists_msg(&what)));
+        }
+        match update.execute(params![id, unit, target, actual, direction]) {
+            Ok(_) => {
+                cx.touched.insert(id);
+                Ok(Outcome::Updated)
+            }
+            Err(e) => Err(write_failed(fl, i::TARGET, e)),
+        }
+    })?;
+    cx.counts = counts;
+    Ok(())
+}

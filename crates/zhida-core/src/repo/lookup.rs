@@ -1,0 +1,668 @@
+//! Lookup: find disbursements by voucher number, credit-code prefix, enterprise name
+//! fragment or pinyin (initials or full), for `zhida status QUERY` and the TUI; one
+//! enterprise's rows and per-(program, year) totals; and the keyset-paged register of
+//! disbursements (`WHERE (date, id) > (?, ?)`, never OFFSET) in both directions.
+
+use chrono::NaiveDate;
+use rusqlite::types::{ToSql, Type};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::dates::{iso, Month};
+use crate::error::Result;
+use crate::model::{Disbursement, Enterprise, Status};
+use crate::money::Money;
+
+/// Columns read by [`disbursement_from_row`], over `disbursement d` joined with
+/// `program p`, `enterprise e` and the reversed row `r`.
+pub const DISBURSEMENT_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
+            d.entered_by, d.approved_by, r.voucher_no, d.note
+     FROM disbursement d
+     JOIN program p ON p.id = d.program_id
+     JOIN enterprise e ON e.id = d.enterprise_id
+     LEFT JOIN disbursement r ON r.id = d.reverses_id";
+
+/// Read a stored `YYYY-MM-DD` column.
+pub fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
+    let s: String = r.get(idx)?;
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+/// Read a row selected with [`DISBURSEMENT_SELECT`].
+pub fn disbursement_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
+    Ok(Disbursement {
+        id: r.get(0)?,
+        voucher_no: r.get(1)?,
+        program_code: r.get(2)?,
+        program_name: r.get(3)?,
+        credit_code: r.get(4)?,
+        enterprise_name: r.get(5)?,
+        amount: r.get(6)?,
+        date: date_col(r, 7)?,
+        status: r.get(8)?,
+        entered_by: r.get(9)?,
+        approved_by: r.get(10)?,
+        reverses: r.get(11)?,
+        note: r.get(12)?,
+    })
+}
+
+/// One disbursement by its exact voucher number.
+pub fn disbursement_by_voucher(conn: &Connection, voucher: &str) -> Result<Option<Disbursement>> {
+    let sql = format!("{DISBURSEMENT_SELECT} WHERE d.voucher_no = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([voucher.trim()], disbursement_from_row)
+        .optional()?)
+}
+
+/// Escape `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The parts of a query: what each kind of match compares against.
+struct QueryKeys {
+    voucher: String,
+    /// upper-cased, when the query could be the start of a credit code
+    code_prefix: Option<String>,
+    /// `%frag%` for the name
+    name_like: String,
+    /// lower-cased ASCII letters, when the query could be pinyin
+    pinyin: Option<String>,
+}
+
+fn query_keys(query: &str) -> QueryKeys {
+    let q = query.trim();
+    let upper = q.to_uppercase();
+    let code_prefix = (upper.len() >= 2
+        && upper.len() <= 18
+        && upper
+            .bytes()
+            .all(|b| crate::credit_code::CHARSET.contains(&b)))
+    .then_some(upper);
+    let lower = q.to_ascii_lowercase();
+    let pinyin =
+        (lower.len() >= 2 && lower.bytes().all(|b| b.is_ascii_lowercase())).then_some(lower);
+    QueryKeys {
+        voucher: q.to_string(),
+        code_prefix,
+        name_like: format!("%{}%", like_escape(q)),
+        pinyin,
+    }
+}
+
+/// Shortest pinyin query matched as a subsequence of the initials.
+const SUBSEQUENCE_MIN: usize = 4;
+
+/// The SQL selecting ids of enterprises matching ?1 (code prefix, or NULL), ?2 (name
+/// LIKE), ?3 (pinyin subsequence LIKE, or NULL), ?4 (pinyin substring LIKE, or NULL).
+/// The code prefix is a range on the unique index: every code char sorts below `~`.
+const MATCHING_ENTERPRISES: &str = "SELECT id FROM enterprise WHERE ?1 IS NOT NULL AND credit_code >= ?1 AND credit_code < ?1 || '~'
+     UNION SELECT id FROM enterprise WHERE name LIKE ?2 ESCAPE '\\'
+     UNION SELECT id FROM enterprise WHERE ?3 IS NOT NULL AND (py_initials LIKE ?3 OR py_initials LIKE ?4 OR py_full LIKE ?4)";
+
+fn enterprise_params(k: &QueryKeys) -> (Option<String>, String, Option<String>, Option<String>) {
+    let contains = k.pinyin.as_ref().map(|p| format!("%{p}%"));
+    // `pxkj` matches the initials p…x…k…j from the start (萍乡…科技); shorter queries
+    // would match almost anything that way, so they only match contiguous initials.
+    let sub = k.pinyin.as_ref().map(|p| {
+        if p.len() >= SUBSEQUENCE_MIN {
+            p.chars().flat_map(|c| [c, '%']).collect()
+        } else {
+            format!("{p}%")
+        }
+    });
+    (k.code_prefix.clone(), k.name_like.clone(), sub, contains)
+}
+
+/// Every disbursement whose voucher is exactly `query`, or whose enterprise matches it by
+/// credit-code prefix, name substring, pinyin initials (`pxkj`, also as a subsequence
+/// from the start) or full pinyin; ordered by enterprise name, date descending. At most
+/// `limit` rows. An empty query finds nothing.
+pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Disbursement>> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let k = query_keys(query);
+    let (cp, name, sub, contains) = enterprise_params(&k);
+    let sql = format!(
+        "{DISBURSEMENT_SELECT}
+         WHERE d.enterprise_id IN ({MATCHING_ENTERPRISES}) OR d.voucher_no = ?5
+         ORDER BY e.name, e.credit_code, d.date DESC, d.id DESC
+         LIMIT ?6"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![cp, name, sub, contains, k.voucher, limit as i64],
+        disbursement_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Columns read by [`enterprise_from_row`], prefixed `e.`.
+pub const ENTERPRISE_COLUMNS: &str =
+    "e.id, e.credit_code, e.name, e.size, e.industry, e.township, e.contact";
+
+pub fn enterprise_from_row(r: &Row<'_>) -> rusqlite::Result<Enterprise> {
+    Ok(Enterprise {
+        id: r.get(0)?,
+        credit_code: r.get(1)?,
+        name: r.get(2)?,
+        size: r.get(3)?,
+        industry: r.get(4)?,
+        township: r.get(5)?,
+        contact: r.get(6)?,
+    })
+}
+
+/// Enterprises matching `query` the way [`find`] matches them, by name.
+pub fn find_enterprises(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Enterprise>> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let k = query_keys(query);
+    let (cp, name, sub, contains) = enterprise_params(&k);
+    let sql = format!(
+        "SELECT {ENTERPRISE_COLUMNS} FROM enterprise e
+         WHERE e.id IN ({MATCHING_ENTERPRISES})
+         ORDER BY e.name, e.credit_code LIMIT ?5"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![cp, name, sub, contains, limit as i64],
+        enterprise_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The enterprise with this credit code (upper-cased before lookup).
+pub fn enterprise_by_code(conn: &Connection, credit_code: &str) -> Result<Option<Enterprise>> {
+    let sql = format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise e WHERE e.credit_code = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([credit_code.trim().to_uppercase()], enterprise_from_row)
+        .optional()?)
+}
+
+/// Every disbursement of one enterprise, newest first.
+pub fn disbursements_of_enterprise(
+    conn: &Connection,
+    enterprise_id: i64,
+) -> Result<Vec<Disbursement>> {
+    let sql =
+        format!("{DISBURSEMENT_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date DESC, d.id DESC");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([enterprise_id], disbursement_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What one enterprise received from one program in one calendar year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnterpriseYearTotal {
+    pub program_code: String,
+    pub program_name: String,
+    pub year: i32,
+    /// Σ paid (reversals included, net)
+    pub paid: Money,
+    /// Σ pending + approved
+    pub committed: Money,
+    /// rows of any status except rejected
+    pub count: i64,
+}
+
+/// Per-(program, year) totals for one enterprise, by year descending, then program code.
+pub fn enterprise_totals(
+    conn: &Connection,
+    enterprise_id: i64,
+) -> Result<Vec<EnterpriseYearTotal>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.code, p.name, CAST(substr(d.date, 1, 4) AS INTEGER) AS y,
+                SUM(CASE WHEN d.status = 'paid' THEN d.amount_fen ELSE 0 END),
+                SUM(CASE WHEN d.status IN ('pending', 'approved') THEN d.amount_fen ELSE 0 END),
+                COUNT(*)
+         FROM disbursement d JOIN program p ON p.id = d.program_id
+         WHERE d.enterprise_id = ?1 AND d.status <> 'rejected'
+         GROUP BY p.id, y
+         ORDER BY y DESC, p.code",
+    )?;
+    let rows = stmt.query_map([enterprise_id], |r| {
+        Ok(EnterpriseYearTotal {
+            program_code: r.get(0)?,
+            program_name: r.get(1)?,
+            year: r.get(2)?,
+            paid: r.get(3)?,
+            committed: r.get(4)?,
+            count: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Filters of the disbursement register; `None` = no restriction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterFilter {
+    pub status: Option<Status>,
+    pub program_code: Option<String>,
+    pub month: Option<Month>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// A position in the register: the (date, id) of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub date: NaiveDate,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn of(d: &Disbursement) -> Cursor {
+        Cursor {
+            date: d.date,
+            id: d.id,
+        }
+    }
+}
+
+/// Which page to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// the first page
+    First,
+    /// the last page
+    Last,
+    /// the rows after this one (next page: pass the last row of the current page)
+    After(Cursor),
+    /// the rows before this one (previous page: pass the first row of the current page)
+    Before(Cursor),
+}
+
+/// One page of the register, always in (date, id) order, at most `limit` rows.
+pub fn register_page(
+    conn: &Connection,
+    filter: &RegisterFilter,
+    page: Page,
+    limit: usize,
+) -> Result<Vec<Disbursement>> {
+    let mut wheres: Vec<String> = Vec::new();
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    fn arg(v: Box<dyn ToSql>, args: &mut Vec<Box<dyn ToSql>>) -> usize {
+        args.push(v);
+        args.len()
+    }
+    if let Some(s) = filter.status {
+        let n = arg(Box::new(s), &mut args);
+        wheres.push(format!("d.status = ?{n}"));
+    }
+    if let Some(code) = &filter.program_code {
+        let n = arg(Box::new(code.clone()), &mut args);
+        wheres.push(format!(
+            "d.program_id = (SELECT id FROM program WHERE code = ?{n})"
+        ));
+    }
+    if let Some(m) = filter.month {
+        let a = arg(Box::new(iso(m.first_day())), &mut args);
+        let b = arg(Box::new(iso(m.last_day())), &mut args);
+        wheres.push(format!("d.date BETWEEN ?{a} AND ?{b}"));
+    }
+    if let Some(id) = filter.enterprise_id {
+        let n = arg(Box::new(id), &mut args);
+        wheres.push(format!("d.enterprise_id = ?{n}"));
+    }
+    let descending = matches!(page, Page::Last | Page::Before(_));
+    match page {
+        Page::After(c) | Page::Before(c) => {
+            let a = arg(Box::new(iso(c.date)), &mut args);
+            let b = arg(Box::new(c.id), &mut args);
+            let op = if descending { "<" } else { ">" };
+            wheres.push(format!("(d.date, d.id) {op} (?{a}, ?{b})"));
+        }
+        Page::First | Page::Last => {}
+    }
+    let n = arg(Box::new(limit as i64), &mut args);
+    let where_sql = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wheres.join(" AND "))
+    };
+    let order = if descending {
+        "d.date DESC, d.id DESC"
+    } else {
+        "d.date, d.id"
+    };
+    let sql = format!("{DISBURSEMENT_SELECT} {where_sql} ORDER BY {order} LIMIT ?{n}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let rows = stmt.query_map(refs.as_slice(), disbursement_from_row)?;
+    let mut out: Vec<Disbursement> = rows.collect::<rusqlite::Result<_>>()?;
+    if descending {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credit_code::CreditCode;
+    use crate::db::open_in_memory;
+    use crate::model::Size;
+    use crate::repo::write::*;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::dates::parse_date(s).unwrap()
+    }
+
+    fn code(n: u32) -> CreditCode {
+        CreditCode::complete(&format!("91530428MA6K{n:05}")).unwrap()
+    }
+
+    /// Three enterprises, two programs, a handful of rows.
+    fn fixture() -> Connection {
+        let conn = open_in_memory().unwrap();
+        insert_program(&conn, &NewProgram::new("WG2025", "稳岗返还", 2025)).unwrap();
+        insert_program(&conn, &NewProgram::new("KJ2025", "科技创新券", 2025)).unwrap();
+        for (n, name, town) in [
+            (1, "萍乡市安源区科技有限公司", "澧江街道"),
+            (2, "元江县澧江街道甘蔗种植专业合作社", "澧江街道"),
+            (3, "元江县因远镇红糖厂", "因远镇"),
+        ] {
+            insert_enterprise(
+                &conn,
+                &NewEnterprise {
+                    credit_code: code(n),
+                    name: name.into(),
+                    size: Size::Small,
+                    industry: String::new(),
+                    township: town.into(),
+                    contact: String::new(),
+                },
+            )
+            .unwrap();
+        }
+        let rows = [
+            ("YJ-001", "WG2025", 1, 10_000_00, "2025-03-01", Status::Paid),
+            (
+                "YJ-002",
+                "KJ2025",
+                1,
+                20_000_00,
+                "2025-04-01",
+                Status::Pending,
+            ),
+            (
+                "YJ-003",
+                "WG2025",
+                2,
+                5_000_00,
+                "2025-03-15",
+                Status::Approved,
+            ),
+            ("YJ-004", "WG2025", 3, 8_000_00, "2024-12-20", Status::Paid),
+            (
+                "YJ-005",
+                "WG2025",
+                2,
+                6_000_00,
+                "2024-05-01",
+                Status::Rejected,
+            ),
+        ];
+        for (v, p, e, fen, date, status) in rows {
+            insert_disbursement(
+                &conn,
+                &NewDisbursement {
+                    voucher_no: v.into(),
+                    program_code: p.into(),
+                    credit_code: code(e).to_string(),
+                    amount: Money(fen),
+                    date: d(date),
+                    status,
+                    entered_by: "小李".into(),
+                    approved_by: String::new(),
+                    reverses: None,
+                    note: String::new(),
+                },
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    fn vouchers(v: &[Disbursement]) -> Vec<&str> {
+        v.iter().map(|d| d.voucher_no.as_str()).collect()
+    }
+
+    #[test]
+    fn find_by_exact_voucher() {
+        let conn = fixture();
+        let hits = find(&conn, "YJ-004", 50).unwrap();
+        assert_eq!(vouchers(&hits), ["YJ-004"]);
+        assert_eq!(hits[0].program_name, "稳岗返还");
+        assert_eq!(hits[0].enterprise_name, "元江县因远镇红糖厂");
+        // a voucher prefix is not a voucher match
+        assert!(find(&conn, "YJ-00", 50).unwrap().is_empty());
+    }
+
+    #[test]
+    fn find_by_credit_code_prefix_any_case() {
+        let conn = fixture();
+        let full = code(2).to_string();
+        let hits = find(&conn, &full, 50).unwrap();
+        // the enterprise's rows, newest first
+        assert_eq!(vouchers(&hits), ["YJ-003", "YJ-005"]);
+        let prefix = full[..17].to_lowercase();
+        assert_eq!(
+            vouchers(&find(&conn, &prefix, 50).unwrap()),
+            ["YJ-003", "YJ-005"]
+        );
+        // the common prefix of all three: every row, ordered by enterprise name then date desc
+        let all = find(&conn, "91530428ma6k", 50).unwrap();
+        assert_eq!(all.len(), 5);
+        let names: Vec<&str> = all.iter().map(|d| d.enterprise_name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn find_by_name_fragment() {
+        let conn = fixture();
+        let hits = find(&conn, "澧江街道", 50).unwrap();
+        assert_eq!(vouchers(&hits), ["YJ-003", "YJ-005"]);
+        let hits = find(&conn, "元江县", 50).unwrap();
+        assert_eq!(hits.len(), 3);
+        // LIKE wildcards in the query are literal
+        assert!(find(&conn, "元江%厂", 50).unwrap().is_empty());
+        assert!(find(&conn, "   ", 50).unwrap().is_empty());
+    }
+
+    #[test]
+    fn find_by_pinyin_initials_and_full_pinyin() {
+        let conn = fixture();
+        // 萍乡市安源区科技有限公司 → pxsayqkjyxgs; pxkj matches as a subsequence from the start
+        let hits = find(&conn, "pxkj", 50).unwrap();
+        assert_eq!(vouchers(&hits), ["YJ-002", "YJ-001"]);
+        assert_eq!(
+            vouchers(&find(&conn, "PXSAYQ", 50).unwrap()),
+            ["YJ-002", "YJ-001"]
+        );
+        // full pinyin substring
+        let hits = find(&conn, "hongtang", 50).unwrap();
+        assert_eq!(vouchers(&hits), ["YJ-004"]);
+        // initials substring not at the start: 因远镇 = yyz; three letters are not taken
+        // as a subsequence (元江县…专业合作社 has y…y…z too)
+        assert_eq!(vouchers(&find(&conn, "yyz", 50).unwrap()), ["YJ-004"]);
+        // four letters are: y…y…z…h only in 元江县因远镇红糖厂
+        assert_eq!(vouchers(&find(&conn, "yyzh", 50).unwrap()), ["YJ-004"]);
+        assert!(find(&conn, "zzzq", 50).unwrap().is_empty());
+        let ents = find_enterprises(&conn, "pxkj", 10).unwrap();
+        assert_eq!(ents.len(), 1);
+        assert_eq!(ents[0].name, "萍乡市安源区科技有限公司");
+    }
+
+    #[test]
+    fn find_respects_the_limit() {
+        let conn = fixture();
+        assert_eq!(find(&conn, "元江县", 2).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn enterprise_rows_and_totals() {
+        let conn = fixture();
+        let e = enterprise_by_code(&conn, &code(1).to_string().to_lowercase())
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.name, "萍乡市安源区科技有限公司");
+        assert!(enterprise_by_code(&conn, &code(9).to_string())
+            .unwrap()
+            .is_none());
+        let rows = disbursements_of_enterprise(&conn, e.id).unwrap();
+        assert_eq!(vouchers(&rows), ["YJ-002", "YJ-001"]);
+        let e2 = enterprise_by_code(&conn, code(2).as_str())
+            .unwrap()
+            .unwrap();
+        let t = enterprise_totals(&conn, e2.id).unwrap();
+        // the rejected 2024 row counts nowhere
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].year, 2025);
+        assert_eq!(t[0].committed, Money(5_000_00));
+        assert_eq!(t[0].paid, Money(0));
+        let t1 = enterprise_totals(&conn, e.id).unwrap();
+        assert_eq!(
+            t1.iter()
+                .map(|t| (t.program_code.as_str(), t.paid, t.committed))
+                .collect::<Vec<_>>(),
+            [
+                ("KJ2025", Money(0), Money(20_000_00)),
+                ("WG2025", Money(10_000_00), Money(0))
+            ]
+        );
+    }
+
+    /// 7 rows, several on the same date, so that pages split inside a date.
+    fn paging_fixture() -> Connection {
+        let conn = fixture();
+        for (i, date) in [
+            "2025-06-01",
+            "2025-06-01",
+            "2025-06-01",
+            "2025-06-02",
+            "2025-06-02",
+            "2025-06-03",
+            "2025-05-31",
+        ]
+        .iter()
+        .enumerate()
+        {
+            insert_disbursement(
+                &conn,
+                &NewDisbursement {
+                    voucher_no: format!("P-{i}"),
+                    program_code: "KJ2025".into(),
+                    credit_code: code(3).to_string(),
+                    amount: Money(1_000_00 + i as i64),
+                    date: d(date),
+                    status: Status::Pending,
+                    entered_by: "小李".into(),
+                    approved_by: String::new(),
+                    reverses: None,
+                    note: String::new(),
+                },
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn keyset_pages_forward_and_back_with_ties_on_date() {
+        let conn = paging_fixture();
+        let f = RegisterFilter {
+            program_code: Some("KJ2025".into()),
+            status: Some(Status::Pending),
+            ..Default::default()
+        };
+        // KJ2025 pending: YJ-002 (04-01) and the 7 P- rows
+        let p1 = register_page(&conn, &f, Page::First, 3).unwrap();
+        assert_eq!(vouchers(&p1), ["YJ-002", "P-6", "P-0"]);
+        let p2 = register_page(&conn, &f, Page::After(Cursor::of(&p1[2])), 3).unwrap();
+        assert_eq!(vouchers(&p2), ["P-1", "P-2", "P-3"]);
+        let p3 = register_page(&conn, &f, Page::After(Cursor::of(&p2[2])), 3).unwrap();
+        assert_eq!(vouchers(&p3), ["P-4", "P-5"]);
+        let end = register_page(&conn, &f, Page::After(Cursor::of(&p3[1])), 3).unwrap();
+        assert!(end.is_empty());
+        // back again: the previous page of p3 is p2, of p2 is p1
+        let back = register_page(&conn, &f, Page::Before(Cursor::of(&p3[0])), 3).unwrap();
+        assert_eq!(back, p2);
+        let back = register_page(&conn, &f, Page::Before(Cursor::of(&p2[0])), 3).unwrap();
+        assert_eq!(back, p1);
+        let last = register_page(&conn, &f, Page::Last, 3).unwrap();
+        assert_eq!(vouchers(&last), ["P-3", "P-4", "P-5"]);
+    }
+
+    #[test]
+    fn register_filters_combine() {
+        let conn = paging_fixture();
+        let june = RegisterFilter {
+            month: Some(Month::parse("2025-06").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            register_page(&conn, &june, Page::First, 100).unwrap().len(),
+            6
+        );
+        let paid = RegisterFilter {
+            status: Some(Status::Paid),
+            ..Default::default()
+        };
+        assert_eq!(
+            vouchers(&register_page(&conn, &paid, Page::First, 100).unwrap()),
+            ["YJ-004", "YJ-001"]
+        );
+        let e1 = enterprise_by_code(&conn, code(1).as_str())
+            .unwrap()
+            .unwrap();
+        let mine = RegisterFilter {
+            enterprise_id: Some(e1.id),
+            month: Some(Month::parse("2025-03").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            vouchers(&register_page(&conn, &mine, Page::First, 100).unwrap()),
+            ["YJ-001"]
+        );
+        let none = RegisterFilter {
+            program_code: Some("没有".into()),
+            ..Default::default()
+        };
+        assert!(register_page(&conn, &none, Page::First, 100)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn register_uses_the_date_index() {
+        let conn = paging_fixture();
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {DISBURSEMENT_SELECT} WHERE (d.date, d.id) > ('2025-06-01', 3) ORDER BY d.date, d.id LIMIT 50"
+            ))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let text = plan.join("\n");
+        assert!(text.contains("ix_disb_date"), "{text}");
+        assert!(!text.contains("TEMP B-TREE"), "{text}");
+    }
+}
