@@ -402,7 +402,7 @@ fn typed(app: &mut App, text: &str) {
 fn state<T: 'static>(app: &App, id: ScreenId) -> &T {
     app.screens[id.index()]
         .as_any()
-        .downcast_ref::<T>()
+        .and_then(|a| a.downcast_ref::<T>())
         .expect("screen type")
 }
 
@@ -799,8 +799,8 @@ fn quit_asks_first_when_a_form_is_dirty() {
             Vec::new()
         }
         fn render(&self, _f: &mut ratatui::Frame, _a: ratatui::layout::Rect, _cx: &Cx) {}
-        fn as_any(&self) -> &dyn std::any::Any {
-            self
+        fn as_any(&self) -> Option<&dyn std::any::Any> {
+            Some(self)
         }
     }
     let mut app = app();

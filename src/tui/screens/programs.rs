@@ -328,8 +328,8 @@ impl Screen for Programs {
         }
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
