@@ -1064,3 +1064,47 @@ fn tiny_and_odd_terminal_sizes_never_panic() {
         }
     }
 }
+
+/// Typing in 查询 over 50,000 enterprises: each keystroke (index search, voucher lookup,
+/// result rows) through `App::update`.
+#[test]
+fn lookup_keystrokes_on_fifty_thousand_enterprises() {
+    let mut conn = fixture();
+    let places = [
+        "元江", "澧江", "甘庄", "因远", "红河", "玉溪", "萍乡", "昆明",
+    ];
+    let kinds = [
+        "科技", "农业", "米线", "建材", "物流", "餐饮", "制糖", "电子",
+    ];
+    let tx = conn.transaction().unwrap();
+    for i in 0..50_000u32 {
+        let name = format!(
+            "{}{}{}号{}有限公司",
+            places[(i % 8) as usize],
+            places[((i / 8) % 8) as usize],
+            i,
+            kinds[((i / 64) % 8) as usize]
+        );
+        let code17 = format!("9153{:013}", i);
+        enterprise(&tx, &code17, &name, Size::Small, "澧江街道", "");
+    }
+    tx.commit().unwrap();
+    let mut app = app_with(conn, Lang::Zh, &Config::default());
+    app.update(Action::Go(ScreenId::Lookup));
+    assert_eq!(lookup(&app).index.as_ref().unwrap().len(), 50_005);
+    let mut worst = std::time::Duration::ZERO;
+    for query in ["pxkm", "ganzhuang", "科技", "PZ2025-0004", "91530000000012"] {
+        for c in query.chars() {
+            let t = std::time::Instant::now();
+            app.update(Action::Char(c));
+            worst = worst.max(t.elapsed());
+        }
+        assert!(!lookup(&app).results.is_empty(), "{query} finds something");
+        app.update(Action::Back);
+    }
+    eprintln!("worst keystroke through App::update over 50,005 enterprises: {worst:?}");
+    // 5 ms is the budget of an optimised build (`cargo test --release`); an unoptimised
+    // test build on a shared 2-core machine only has to show nothing pathological
+    let budget_ms = if cfg!(debug_assertions) { 250 } else { 5 };
+    assert!(worst.as_millis() <= budget_ms, "worst keystroke {worst:?}");
+}

