@@ -1108,3 +1108,16 @@ fn lookup_keystrokes_on_fifty_thousand_enterprises() {
     let budget_ms = if cfg!(debug_assertions) { 250 } else { 5 };
     assert!(worst.as_millis() <= budget_ms, "worst keystroke {worst:?}");
 }
+
+#[test]
+fn ctrl_c_quits_even_while_typing() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    assert_eq!(
+        app.handle_key(key('q')),
+        Flow::Continue,
+        "q is text in the input"
+    );
+    let ctrl_c = KeySpec::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(app.handle_key(ctrl_c), Flow::Quit);
+}

@@ -122,12 +122,14 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let always = [Action::Help, Action::Palette, Action::Quit];
     // while an input has focus, letter keys type text: show only the keys that still act
     let typing = matches!(app.overlay, Overlay::None) && app.screen().text_input();
-    let hint = |a: Action| -> Option<(String, &'static str, usize)> {
+    // the always-present hints show their first key only, to leave room for the screen's
+    let hint_n = |a: Action, n: usize| -> Option<(String, &'static str, usize)> {
         let b = app.keymap.binding(a)?;
         let keys = b
             .keys
             .iter()
             .filter(|k| !typing || k.typed_char().is_none())
+            .take(n)
             .map(|k| k.to_string())
             .collect::<Vec<_>>()
             .join("/");
@@ -138,8 +140,10 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         let w = super::text::width(&keys) + 1 + super::text::width(desc) + 2;
         Some((keys, desc, w))
     };
+    let hint = |a: Action| hint_n(a, usize::MAX);
+    let first = |a: &Action| hint_n(*a, 1);
     let max = area.width as usize;
-    let mut used: usize = always.iter().filter_map(|a| hint(*a)).map(|h| h.2).sum();
+    let mut used: usize = always.iter().filter_map(first).map(|h| h.2).sum();
     let mut chosen = Vec::new();
     for a in app.screen().hints() {
         if let Some(h) = hint(a) {
@@ -150,7 +154,7 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
             chosen.push(h);
         }
     }
-    chosen.extend(always.iter().filter_map(|a| hint(*a)));
+    chosen.extend(always.iter().filter_map(first));
     let mut spans = Vec::new();
     for (keys, desc, _) in chosen {
         spans.push(Span::styled(

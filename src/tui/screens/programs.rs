@@ -459,6 +459,8 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         kv(s.balance, d.fig.balance.format(cx.unit)),
         kv(s.exec_rate, pct(d.fig.execution_rate)),
         kv(s.time_progress, pct(d.fig.time_progress)),
+        // SLOT(checks): this program's findings once zhida_core::checks exists
+        kv(s.flags, "—".to_string()),
     ]
     .concat();
     f.render_widget(
