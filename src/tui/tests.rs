@@ -1095,9 +1095,18 @@ fn lookup_keystrokes_on_fifty_thousand_enterprises() {
     let mut worst = std::time::Duration::ZERO;
     for query in ["pxkm", "ganzhuang", "科技", "PZ2025-0004", "91530000000012"] {
         for c in query.chars() {
-            let t = std::time::Instant::now();
-            app.update(Action::Char(c));
-            worst = worst.max(t.elapsed());
+            // the best of three runs (type, erase, type again): the cost of the search,
+            // not of the scheduler on a busy machine
+            let mut best = std::time::Duration::MAX;
+            for run in 0..3 {
+                if run > 0 {
+                    app.update(Action::Backspace);
+                }
+                let t = std::time::Instant::now();
+                app.update(Action::Char(c));
+                best = best.min(t.elapsed());
+            }
+            worst = worst.max(best);
         }
         assert!(!lookup(&app).results.is_empty(), "{query} finds something");
         app.update(Action::Back);
@@ -1105,7 +1114,7 @@ fn lookup_keystrokes_on_fifty_thousand_enterprises() {
     eprintln!("worst keystroke through App::update over 50,005 enterprises: {worst:?}");
     // 5 ms is the budget of an optimised build (`cargo test --release`); an unoptimised
     // test build on a shared 2-core machine only has to show nothing pathological
-    let budget_ms = if cfg!(debug_assertions) { 250 } else { 5 };
+    let budget_ms = if cfg!(debug_assertions) { 50 } else { 5 };
     assert!(worst.as_millis() <= budget_ms, "worst keystroke {worst:?}");
 }
 
