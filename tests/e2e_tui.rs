@@ -176,8 +176,14 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
+/// zhida running in a detached tmux session of 100×30 on a fresh database.
+struct Session {
+    tmux: Tmux,
+    done: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn start(tag: &str, extra_args: &str) -> Session {
     let have_tmux = Command::new("tmux")
         .arg("-V")
         .output()
@@ -193,11 +199,11 @@ fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "[ui]\nlang = \"zh\"\n").unwrap();
     let tmux = Tmux {
-        socket: format!("zhida-e2e-{}", std::process::id()),
+        socket: format!("zhida-e2e-{tag}-{}", std::process::id()),
     };
     // the shell writes the exit status after zhida returns: proof that it quit cleanly
     let script = format!(
-        "'{}' --db '{}' --user 王科长 --config '{}'; echo $? > '{}'; sleep 30",
+        "'{}' --db '{}' --user 王科长 --config '{}' {extra_args}; echo $? > '{}'; sleep 30",
         env!("CARGO_BIN_EXE_zhida"),
         db.display(),
         config.display(),
@@ -214,7 +220,37 @@ fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
         .status()
         .unwrap();
     assert!(st.success(), "tmux new-session");
+    Session {
+        tmux,
+        done,
+        _dir: dir,
+    }
+}
 
+impl Session {
+    /// Press q and wait for the process to exit; returns its exit status.
+    fn quit(&self) -> String {
+        self.tmux.send(&["q"]);
+        let start = Instant::now();
+        while !self.done.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "zhida did not exit after q"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        std::fs::read_to_string(&self.done)
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+}
+
+#[test]
+fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
+    let session = start("lookup", "");
+    let tmux = &session.tmux;
     let screen = tmux.wait_for("the overview", |s| {
         s.contains("总览") && s.contains("王科长")
     });
@@ -254,21 +290,7 @@ fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
         "status of PZ2025-0002:\n{screen}"
     );
 
-    tmux.send(&["q"]);
-    let start = Instant::now();
-    while !done.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "zhida did not exit after q"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        std::fs::read_to_string(&done).unwrap().trim(),
-        "0",
-        "exit status"
-    );
+    assert_eq!(session.quit(), "0", "exit status");
     // the terminal is restored: the alternate screen is gone, the shell's screen is back
     let screen = tmux.capture();
     assert!(
@@ -276,4 +298,33 @@ fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
         "alternate screen left behind:\n{screen}"
     );
     assert!(tmux.alive());
+}
+
+#[test]
+fn english_interface_follows_a_resize() {
+    let session = start("resize", "--lang en");
+    let tmux = &session.tmux;
+    tmux.wait_for("the English overview", |s| {
+        s.contains("Overview") && s.contains("Budget")
+    });
+    let st = tmux
+        .cmd()
+        .args(["resize-window", "-t", "zhida", "-x", "80", "-y", "24"])
+        .status()
+        .unwrap();
+    assert!(st.success(), "tmux resize-window");
+    // redrawn for 80×24: the frame's right border sits in column 80 and the footer,
+    // on the last line, still offers the way out
+    let screen = tmux.wait_for("a redraw at 80×24", |s| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines.len() >= 24 && lines[23].contains("q quit") && lines[2].chars().count() == 80
+    });
+    assert!(screen.contains("Most lagging programs"), "{screen}");
+    tmux.send(&["2"]);
+    let screen = tmux.wait_for("the programs table", |s| s.contains("Programs · 2 rows"));
+    assert!(
+        screen.contains("KJ2025") && screen.contains("WG2025"),
+        "{screen}"
+    );
+    assert_eq!(session.quit(), "0", "exit status");
 }

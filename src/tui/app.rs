@@ -275,11 +275,12 @@ impl App {
                             let chosen = self.keymap.bindings[i].action;
                             return self.update(chosen);
                         }
-                        self.overlay = Overlay::Palette(p);
                     }
-                    Action::Back | Action::Palette => {}
-                    _ => self.overlay = Overlay::Palette(p),
+                    // Esc or the palette key again closes it
+                    Action::Back | Action::Palette => return Flow::Continue,
+                    _ => {}
                 }
+                self.overlay = Overlay::Palette(p);
                 return Flow::Continue;
             }
         }

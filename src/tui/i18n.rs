@@ -9,6 +9,8 @@ use super::keymap::{KeymapError, Scope};
 
 pub struct Strings {
     pub app: &'static str,
+    pub rate_col: &'static str,
+    pub peak: &'static str,
     pub tabs: [&'static str; 7],
     pub user: &'static str,
     pub as_of: &'static str,
@@ -85,7 +87,9 @@ pub struct Strings {
 }
 
 pub const ZH: Strings = Strings {
-    app: "直达",
+    app: "直达 zhida",
+    rate_col: "执行率",
+    peak: "最高",
     tabs: ["总览", "项目", "查询", "拨付", "收回", "绩效", "月结"],
     user: "用户",
     as_of: "截至",
@@ -158,7 +162,9 @@ pub const ZH: Strings = Strings {
 };
 
 pub const EN: Strings = Strings {
-    app: "zhida",
+    app: "zhida 直达",
+    rate_col: "Rate",
+    peak: "max",
     tabs: [
         "Overview",
         "Programs",
@@ -302,6 +308,14 @@ pub fn keymap_error(e: &KeymapError, lang: Lang) -> String {
         (KeymapError::Conflict { key, first, second }, Lang::En) => {
             format!("key conflict: {key} is bound to both {first} and {second}; {first} wins")
         }
+    }
+}
+
+/// `王科长（复核）` / `王科长 (supervisor)`
+pub fn user_role(lang: Lang, user: &str, role: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{user}（{role}）"),
+        Lang::En => format!("{user} ({role})"),
     }
 }
 

@@ -137,7 +137,14 @@ pub const DEFAULTS: &[Binding] = &[
         "命令面板",
         "command palette"
     ),
-    b!(Global, Action::Quit, "quit", ["q"], "退出", "quit"),
+    b!(
+        Global,
+        Action::Quit,
+        "quit",
+        ["q", "ctrl-c"],
+        "退出",
+        "quit"
+    ),
     b!(
         Global,
         Action::ToggleUnit,
@@ -804,6 +811,6 @@ mod tests {
             have == want,
             "docs/keys.md is out of date: run ZHIDA_UPDATE_DOCS=1 cargo test --bin zhida keys_md"
         );
-        assert!(want.contains("| `q` | `quit` | 退出 | quit |"));
+        assert!(want.contains("| `q` `Ctrl-C` | `quit` | 退出 | quit |"));
     }
 }

@@ -54,9 +54,10 @@ impl Pager {
         Ok(())
     }
 
-    fn fetch_after(&mut self, conn: &Connection) -> Result<(), Error> {
+    /// Append the next page; returns how many rows were dropped at the front.
+    fn fetch_after(&mut self, conn: &Connection) -> Result<usize, Error> {
         let Some(last) = self.rows.last() else {
-            return Ok(());
+            return Ok(0);
         };
         let more = disbursement_page(conn, &self.filter, Page::After(Page::key_of(last)), FETCH)?;
         self.at_end = more.len() < FETCH;
@@ -67,8 +68,9 @@ impl Pager {
             self.sel = self.sel.saturating_sub(drop);
             self.offset = self.offset.saturating_sub(drop);
             self.at_start = false;
+            return Ok(drop);
         }
-        Ok(())
+        Ok(0)
     }
 
     fn fetch_before(&mut self, conn: &Connection) -> Result<(), Error> {
@@ -84,6 +86,7 @@ impl Pager {
         if self.rows.len() > 3 * FETCH {
             self.rows.truncate(3 * FETCH);
             self.at_end = false;
+            self.sel = self.sel.min(3 * FETCH - 1);
         }
         Ok(())
     }
@@ -94,10 +97,8 @@ impl Pager {
         if delta > 0 {
             let mut want = self.sel + delta as usize;
             while want >= self.rows.len() && !self.at_end && !self.rows.is_empty() {
-                let sel_before = self.sel;
-                self.fetch_after(conn)?;
                 // rows dropped at the front shift the target too
-                want -= sel_before - self.sel;
+                want -= self.fetch_after(conn)?;
             }
             self.sel = want.min(self.rows.len().saturating_sub(1));
         } else if delta < 0 {

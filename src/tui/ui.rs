@@ -74,15 +74,14 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         Unit::Wan => s.unit_wan,
     };
     let right = format!(
-        "{} {}（{}） │ {} {} │ {} ",
+        "{} {} │ {} {} │ {} ",
         s.user,
-        app.actor.user,
-        app.actor.role.label(app.lang),
+        i18n::user_role(app.lang, &app.actor.user, app.actor.role.label(app.lang)),
         s.as_of,
         app.month,
         unit
     );
-    let left = format!(" {} zhida", s.app);
+    let left = format!(" {}", s.app);
     let rw = super::text::width(&right).min(area.width as usize);
     let lw = (area.width as usize).saturating_sub(rw);
     let bar = Style::default().bg(Color::Blue).fg(Color::White);
@@ -107,7 +106,7 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
             .and_then(|b| b.keys.first())
             .map(|k| k.to_string())
             .unwrap_or_default();
-        let label = format!(" {key} {} ", i18n::tab(*id, app.lang));
+        let label = format!("{key} {} ", i18n::tab(*id, app.lang));
         let style = if *id == app.screen_id() {
             Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
@@ -119,22 +118,45 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
 }
 
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
-    let mut actions = app.screen().hints();
-    actions.extend([Action::Help, Action::Palette, Action::Quit]);
-    let mut spans = Vec::new();
-    let mut used = 0usize;
-    let max = area.width as usize;
-    for a in actions {
-        let Some(b) = app.keymap.binding(a) else {
-            continue;
-        };
-        let keys = b.keys_text();
+    // the way out and the way to every key stay visible; screen keys fill the rest
+    let always = [Action::Help, Action::Palette, Action::Quit];
+    // while an input has focus, letter keys type text: show only the keys that still act
+    let typing = matches!(app.overlay, Overlay::None) && app.screen().text_input();
+    // the always-present hints show their first key only, to leave room for the screen's
+    let hint_n = |a: Action, n: usize| -> Option<(String, &'static str, usize)> {
+        let b = app.keymap.binding(a)?;
+        let keys = b
+            .keys
+            .iter()
+            .filter(|k| !typing || k.typed_char().is_none())
+            .take(n)
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join("/");
+        if keys.is_empty() {
+            return None;
+        }
         let desc = b.desc(app.lang);
         let w = super::text::width(&keys) + 1 + super::text::width(desc) + 2;
-        if used + w > max {
-            break;
+        Some((keys, desc, w))
+    };
+    let hint = |a: Action| hint_n(a, usize::MAX);
+    let first = |a: &Action| hint_n(*a, 1);
+    let max = area.width as usize;
+    let mut used: usize = always.iter().filter_map(first).map(|h| h.2).sum();
+    let mut chosen = Vec::new();
+    for a in app.screen().hints() {
+        if let Some(h) = hint(a) {
+            if used + h.2 > max {
+                break;
+            }
+            used += h.2;
+            chosen.push(h);
         }
-        used += w;
+    }
+    chosen.extend(always.iter().filter_map(first));
+    let mut spans = Vec::new();
+    for (keys, desc, _) in chosen {
         spans.push(Span::styled(
             keys,
             Style::default()

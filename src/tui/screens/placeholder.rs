@@ -57,6 +57,10 @@ impl Screen for Placeholder {
             .collect()
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
         let title = i18n::tab(self.id, cx.lang);
         let p = Paragraph::new(format!("\n{}\n\n{}", title, cx.s.placeholder))

@@ -56,7 +56,7 @@ impl Column {
             Column::Department => s.department,
             Column::Budget => s.budget,
             Column::Paid => s.paid,
-            Column::Rate => s.exec_rate,
+            Column::Rate => s.rate_col,
             Column::Balance => s.balance,
             Column::LastPaid => s.last_payment,
             Column::Flags => s.flags,
@@ -74,7 +74,7 @@ impl Column {
             Column::Rate => Col::right(t, 7, 6),
             Column::Balance => Col::right(t, 14, 5),
             Column::LastPaid => Col::left(t, 10, 3),
-            Column::Flags => Col::right(t, 4, 4),
+            Column::Flags => Col::right(t, 5, 4),
         }
     }
 
@@ -192,7 +192,7 @@ impl Programs {
 
     fn detail_height(env: &Env) -> usize {
         // the disbursement box gets roughly what the layout in render leaves it
-        (env.body_rows as usize).saturating_sub(14).max(3)
+        (env.body_rows as usize).saturating_sub(16).max(3)
     }
 }
 
@@ -328,6 +328,10 @@ impl Screen for Programs {
         }
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
         match &self.detail {
             Some(d) => render_detail(d, f, area, cx),
@@ -416,19 +420,24 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     let s = cx.s;
     let p = &d.fig.program;
     let lang = cx.lang;
-    let small = |n: usize| (n.min(4) as u16 + 3).min(7);
-    let [head, allocs, disb, rest] = Layout::vertical([
+    // on small terminals the side sections keep two rows each so that the
+    // disbursements (the part that moves) get the space
+    let roomy = area.height >= 30;
+    let side_rows = d
+        .allocations
+        .len()
+        .max(d.recoveries.len())
+        .clamp(1, if roomy { 6 } else { 2 });
+    let eval_rows = (d.evaluations.len() + d.indicators.len()).clamp(1, if roomy { 6 } else { 2 });
+    let [head, side, disb, eval] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Length(small(d.allocations.len())),
-        Constraint::Min(5),
-        Constraint::Length(small(
-            d.recoveries
-                .len()
-                .max(d.evaluations.len() + d.indicators.len()),
-        )),
+        Constraint::Length(side_rows as u16 + 3),
+        Constraint::Min(4),
+        Constraint::Length(eval_rows as u16 + 2),
     ])
     .areas(area);
-
+    let [allocs, rec] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(side);
     let block = Block::default().borders(Borders::ALL).title(format!(
         " {} {} · {} · {} {} ",
         p.code,
@@ -450,6 +459,8 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         kv(s.balance, d.fig.balance.format(cx.unit)),
         kv(s.exec_rate, pct(d.fig.execution_rate)),
         kv(s.time_progress, pct(d.fig.time_progress)),
+        // SLOT(checks): this program's findings once zhida_core::checks exists
+        kv(s.flags, "—".to_string()),
     ]
     .concat();
     f.render_widget(
@@ -461,8 +472,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     let cols = vec![
         Col::left(s.date, 10, 9),
         Col::right(s.amount, 14, 8),
-        Col::left(s.doc_no, 16, 5),
-        Col::flex("", 4, 1),
+        Col::flex(s.doc_no, 12, 5),
     ];
     let h = allocs.height.saturating_sub(3) as usize;
     let rows: Vec<Vec<Cell>> = d
@@ -474,8 +484,11 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
             vec![
                 Cell::new(a.date.to_string()),
                 Cell::new(a.amount.format(cx.unit)),
-                Cell::new(a.doc_no.clone()),
-                Cell::new(a.note.clone()),
+                Cell::new(if a.note.is_empty() {
+                    a.doc_no.clone()
+                } else {
+                    format!("{} {}", a.doc_no, a.note)
+                }),
             ]
         })
         .collect();
@@ -535,9 +548,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         s.no_rows,
     );
 
-    // recoveries | evaluations and indicators
-    let [rec, eval] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
+    // recoveries, beside the allocations
     let cols = vec![
         Col::left(s.date, 10, 9),
         Col::right(s.amount, 14, 8),
