@@ -1,0 +1,210 @@
+//! The one pass over `disbursement` that feeds every enterprise and voucher rule: a
+//! sequential table scan of the rows dated ≤ D (rejected rows are skipped — they count
+//! nowhere), then one in-memory sort by (enterprise, date, voucher_no). No query per
+//! program or per enterprise; the cost is one full scan plus an O(n log n) sort.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Datelike;
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection};
+
+use super::Ctx;
+use crate::dates::iso;
+use crate::error::{Error, Result};
+use crate::model::{Size, Status};
+use crate::repo::figures::ProgramFigures;
+
+/// What the rules need of a program, by its index in [`ScanData::programs`].
+pub(super) struct ProgInfo<'a> {
+    pub code: &'a str,
+    pub cap: Option<i64>,
+    pub once_per_year: bool,
+    /// index into [`ScanData::groups`]
+    pub group: Option<u32>,
+    /// bit per [`Size`]; 0 = every size
+    pub eligible: u8,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Row {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub prog: u32,
+    /// days since 0001-01-01
+    pub day: i32,
+    pub year: i32,
+    pub amount: i64,
+    pub status: Status,
+    /// a reversal row (冲销, negative)
+    pub reversal: bool,
+    /// live = pending/approved/paid, dated ≤ D, neither a reversal nor reversed by one dated ≤ D
+    pub live: bool,
+    pub self_approved: bool,
+    v_off: u32,
+    v_len: u32,
+}
+
+pub(super) struct ScanData<'a> {
+    pub programs: Vec<ProgInfo<'a>>,
+    pub groups: Vec<String>,
+    /// sorted by (enterprise_id, day, voucher_no)
+    pub rows: Vec<Row>,
+    vouchers: String,
+    enterprises: HashMap<i64, (String, u8)>,
+    pub as_of_day: i32,
+}
+
+impl ScanData<'_> {
+    pub fn voucher(&self, r: &Row) -> &str {
+        let start = r.v_off as usize;
+        self.vouchers
+            .get(start..start + r.v_len as usize)
+            .unwrap_or("")
+    }
+
+    pub fn credit_code(&self, enterprise_id: i64) -> &str {
+        self.enterprises
+            .get(&enterprise_id)
+            .map(|e| e.0.as_str())
+            .unwrap_or("")
+    }
+
+    /// the enterprise's size bit (0 when unknown)
+    pub fn size_bit(&self, enterprise_id: i64) -> u8 {
+        self.enterprises
+            .get(&enterprise_id)
+            .map(|e| e.1)
+            .unwrap_or(0)
+    }
+}
+
+pub(super) fn size_bit(s: Size) -> u8 {
+    1 << (s as u8)
+}
+
+/// Days since 0001-01-01 and the year of an ISO date, without allocating.
+fn parse_day(b: &[u8]) -> Option<(i32, i32)> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |s: &[u8]| -> Option<u32> {
+        s.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(&b[..4])? as i32, num(&b[5..7])?, num(&b[8..])?);
+    let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+    Some((date.num_days_from_ce(), y))
+}
+
+pub(super) fn scan<'a>(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    figures: &[&'a ProgramFigures],
+    _program: Option<&str>,
+) -> Result<ScanData<'a>> {
+    let mut groups: Vec<String> = Vec::new();
+    let mut prog_index: HashMap<i64, u32> = HashMap::with_capacity(figures.len());
+    let mut programs = Vec::with_capacity(figures.len());
+    for (i, f) in figures.iter().enumerate() {
+        let p = &f.program;
+        let group = p
+            .exclusive_group
+            .as_ref()
+            .map(|g| match groups.iter().position(|x| x == g) {
+                Some(i) => i as u32,
+                None => {
+                    groups.push(g.clone());
+                    (groups.len() - 1) as u32
+                }
+            });
+        prog_index.insert(p.id, i as u32);
+        programs.push(ProgInfo {
+            code: &p.code,
+            cap: p.cap_per_enterprise.map(|m| m.0),
+            once_per_year: p.once_per_year,
+            group,
+            eligible: p.eligible_sizes.iter().fold(0, |acc, s| acc | size_bit(*s)),
+        });
+    }
+
+    let mut enterprises = HashMap::new();
+    {
+        let mut stmt = conn.prepare("SELECT id, credit_code, size FROM enterprise")?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let size: Size = r.get(2)?;
+            enterprises.insert(
+                r.get::<_, i64>(0)?,
+                (r.get::<_, String>(1)?, size_bit(size)),
+            );
+        }
+    }
+
+    let mut rows = Vec::new();
+    let mut vouchers = String::new();
+    let mut reversed: HashSet<i64> = HashSet::new();
+    let mut stmt = conn.prepare(
+        "SELECT id, enterprise_id, program_id, amount_fen, date, status, reverses_id, voucher_no,
+                approved_by <> '' AND approved_by = entered_by
+         FROM disbursement WHERE date <= ?1 AND status <> 'rejected'",
+    )?;
+    let mut q = stmt.query(params![iso(ctx.as_of)])?;
+    let bad = |what: &str| Error::invalid(format!("disbursement: {what}"));
+    while let Some(r) = q.next()? {
+        let id: i64 = r.get(0)?;
+        let Some(&prog) = prog_index.get(&r.get::<_, i64>(2)?) else {
+            continue;
+        };
+        let date = r.get_ref(4)?.as_bytes().map_err(|_| bad("date"))?;
+        let (day, year) = parse_day(date).ok_or_else(|| bad("date"))?;
+        let status = match r.get_ref(5)? {
+            ValueRef::Text(b"pending") => Status::Pending,
+            ValueRef::Text(b"approved") => Status::Approved,
+            ValueRef::Text(b"paid") => Status::Paid,
+            _ => continue,
+        };
+        let reverses: Option<i64> = r.get(6)?;
+        if let Some(orig) = reverses {
+            reversed.insert(orig);
+        }
+        let v = r.get_ref(7)?.as_str().map_err(|_| bad("voucher_no"))?;
+        let v_off = vouchers.len() as u32;
+        vouchers.push_str(v);
+        rows.push(Row {
+            id,
+            enterprise_id: r.get(1)?,
+            prog,
+            day,
+            year,
+            amount: r.get(3)?,
+            status,
+            reversal: reverses.is_some(),
+            live: false,
+            self_approved: r.get::<_, i64>(8)? != 0,
+            v_off,
+            v_len: v.len() as u32,
+        });
+    }
+    for row in &mut rows {
+        row.live = !row.reversal && !reversed.contains(&row.id);
+    }
+    let by_voucher = |r: &Row| {
+        let s = r.v_off as usize;
+        &vouchers.as_bytes()[s..s + r.v_len as usize]
+    };
+    rows.sort_unstable_by(|a, b| {
+        (a.enterprise_id, a.day)
+            .cmp(&(b.enterprise_id, b.day))
+            .then_with(|| by_voucher(a).cmp(by_voucher(b)))
+    });
+    Ok(ScanData {
+        programs,
+        groups,
+        rows,
+        vouchers,
+        enterprises,
+        as_of_day: ctx.as_of.num_days_from_ce(),
+    })
+}
