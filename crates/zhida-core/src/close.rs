@@ -108,3 +108,113 @@ pub fn closed_months(conn: &Connection) -> Result<Vec<(Month, String, String)>> 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::tests::{d, Fx};
+    use crate::model::{Role, Size, Status};
+    use crate::repo::write::{insert_disbursement, NewDisbursement};
+
+    #[test]
+    fn close_refuses_unacknowledged_errors_then_closes_and_locks_the_month() {
+        let mut fx = Fx::new();
+        fx.program("WG", "稳岗返还", 2025, |_| {});
+        fx.alloc("WG", "2025-01-05", "10000.00");
+        let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+        fx.disb_full(
+            "V1",
+            "WG",
+            &a,
+            "100.00",
+            "2025-06-03",
+            Status::Paid,
+            "小李",
+            "小李",
+            None,
+        );
+        fx.paid("V2", "WG", &a, "100.00", "2025-07-03"); // after the month: no finding yet
+        let boss = Actor::load(&fx.conn, "王科长").unwrap();
+        crate::users::set_user(&mut fx.conn, &boss, "王科长", Role::Supervisor).unwrap();
+        let boss = Actor::load(&fx.conn, "王科长").unwrap();
+        let clerk = Actor::load(&fx.conn, "小李").unwrap();
+        let cfg = CheckConfig::default();
+        let june = Month::parse("2025-06").unwrap();
+
+        let err = close_month(&mut fx.conn, &boss, june, false, &cfg, Lang::Zh)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("SELF_APPROVED|WG|{a}|V1|2025")),
+            "{err}"
+        );
+        assert!(!is_closed(&fx.conn, june).unwrap());
+        // a clerk may not force
+        assert!(close_month(&mut fx.conn, &clerk, june, true, &cfg, Lang::Zh).is_err());
+
+        crate::ack::acknowledge(
+            &mut fx.conn,
+            &boss,
+            &format!("SELF_APPROVED|WG|{a}|V1|2025"),
+            "导入的历史数据",
+        )
+        .unwrap();
+        let passed = close_month(&mut fx.conn, &clerk, june, false, &cfg, Lang::Zh).unwrap();
+        assert!(passed.is_empty());
+        assert!(is_closed(&fx.conn, june).unwrap());
+        let months = closed_months(&fx.conn).unwrap();
+        assert_eq!(months.len(), 1);
+        assert_eq!((months[0].0, months[0].1.as_str()), (june, "小李"));
+        assert!(close_month(&mut fx.conn, &boss, june, false, &cfg, Lang::Zh).is_err());
+
+        let late = insert_disbursement(
+            &fx.conn,
+            &NewDisbursement {
+                voucher_no: "V3".into(),
+                program_code: "WG".into(),
+                credit_code: a.clone(),
+                amount: crate::money::Money(100),
+                date: d("2025-06-30"),
+                status: Status::Pending,
+                entered_by: "小李".into(),
+                approved_by: String::new(),
+                reverses: None,
+                note: String::new(),
+            },
+        );
+        assert!(matches!(late, Err(Error::ClosedMonth(m)) if m == "2025-06"));
+        assert_eq!(crate::audit::verify(&fx.conn).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_supervisor_may_force_a_close() {
+        let mut fx = Fx::new();
+        fx.program("WG", "稳岗返还", 2025, |_| {});
+        let a = fx.ent(1, "元江县甘庄街道绿源种植专业合作社", Size::Large);
+        fx.disb_full(
+            "V1",
+            "WG",
+            &a,
+            "100.00",
+            "2025-05-03",
+            Status::Paid,
+            "小李",
+            "小李",
+            None,
+        );
+        let boss = Actor::load(&fx.conn, "王科长").unwrap();
+        let may = Month::parse("2025-05").unwrap();
+        let passed = close_month(
+            &mut fx.conn,
+            &boss,
+            may,
+            true,
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        // SELF_APPROVED and OVERDRAWN (paid without budget) were passed over
+        assert_eq!(passed.len(), 2);
+        assert!(is_closed(&fx.conn, may).unwrap());
+    }
+}

@@ -501,3 +501,171 @@ pub fn text_table(headers: &[String], rows: &[Vec<String>], right: &[usize]) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::tests::{yuan, Fx};
+    use crate::model::{Size, Status};
+
+    fn fixture() -> Fx {
+        let fx = Fx::new();
+        fx.program("RS-01", "稳岗返还", 2025, |p| {
+            p.department = "县人社局".into()
+        });
+        fx.program("RS-02", "=HYPERLINK(\"x\")创业补贴", 2025, |p| {
+            p.department = "县人社局".into();
+            p.level = Level::Provincial;
+        });
+        fx.program("GX-01", "中小企业纾困", 2025, |p| {
+            p.department = "县工信局".into()
+        });
+        let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+        fx.alloc("RS-01", "2025-01-05", "1000.00");
+        fx.alloc("RS-02", "2025-01-05", "2000.00");
+        fx.alloc("GX-01", "2025-01-05", "4000.00");
+        fx.paid("V1", "RS-01", &a, "100.00", "2024-12-30"); // before the year
+        fx.paid("V2", "RS-01", &a, "200.00", "2025-03-01");
+        fx.paid("V3", "RS-01", &a, "300.00", "2025-06-15");
+        fx.disb("V4", "RS-01", &a, "50.00", "2025-06-16", Status::Pending);
+        fx.paid("V5", "RS-01", &a, "70.00", "2025-07-01"); // after the month
+        fx.paid("V6", "RS-02", &a, "500.00", "2025-06-01");
+        fx.paid("V7", "GX-01", &a, "600.00", "2025-02-01");
+        fx.conn
+            .execute(
+                "INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-05-01', 10000, 'idle' FROM program WHERE code = 'GX-01'",
+                [],
+            )
+            .unwrap();
+        fx
+    }
+
+    #[test]
+    fn report_figures_subtotals_and_rank() {
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let find = |name: &str| {
+            r.rows
+                .iter()
+                .find(|x| x.code == name || x.name == name)
+                .unwrap()
+        };
+        let rs1 = find("RS-01");
+        assert_eq!(
+            (rs1.budget, rs1.paid_month, rs1.paid_ytd, rs1.paid),
+            (yuan("1000"), yuan("300"), yuan("500"), yuan("600"))
+        );
+        assert_eq!(rs1.execution_rate, Decimal::new(6, 1));
+        assert_eq!(rs1.gap_pp, Decimal::new(1000, 2)); // 60% − 50%
+        assert_eq!(rs1.balance, yuan("400"));
+        assert_eq!(rs1.rank, Some(1));
+        let rs2 = find("RS-02");
+        assert_eq!((rs2.paid_month, rs2.rank), (yuan("500"), Some(2)));
+        let gx = find("GX-01");
+        assert_eq!(
+            (gx.recovered, gx.balance, gx.rank),
+            (yuan("100"), yuan("3300"), Some(3))
+        );
+        assert_eq!(gx.gap_pp, Decimal::new(-3500, 2));
+        // GX-01: LAGGING (15% vs 50%) and IDLE (no payment since 02-01)
+        assert_eq!((gx.errors, gx.warnings), (0, 2));
+        assert_eq!((rs1.errors, rs1.warnings), (0, 0));
+        let dept = find("县人社局 小计");
+        assert_eq!(
+            (dept.budget, dept.paid_month, dept.paid_ytd),
+            (yuan("3000"), yuan("800"), yuan("1000"))
+        );
+        let county = find("县级 小计");
+        assert_eq!(county.budget, yuan("5000"));
+        let total = r.rows.last().unwrap();
+        assert_eq!(total.kind, RowKind::Total);
+        assert_eq!(
+            (total.budget, total.paid, total.recovered),
+            (yuan("7000"), yuan("1700"), yuan("100"))
+        );
+        // departments in code-point order (县人社局 before 县工信局), each block ends with its subtotal
+        let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                RowKind::Program,
+                RowKind::Program,
+                RowKind::Department,
+                RowKind::Program,
+                RowKind::Department,
+                RowKind::Level,
+                RowKind::Level,
+                RowKind::Total
+            ]
+        );
+        let text = r.to_text();
+        assert!(
+            text.contains("2025年6月") && text.contains("合计"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn csv_has_bom_and_neutralises_formulas() {
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let bytes = r.to_csv().unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(rd.headers().unwrap().get(0), Some("主管部门"));
+        let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        let rs2 = rows.iter().find(|x| x.get(2) == Some("RS-02")).unwrap();
+        assert_eq!(rs2.get(3), Some("'=HYPERLINK(\"x\")创业补贴"));
+        assert_eq!(rs2.get(5), Some("500.00"));
+        let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
+        assert_eq!(gx.get(9), Some("-35.00"), "numbers are not neutralised");
+    }
+
+    #[test]
+    fn xlsx_opens_with_title_and_header() {
+        use calamine::{Data, Reader, Xlsx};
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("通报.xlsx");
+        r.write_file(&path).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let range = wb.worksheet_range("通报").unwrap();
+        assert!(
+            matches!(range.get_value((0, 0)), Some(Data::String(s)) if s.contains("2025年6月"))
+        );
+        assert_eq!(
+            range.get_value((1, 0)),
+            Some(&Data::String("主管部门".into()))
+        );
+        assert_eq!(
+            range.get_value((1, 14)),
+            Some(&Data::String("执行率排名".into()))
+        );
+        let rs1_row = (0..range.height() as u32)
+            .find(|&i| range.get_value((i, 2)) == Some(&Data::String("RS-01".into())))
+            .unwrap();
+        assert_eq!(range.get_value((rs1_row, 4)), Some(&Data::Float(1000.0)));
+        assert_eq!(range.get_value((rs1_row, 7)), Some(&Data::Float(0.6)));
+        assert!(r.write_file(&dir.path().join("x.txt")).is_err());
+    }
+}

@@ -331,4 +331,4 @@ pub(crate) fn pct(r: rust_decimal::Decimal) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
