@@ -1,8 +1,8 @@
 //! End to end: the real `zhida` binary on a small database — JSON shape, CSV with BOM,
+//! exit statuses, acknowledgement, report files.
 
 // Amounts in fen are written 元_分 (e.g. `100_000_00`) so that the yuan stay readable.
 #![allow(clippy::inconsistent_digit_grouping)]
-//! exit statuses, acknowledgement, report files.
 
 use std::path::Path;
 use std::process::{Command, Output};

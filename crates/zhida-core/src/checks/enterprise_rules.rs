@@ -9,7 +9,7 @@ use super::scan::{Row, ScanData};
 use super::{Ctx, Finding, Rule};
 use crate::money::Money;
 
-pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData<'_>, out: &mut Vec<Finding>) {
+pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData, out: &mut Vec<Finding>) {
     let rows = &data.rows;
     let mut state = State::default();
     let mut start = 0;
@@ -49,7 +49,7 @@ impl State {
         self.duplicate.clear();
     }
 
-    fn step(&mut self, ctx: &Ctx<'_>, data: &ScanData<'_>, i: usize, out: &mut Vec<Finding>) {
+    fn step(&mut self, ctx: &Ctx<'_>, data: &ScanData, i: usize, out: &mut Vec<Finding>) {
         let r = &data.rows[i];
         let p = &data.programs[r.prog as usize];
         // OVER_CAP sums every counted row (reversals and reversed rows included).
@@ -141,7 +141,7 @@ fn repeat_msg(ctx: &Ctx<'_>, r: &Row) -> String {
 
 fn voucher_finding(
     ctx: &Ctx<'_>,
-    data: &ScanData<'_>,
+    data: &ScanData,
     rule: Rule,
     r: &Row,
     message: String,
@@ -149,7 +149,7 @@ fn voucher_finding(
     let _ = ctx;
     Finding::new(
         rule,
-        data.programs[r.prog as usize].code,
+        &data.programs[r.prog as usize].code,
         Some(data.credit_code(r.enterprise_id)),
         Some(data.voucher(r)),
         Some(Money(r.amount)),
@@ -158,7 +158,7 @@ fn voucher_finding(
     )
 }
 
-fn over_cap_findings(ctx: &Ctx<'_>, data: &ScanData<'_>, state: &State, out: &mut Vec<Finding>) {
+fn over_cap_findings(ctx: &Ctx<'_>, data: &ScanData, state: &State, out: &mut Vec<Finding>) {
     for (&(prog, year), &(total, first)) in &state.cap {
         let p = &data.programs[prog as usize];
         let (Some(cap), Some(i)) = (p.cap, first) else {
@@ -185,7 +185,7 @@ fn over_cap_findings(ctx: &Ctx<'_>, data: &ScanData<'_>, state: &State, out: &mu
         );
         out.push(Finding::new(
             Rule::OverCap,
-            p.code,
+            &p.code,
             Some(data.credit_code(r.enterprise_id)),
             Some(data.voucher(r)),
             Some(excess),

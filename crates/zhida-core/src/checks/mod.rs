@@ -36,7 +36,7 @@ use crate::config::CheckConfig;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::money::Money;
-use crate::repo::figures::{program_figures, ProgramFigures};
+use crate::repo::figures::program_figures;
 
 pub use output::{findings_csv, findings_json, findings_table, neutralise};
 
@@ -259,9 +259,6 @@ pub fn run_checks(
         lang,
     };
     let wants = |r: Rule| filter.rules.is_empty() || filter.rules.contains(&r);
-    let figures = program_figures(conn, as_of)?;
-    let mut out = Vec::new();
-    program_rules::run(&ctx, &figures, &mut out);
     let needs_scan = [
         Rule::OverCap,
         Rule::Repeat,
@@ -273,12 +270,18 @@ pub fn run_checks(
     ]
     .into_iter()
     .any(wants);
-    if needs_scan {
-        let programs: Vec<&ProgramFigures> = figures.iter().collect();
-        let data = scan::scan(conn, &ctx, &programs, filter.program.as_deref())?;
+    let mut out = Vec::new();
+    let figures = if needs_scan {
+        // one pass gives the figures and every enterprise and voucher rule
+        let programs = scan::load_programs(conn)?;
+        let data = scan::scan(conn, &ctx, &programs)?;
         enterprise_rules::run(&ctx, &data, &mut out);
         voucher_rules::run(&ctx, &data, &mut out);
-    }
+        scan::figures(conn, &ctx, &programs, &data)?
+    } else {
+        program_figures(conn, as_of)?
+    };
+    program_rules::run(&ctx, &figures, &mut out);
     performance_rules::run(conn, &ctx, &figures, &mut out)?;
 
     out.retain(|f| wants(f.rule) && filter.program.as_ref().is_none_or(|p| &f.program == p));

@@ -1,7 +1,8 @@
-//! The one pass over `disbursement` that feeds every enterprise and voucher rule: a
-//! sequential table scan of the rows dated ≤ D (rejected rows are skipped — they count
-//! nowhere), then one in-memory sort by (enterprise, date, voucher_no). No query per
-//! program or per enterprise; the cost is one full scan plus an O(n log n) sort.
+//! The one pass over `disbursement` that feeds every rule: a sequential table scan of
+//! the rows dated ≤ D, which also sums the program figures (paid, committed, last
+//! payment — the same definitions as `repo::figures`, checked by a test), then one
+//! in-memory sort by (enterprise, date, voucher_no). Rejected rows count nowhere. No
+//! query per program or per enterprise; the cost is one full scan plus an O(n log n) sort.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,12 +13,15 @@ use rusqlite::{params, Connection};
 use super::Ctx;
 use crate::dates::iso;
 use crate::error::{Error, Result};
-use crate::model::{Size, Status};
-use crate::repo::figures::ProgramFigures;
+use crate::model::{Program, Size, Status};
+use crate::money::Money;
+use crate::repo::figures::{
+    execution_rate, program_from_row, time_progress, ProgramFigures, PROGRAM_COLUMNS,
+};
 
 /// What the rules need of a program, by its index in [`ScanData::programs`].
-pub(super) struct ProgInfo<'a> {
-    pub code: &'a str,
+pub(super) struct ProgInfo {
+    pub code: String,
     pub cap: Option<i64>,
     pub once_per_year: bool,
     /// index into [`ScanData::groups`]
@@ -45,17 +49,27 @@ pub(super) struct Row {
     v_len: u32,
 }
 
-pub(super) struct ScanData<'a> {
-    pub programs: Vec<ProgInfo<'a>>,
+/// Per-program sums of the scan, in the order of the programs.
+#[derive(Default, Clone, Copy)]
+struct Sums {
+    paid: i64,
+    committed: i64,
+    last_paid_day: Option<i32>,
+    count: i64,
+}
+
+pub(super) struct ScanData {
+    pub programs: Vec<ProgInfo>,
     pub groups: Vec<String>,
     /// sorted by (enterprise_id, day, voucher_no)
     pub rows: Vec<Row>,
     vouchers: String,
     enterprises: HashMap<i64, (String, u8)>,
     pub as_of_day: i32,
+    sums: Vec<Sums>,
 }
 
-impl ScanData<'_> {
+impl ScanData {
     pub fn voucher(&self, r: &Row) -> &str {
         let start = r.v_off as usize;
         self.vouchers
@@ -98,17 +112,20 @@ fn parse_day(b: &[u8]) -> Option<(i32, i32)> {
     Some((date.num_days_from_ce(), y))
 }
 
-pub(super) fn scan<'a>(
-    conn: &Connection,
-    ctx: &Ctx<'_>,
-    figures: &[&'a ProgramFigures],
-    _program: Option<&str>,
-) -> Result<ScanData<'a>> {
+/// Every program, ordered by code.
+pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {PROGRAM_COLUMNS} FROM program p ORDER BY p.code"
+    ))?;
+    let rows = stmt.query_map([], program_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<ScanData> {
     let mut groups: Vec<String> = Vec::new();
-    let mut prog_index: HashMap<i64, u32> = HashMap::with_capacity(figures.len());
-    let mut programs = Vec::with_capacity(figures.len());
-    for (i, f) in figures.iter().enumerate() {
-        let p = &f.program;
+    let mut prog_index: HashMap<i64, u32> = HashMap::with_capacity(all.len());
+    let mut programs = Vec::with_capacity(all.len());
+    for (i, p) in all.iter().enumerate() {
         let group = p
             .exclusive_group
             .as_ref()
@@ -121,7 +138,7 @@ pub(super) fn scan<'a>(
             });
         prog_index.insert(p.id, i as u32);
         programs.push(ProgInfo {
-            code: &p.code,
+            code: p.code.clone(),
             cap: p.cap_per_enterprise.map(|m| m.0),
             once_per_year: p.once_per_year,
             group,
@@ -148,8 +165,9 @@ pub(super) fn scan<'a>(
     let mut stmt = conn.prepare(
         "SELECT id, enterprise_id, program_id, amount_fen, date, status, reverses_id, voucher_no,
                 approved_by <> '' AND approved_by = entered_by
-         FROM disbursement WHERE date <= ?1 AND status <> 'rejected'",
+         FROM disbursement WHERE date <= ?1",
     )?;
+    let mut sums = vec![Sums::default(); all.len()];
     let mut q = stmt.query(params![iso(ctx.as_of)])?;
     let bad = |what: &str| Error::invalid(format!("disbursement: {what}"));
     while let Some(r) = q.next()? {
@@ -159,12 +177,23 @@ pub(super) fn scan<'a>(
         };
         let date = r.get_ref(4)?.as_bytes().map_err(|_| bad("date"))?;
         let (day, year) = parse_day(date).ok_or_else(|| bad("date"))?;
+        let amount: i64 = r.get(3)?;
+        let sum = &mut sums[prog as usize];
+        sum.count += 1;
         let status = match r.get_ref(5)? {
             ValueRef::Text(b"pending") => Status::Pending,
             ValueRef::Text(b"approved") => Status::Approved,
             ValueRef::Text(b"paid") => Status::Paid,
-            _ => continue,
+            _ => continue, // rejected: counts nowhere
         };
+        if status == Status::Paid {
+            sum.paid += amount;
+            if amount > 0 && sum.last_paid_day.is_none_or(|l| l < day) {
+                sum.last_paid_day = Some(day);
+            }
+        } else {
+            sum.committed += amount;
+        }
         let reverses: Option<i64> = r.get(6)?;
         if let Some(orig) = reverses {
             reversed.insert(orig);
@@ -178,7 +207,7 @@ pub(super) fn scan<'a>(
             prog,
             day,
             year,
-            amount: r.get(3)?,
+            amount,
             status,
             reversal: reverses.is_some(),
             live: false,
@@ -206,5 +235,59 @@ pub(super) fn scan<'a>(
         vouchers,
         enterprises,
         as_of_day: ctx.as_of.num_days_from_ce(),
+        sums,
     })
+}
+
+/// The program figures as of D from the scan's sums plus the (small) allocation and
+/// recovery tables — equal to `repo::figures::program_figures`.
+pub(super) fn figures(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    all: &[Program],
+    data: &ScanData,
+) -> Result<Vec<ProgramFigures>> {
+    let d = iso(ctx.as_of);
+    let mut alloc: HashMap<i64, (i64, String)> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT program_id, SUM(amount_fen), MIN(date) FROM allocation WHERE date <= ?1 GROUP BY program_id",
+    )?;
+    let mut q = stmt.query(params![d])?;
+    while let Some(r) = q.next()? {
+        alloc.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+    }
+    let mut recovered: HashMap<i64, i64> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT program_id, SUM(amount_fen) FROM recovery WHERE date <= ?1 GROUP BY program_id",
+    )?;
+    let mut q = stmt.query(params![d])?;
+    while let Some(r) = q.next()? {
+        recovered.insert(r.get(0)?, r.get(1)?);
+    }
+    let from_day = |day: i32| chrono::NaiveDate::from_num_days_from_ce_opt(day);
+    Ok(all
+        .iter()
+        .zip(&data.sums)
+        .map(|(p, s)| {
+            let (budget, first) = alloc
+                .get(&p.id)
+                .map(|(b, f)| (Money(*b), crate::dates::parse_date(f).ok()))
+                .unwrap_or((Money::ZERO, None));
+            let rec = Money(recovered.get(&p.id).copied().unwrap_or(0));
+            let paid = Money(s.paid);
+            ProgramFigures {
+                program: p.clone(),
+                budget,
+                paid,
+                committed: Money(s.committed),
+                recovered: rec,
+                balance: budget - paid - rec,
+                execution_rate: execution_rate(paid, budget),
+                time_progress: time_progress(p.fiscal_year, ctx.as_of),
+                last_paid: s.last_paid_day.and_then(from_day),
+                first_allocation: first,
+                disbursement_count: s.count,
+            }
+        })
+        .collect())
 }

@@ -798,3 +798,48 @@ fn thresholds_come_from_the_configuration() {
     assert_eq!(v.iter().filter(|f| f.rule == Rule::StalePending).count(), 1);
     assert!(fx.rule("2025-06-30", Rule::StalePending).is_empty());
 }
+
+#[test]
+fn figures_from_the_scan_equal_repo_figures() {
+    let fx = Fx::new();
+    fx.program("WG", "稳岗返还", 2025, |_| {});
+    fx.program("KJ", "科技创新券", 2024, |_| {});
+    fx.program("KB", "空项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    fx.alloc("WG", "2025-01-05", "1000.00");
+    fx.alloc("WG", "2025-03-05", "-100.00");
+    fx.alloc("KJ", "2024-02-05", "500.00");
+    fx.paid("V1", "WG", &a, "300.00", "2025-02-01");
+    fx.disb("V2", "WG", &a, "50.00", "2025-04-01", Status::Pending);
+    fx.disb("V3", "WG", &a, "20.00", "2025-04-02", Status::Approved);
+    fx.disb("V4", "WG", &a, "10.00", "2025-04-03", Status::Rejected);
+    fx.paid("V5", "WG", &a, "100.00", "2025-05-02");
+    fx.reverse("V6", "WG", &a, "-100.00", "2025-05-20", "V5");
+    fx.paid("V7", "KJ", &a, "100.00", "2024-06-01");
+    fx.paid("V8", "WG", &a, "100.00", "2025-08-01");
+    fx.conn
+        .execute("INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-06-01', 5000, 'idle' FROM program WHERE code = 'WG'", [])
+        .unwrap();
+    for date in [
+        "2024-12-31",
+        "2025-04-02",
+        "2025-05-31",
+        "2025-06-30",
+        "2025-12-31",
+    ] {
+        let ctx = Ctx {
+            as_of: d(date),
+            year: 2025,
+            cfg: &CheckConfig::default(),
+            lang: Lang::Zh,
+        };
+        let programs = super::scan::load_programs(&fx.conn).unwrap();
+        let data = super::scan::scan(&fx.conn, &ctx, &programs).unwrap();
+        let mine = super::scan::figures(&fx.conn, &ctx, &programs, &data).unwrap();
+        assert_eq!(
+            mine,
+            program_figures(&fx.conn, d(date)).unwrap(),
+            "as of {date}"
+        );
+    }
+}

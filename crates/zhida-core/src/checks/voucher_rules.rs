@@ -6,9 +6,9 @@ use super::{Ctx, Finding, Rule};
 use crate::model::Status;
 use crate::money::Money;
 
-pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData<'_>, out: &mut Vec<Finding>) {
+pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData, out: &mut Vec<Finding>) {
     for r in data.rows.iter().filter(|r| r.live) {
-        let code = data.programs[r.prog as usize].code;
+        let code = data.programs[r.prog as usize].code.as_str();
         let make = |rule: Rule, message: String| {
             Finding::new(
                 rule,
