@@ -286,7 +286,7 @@ pub fn run_checks(
 
     out.retain(|f| wants(f.rule) && filter.program.as_ref().is_none_or(|p| &f.program == p));
     let acks = load_acks(conn)?;
-    for f in &mut out {
+    for f in out.iter_mut().filter(|_| !acks.is_empty()) {
         if let Some(a) = acks.get(&f.key()) {
             f.acknowledged = true;
             f.ack = Some(a.clone());

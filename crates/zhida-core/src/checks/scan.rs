@@ -123,7 +123,14 @@ pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
 
 pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<ScanData> {
     let mut groups: Vec<String> = Vec::new();
-    let mut prog_index: HashMap<i64, u32> = HashMap::with_capacity(all.len());
+    // program id → index; ids are small integers, so a dense table beats hashing per row
+    let max_id = all
+        .iter()
+        .map(|p| p.id)
+        .max()
+        .unwrap_or(0)
+        .clamp(0, 10_000_000) as usize;
+    let mut prog_index: Vec<u32> = vec![u32::MAX; max_id + 1];
     let mut programs = Vec::with_capacity(all.len());
     for (i, p) in all.iter().enumerate() {
         let group = p
@@ -136,7 +143,12 @@ pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<
                     (groups.len() - 1) as u32
                 }
             });
-        prog_index.insert(p.id, i as u32);
+        if let Some(slot) = usize::try_from(p.id)
+            .ok()
+            .and_then(|i| prog_index.get_mut(i))
+        {
+            *slot = i as u32;
+        }
         programs.push(ProgInfo {
             code: p.code.clone(),
             cap: p.cap_per_enterprise.map(|m| m.0),
@@ -172,9 +184,13 @@ pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<
     let bad = |what: &str| Error::invalid(format!("disbursement: {what}"));
     while let Some(r) = q.next()? {
         let id: i64 = r.get(0)?;
-        let Some(&prog) = prog_index.get(&r.get::<_, i64>(2)?) else {
+        let pid: i64 = r.get(2)?;
+        let Some(&prog) = usize::try_from(pid).ok().and_then(|i| prog_index.get(i)) else {
             continue;
         };
+        if prog == u32::MAX {
+            continue;
+        }
         let date = r.get_ref(4)?.as_bytes().map_err(|_| bad("date"))?;
         let (day, year) = parse_day(date).ok_or_else(|| bad("date"))?;
         let amount: i64 = r.get(3)?;
@@ -210,24 +226,45 @@ pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<
             amount,
             status,
             reversal: reverses.is_some(),
-            live: false,
+            live: reverses.is_none(),
             self_approved: r.get::<_, i64>(8)? != 0,
             v_off,
             v_len: v.len() as u32,
         });
     }
-    for row in &mut rows {
-        row.live = !row.reversal && !reversed.contains(&row.id);
+    if !reversed.is_empty() {
+        for row in &mut rows {
+            row.live = !row.reversal && !reversed.contains(&row.id);
+        }
+    }
+    // sort by (enterprise, day) packed into one integer, then order same-day runs of one
+    // enterprise by voucher_no (rare, so the string comparisons stay few)
+    let packable = rows
+        .iter()
+        .all(|r| (0..1 << 39).contains(&r.enterprise_id) && (0..1 << 24).contains(&r.day));
+    if packable {
+        rows.sort_unstable_by_key(|r| ((r.enterprise_id as u64) << 24) | r.day as u64);
+    } else {
+        rows.sort_unstable_by_key(|r| (r.enterprise_id, r.day));
     }
     let by_voucher = |r: &Row| {
         let s = r.v_off as usize;
         &vouchers.as_bytes()[s..s + r.v_len as usize]
     };
-    rows.sort_unstable_by(|a, b| {
-        (a.enterprise_id, a.day)
-            .cmp(&(b.enterprise_id, b.day))
-            .then_with(|| by_voucher(a).cmp(by_voucher(b)))
-    });
+    let mut i = 0;
+    while i < rows.len() {
+        let mut j = i + 1;
+        while j < rows.len()
+            && rows[j].enterprise_id == rows[i].enterprise_id
+            && rows[j].day == rows[i].day
+        {
+            j += 1;
+        }
+        if j - i > 1 {
+            rows[i..j].sort_unstable_by(|a, b| by_voucher(a).cmp(by_voucher(b)));
+        }
+        i = j;
+    }
     Ok(ScanData {
         programs,
         groups,
