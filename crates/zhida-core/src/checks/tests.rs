@@ -843,3 +843,46 @@ fn figures_from_the_scan_equal_repo_figures() {
         );
     }
 }
+
+#[test]
+fn findings_csv_neutralises_formulas_and_table_aligns_chinese() {
+    let fx = Fx::new();
+    fx.program("=1+1", "公式项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    fx.disb_full(
+        "@SUM(A1)",
+        "=1+1",
+        &a,
+        "100.00",
+        "2025-06-01",
+        Status::Paid,
+        "小李",
+        "小李",
+        None,
+    );
+    let all = fx.rule("2025-06-30", Rule::SelfApproved);
+    let bytes = findings_csv(&all).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let line = text.lines().nth(1).unwrap();
+    assert!(line.starts_with("SELF_APPROVED,error,'=1+1,"), "{line}");
+    assert!(line.contains(",'@SUM(A1),100.00,"), "{line}");
+    let json: serde_json::Value = serde_json::from_str(&findings_json(&all).unwrap()).unwrap();
+    assert_eq!(json[0]["program"], "=1+1", "JSON keeps the value as it is");
+
+    let table = crate::report::text_table(
+        &["名称".to_string(), "金额".to_string()],
+        &[
+            vec!["元江县恒达建材".to_string(), "1.00".to_string()],
+            vec!["ABC".to_string(), "1,000.00".to_string()],
+        ],
+        &[1],
+    );
+    let lines: Vec<&str> = table.lines().collect();
+    use unicode_width::UnicodeWidthStr;
+    assert_eq!(lines[2].width(), lines[3].width(), "{table}");
+    assert!(
+        lines[2].ends_with("    1.00") && lines[3].starts_with("ABC "),
+        "{table}"
+    );
+}
