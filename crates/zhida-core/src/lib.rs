@@ -12,6 +12,7 @@ pub mod credit_code;
 pub mod dates;
 pub mod db;
 pub mod error;
+pub mod gen;
 pub mod i18n;
 pub mod model;
 pub mod money;
