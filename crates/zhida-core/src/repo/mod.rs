@@ -2,6 +2,7 @@
 //! Front ends never write SQL of their own.
 
 pub mod figures;
+pub mod summary;
 pub mod write;
 
 pub use figures::{program_figures, time_progress, ProgramFigures};
