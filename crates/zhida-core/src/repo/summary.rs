@@ -79,8 +79,8 @@ fn aggregate_sql(filter: &str) -> String {
 /// number of program × month rows.
 pub fn rebuild(conn: &Connection) -> Result<u64> {
     conn.execute("DELETE FROM program_month", [])?;
-    // the covering index (program_id, date, amount_fen, status) delivers the rows already
-    // grouped by program and month: no sort, no table lookups
+    // SQLite scans the covering index ix_disb_program_date (program_id, date, amount_fen,
+    // status): no table lookups, ~0.6 s CPU for 1M rows on the bench machine
     let n = conn.execute(&aggregate_sql(""), [])?;
     Ok(n as u64)
 }
