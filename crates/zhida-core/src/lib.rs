@@ -17,6 +17,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod gen;
 pub mod i18n;
 pub mod import;
 pub mod ledger;
