@@ -21,6 +21,7 @@ pub mod model;
 pub mod money;
 pub mod pinyin_keys;
 pub mod repo;
+pub mod sanitize;
 pub mod search;
 pub mod users;
 
