@@ -178,6 +178,7 @@ fn inserts_from_two_clerks_and_an_import_process_are_neither_lost_nor_duplicated
     start.wait();
     let began = Instant::now();
     let mut imports = 0usize;
+    let mut backups = Vec::new();
     const ROWS: usize = 25;
     while began.elapsed() < run_for {
         let f = dir.path().join(format!("批次{imports}.csv"));
@@ -205,6 +206,24 @@ fn inserts_from_two_clerks_and_an_import_process_are_neither_lost_nor_duplicated
             String::from_utf8_lossy(&out.stderr)
         );
         imports += 1;
+        if imports.is_multiple_of(4) {
+            // an online backup while the clerks keep writing: a consistent snapshot
+            let bak = dir.path().join(format!("备份{imports}.db"));
+            let out = Command::new(env!("CARGO_BIN_EXE_zhida"))
+                .arg("--db")
+                .arg(&path)
+                .args(["backup", "--to", bak.to_str().unwrap()])
+                .env_remove("ZHIDA_DB")
+                .env("ZHIDA_USER", "王科长")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "backup: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            backups.push(bak);
+        }
     }
     stop.store(true, Ordering::Relaxed);
     let written: Vec<Vec<String>> = clerks.into_iter().map(|t| t.join().unwrap()).collect();
@@ -254,10 +273,36 @@ fn inserts_from_two_clerks_and_an_import_process_are_neither_lost_nor_duplicated
         imports >= 2 && changes >= 3,
         "imports {imports}, changes seen {changes}"
     );
+    // each backup is one moment: every row in it has its audit row and the chain holds
+    for bak in &backups {
+        let b = Connection::open(bak).unwrap();
+        db::verify(&b).unwrap();
+        zhida_core::audit::verify(&b).unwrap();
+        assert_eq!(
+            count(
+                &b,
+                "SELECT count(*) FROM disbursement WHERE voucher_no LIKE 'T%'"
+            ),
+            count(
+                &b,
+                "SELECT count(*) FROM audit_log WHERE tbl = 'disbursement' AND action = 'insert'"
+            ),
+            "{}",
+            bak.display()
+        );
+        assert_eq!(
+            count(
+                &b,
+                "SELECT count(*) FROM disbursement WHERE voucher_no LIKE 'P%'"
+            ),
+            ROWS as i64 * count(&b, "SELECT count(*) FROM audit_log WHERE action = 'import'"),
+        );
+    }
     eprintln!(
-        "concurrent: {inserts} inserts by 2 clerks ({:?}) + {imports} import processes ({} rows) in {run_for:?}; a reader ran {queries} queries and saw {changes} changes",
+        "concurrent: {inserts} inserts by 2 clerks ({:?}) + {imports} import processes ({} rows) + {} online backups in {run_for:?}; a reader ran {queries} queries and saw {changes} changes",
         written.iter().map(Vec::len).collect::<Vec<_>>(),
-        imports * ROWS
+        imports * ROWS,
+        backups.len()
     );
 }
 

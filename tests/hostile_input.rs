@@ -926,3 +926,113 @@ fn fuzz_volume() {
     eprintln!("fuzz (volume): {n} executions, {accepted} imports accepted, nothing else written");
     assert_eq!(n, 6 * c as u64);
 }
+
+// ---- hostile users and files ----------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn database_wal_and_shm_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("财政局.db");
+    let csv = dir.path().join("programs.csv");
+    std::fs::write(&csv, PROGRAMS).unwrap();
+    let o = zhida(&path, &["user", "add", "王科长", "--role", "supervisor"]);
+    assert!(o.status.success(), "{o:?}");
+    // keep a connection open so that the WAL and shared-memory files exist
+    let conn = db::open(&path).unwrap();
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0").unwrap();
+    let mut conn2 = db::open(&path).unwrap();
+    let boss = Actor::load(&conn2, "王科长").unwrap();
+    zhida_core::users::set_user(&mut conn2, &boss, "小李", Role::Clerk).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let f = format!("{}{suffix}", path.display());
+        let mode = std::fs::metadata(&f).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}: {:o}", mode & 0o777);
+    }
+    let bak = dir.path().join("备份.db");
+    let o = zhida(&path, &["backup", "--to", bak.to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    let mode = std::fs::metadata(&bak).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    drop(conn);
+}
+
+#[test]
+fn the_audit_log_refuses_sql_edits_and_verify_finds_a_tampered_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("财政局.db");
+    for (name, role) in [
+        ("王科长", "supervisor"),
+        ("小李", "clerk"),
+        ("审计刘", "auditor"),
+    ] {
+        let o = zhida(&path, &["user", "add", name, "--role", role]);
+        assert!(o.status.success(), "{o:?}");
+    }
+    let o = zhida(&path, &["audit", "verify"]);
+    assert!(o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3"), "{o:?}");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in [
+            "UPDATE audit_log SET user = '黑客' WHERE id = 2",
+            "DELETE FROM audit_log WHERE id = 3",
+        ] {
+            let e = conn.execute(sql, []).unwrap_err().to_string();
+            assert!(e.contains("append-only"), "{sql}: {e}");
+        }
+        // someone with the file drops the trigger and rewrites history
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_no_update;
+             UPDATE audit_log SET after_json = '\"supervisor\"' WHERE key = '小李';",
+        )
+        .unwrap();
+    }
+    let o = zhida(&path, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("第 2 条被篡改"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn roles_hold_below_the_interface() {
+    let mut conn = base();
+    let boss = clerk();
+    zhida_core::users::set_user(&mut conn, &boss, "李娟", Role::Supervisor).unwrap();
+    zhida_core::users::set_user(&mut conn, &boss, "审计刘", Role::Auditor).unwrap();
+    let auditor = Actor::load(&conn, "审计刘").unwrap();
+    let clerk_ = Actor::load(&conn, "小张").unwrap();
+    assert_eq!(clerk_.role, Role::Clerk);
+    let before = snapshot(&conn);
+    // an auditor imports nothing, a clerk manages no users and approves nothing
+    let f = import::import_bytes(
+        &mut conn,
+        &auditor,
+        "disbursements.csv",
+        disbursement("YJ-R-1", "100", "2025-03-01").as_bytes(),
+        None,
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(f.to_string().contains("只读"), "{f}");
+    let e = zhida_core::users::set_user(&mut conn, &clerk_, "小张", Role::Supervisor).unwrap_err();
+    assert!(matches!(e, zhida_core::Error::Forbidden(_)), "{e}");
+    assert_eq!(snapshot(&conn), before);
+    import::import_bytes(
+        &mut conn,
+        &clerk_,
+        "disbursements.csv",
+        disbursement("YJ-R-2", "100", "2025-03-01")
+            .replace(",paid,小李,王科长,", ",pending,小张,,")
+            .as_bytes(),
+        None,
+        &Options::default(),
+    )
+    .unwrap();
+    let e = zhida_core::ledger::approve(&mut conn, &clerk_, "YJ-R-2").unwrap_err();
+    assert!(matches!(e, zhida_core::Error::Forbidden(_)), "{e}");
+    let e = zhida_core::ledger::approve(&mut conn, &auditor, "YJ-R-2").unwrap_err();
+    assert!(matches!(e, zhida_core::Error::Forbidden(_)), "{e}");
+}
