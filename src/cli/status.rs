@@ -26,12 +26,12 @@ pub struct StatusArgs {
     pub limit: usize,
 }
 
-/// Replace control and bidi/format characters with a visible `\u{..}` escape.
+/// Replace control and bidi/format characters with a visible `\u{..}` escape (the same
+/// rule as `zhida_core::sanitize::display_safe`, which the TUI uses).
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let invisible = c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        let invisible = zhida_core::sanitize::is_unsafe_char(c);
         if invisible {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {

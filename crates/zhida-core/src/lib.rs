@@ -27,6 +27,7 @@ pub mod pinyin_keys;
 pub mod recover;
 pub mod repo;
 pub mod report;
+pub mod sanitize;
 pub mod search;
 pub mod users;
 
