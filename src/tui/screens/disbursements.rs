@@ -17,7 +17,7 @@ use zhida_core::model::{Disbursement, ProgramStatus, Role, Status};
 use zhida_core::repo::listing::DisbFilter;
 use zhida_core::repo::lookup;
 use zhida_core::repo::program_figures;
-use zhida_core::{Error, Lang, Money};
+use zhida_core::{Error, Lang};
 
 use super::fmt::status_style;
 use super::{Cx, Env, Outcome, Screen, Target};
@@ -506,36 +506,18 @@ pub fn live_new(form: &mut Form, env: &Env) {
     let Some(amount) = amount else {
         return;
     };
-    if let Some(over) = h.over_cap(amount) {
-        let cap = h.cap.unwrap_or(Money(0));
-        form.warnings.push(match lang {
-            Lang::Zh => format!(
-                "超出单户年度上限 {} 元（本年已享受 {}，上限 {}）",
-                over.format_yuan(),
-                h.enterprise_year_total.format_yuan(),
-                cap.format_yuan()
-            ),
-            Lang::En => format!(
-                "{} over the cap per enterprise (already {} this year, cap {})",
-                over.format_yuan(),
-                h.enterprise_year_total.format_yuan(),
-                cap.format_yuan()
-            ),
-        });
-    }
-    if let Some(over) = h.over_budget(amount) {
-        form.warnings.push(match lang {
-            Lang::Zh => format!(
-                "超出项目可用指标 {} 元（可用 {}）",
-                over.format_yuan(),
-                h.available.format_yuan()
-            ),
-            Lang::En => format!(
-                "{} more than the program has left ({})",
-                over.format_yuan(),
-                h.available.format_yuan()
-            ),
-        });
+    // the month-end rules this one row would break (cap, balance, eligibility, dates,
+    // once per year, exclusive groups): warnings, the checks judge
+    let input = DisbursementInput {
+        voucher_no: form.text("voucher"),
+        program_code: program,
+        credit_code: code.to_string(),
+        amount,
+        date,
+        note: String::new(),
+    };
+    if let Ok(ws) = ledger::form_warnings(conn, &input) {
+        form.warnings = ws.iter().map(|w| w.message(lang)).collect();
     }
 }
 
@@ -850,6 +832,7 @@ impl Screen for Disbursements {
 mod tests {
     use super::super::testkit::*;
     use super::*;
+    use zhida_core::Money;
     use crate::tui::app::App;
 
     fn on_disb(user: &str) -> App {
@@ -984,11 +967,11 @@ mod tests {
         fill_new(&mut a, "PZ2025-0300", 1, xy().as_str(), "10万");
         let screen = render(&mut a, 120, 30);
         assert!(
-            screen.contains("超出单户年度上限 120,000.00 元"),
+            screen.contains("超过单户年度上限 100,000.00，超出 120,000.00"),
             "{screen}"
         );
         assert!(
-            screen.contains("超出项目可用指标 20,000.00 元（可用 80,000.00）"),
+            screen.contains("超过项目可用额度 80,000.00，超出 20,000.00"),
             "{screen}"
         );
         // warnings do not block: the month-end checks judge them
