@@ -9,13 +9,9 @@ use super::keymap::{KeymapError, Scope};
 
 pub struct Strings {
     pub app: &'static str,
-<<<<<<< HEAD
     pub rate_col: &'static str,
     pub peak: &'static str,
-    pub tabs: [&'static str; 7],
-=======
     pub tabs: [&'static str; 8],
->>>>>>> screens
     pub user: &'static str,
     pub as_of: &'static str,
     pub unit_yuan: &'static str,
@@ -91,17 +87,12 @@ pub struct Strings {
 }
 
 pub const ZH: Strings = Strings {
-<<<<<<< HEAD
     app: "直达 zhida",
     rate_col: "执行率",
     peak: "最高",
-    tabs: ["总览", "项目", "查询", "拨付", "收回", "绩效", "月结"],
-=======
-    app: "直达",
     tabs: [
         "总览", "项目", "查询", "拨付", "收回", "绩效", "月结", "日志",
     ],
->>>>>>> screens
     user: "用户",
     as_of: "截至",
     unit_yuan: "元",

@@ -832,8 +832,8 @@ impl Screen for Disbursements {
 mod tests {
     use super::super::testkit::*;
     use super::*;
-    use zhida_core::Money;
     use crate::tui::app::App;
+    use zhida_core::Money;
 
     fn on_disb(user: &str) -> App {
         let mut a = app(user);
