@@ -61,6 +61,7 @@ pub struct App {
     pub status: StatusLine,
     pub overlay: Overlay,
     pub size: (u16, u16),
+    figures: screens::FiguresCache,
 }
 
 impl App {
@@ -108,6 +109,7 @@ impl App {
             status,
             overlay: Overlay::None,
             size: (80, 24),
+            figures: screens::FiguresCache::default(),
         };
         app.ensure_fresh();
         app
@@ -150,6 +152,7 @@ impl App {
     ) -> Option<T> {
         let env = Env {
             conn: &self.conn,
+            figures: &self.figures,
             month: self.month,
             lang: self.lang,
             body_rows: self.body_rows(),
@@ -317,6 +320,7 @@ impl App {
                 self.reload_all();
             }
             Action::Refresh => {
+                self.figures.clear();
                 self.set_message(i18n::strings(self.lang).refreshed);
                 self.reload_all();
             }

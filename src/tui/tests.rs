@@ -1130,3 +1130,29 @@ fn ctrl_c_quits_even_while_typing() {
     let ctrl_c = KeySpec::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(app.handle_key(ctrl_c), Flow::Quit);
 }
+
+#[test]
+fn figures_are_shared_until_the_data_or_the_date_changes() {
+    let conn = fixture();
+    let cache = super::screens::FiguresCache::default();
+    let june = d("2025-06-30");
+    let a = cache.get(&conn, june).unwrap();
+    let b = cache.get(&conn, june).unwrap();
+    assert!(
+        std::rc::Rc::ptr_eq(&a, &b),
+        "second screen reuses the first's figures"
+    );
+    let may = cache.get(&conn, d("2025-05-31")).unwrap();
+    assert!(!std::rc::Rc::ptr_eq(&a, &may));
+    let again = cache.get(&conn, june).unwrap();
+    alloc(&conn, "KJ2025", "2025-06-18", 1_000_00, "元财教〔2025〕9号");
+    let after = cache.get(&conn, june).unwrap();
+    assert!(!std::rc::Rc::ptr_eq(&again, &after), "a write invalidates");
+    let kj = |f: &[zhida_core::repo::ProgramFigures]| {
+        f.iter()
+            .find(|x| x.program.code == "KJ2025")
+            .unwrap()
+            .budget
+    };
+    assert_eq!(kj(&after).0 - kj(&again).0, 1_000_00);
+}

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use rust_decimal::Decimal;
 use zhida_core::dates::Month;
 use zhida_core::repo::figures::{execution_rate, time_progress};
-use zhida_core::repo::{listing, program_figures};
+use zhida_core::repo::listing;
 use zhida_core::{Error, Money};
 
 use super::fmt::{pct, pp, ratio};
@@ -58,7 +58,7 @@ impl Screen for Overview {
 
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let as_of = env.as_of();
-        let figs = program_figures(env.conn, as_of)?;
+        let figs = env.program_figures()?;
         self.programs = figs.len();
         self.budget = figs.iter().map(|f| f.budget).sum();
         self.paid = figs.iter().map(|f| f.paid).sum();

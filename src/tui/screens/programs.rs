@@ -3,6 +3,7 @@
 //! disbursements, recoveries, evaluations and indicators).
 
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -11,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use zhida_core::model::{format_score, Allocation, Evaluation, Grade, Indicator, Recovery};
 use zhida_core::repo::listing::{self, DisbFilter};
-use zhida_core::repo::{program_figures, ProgramFigures};
+use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
 use super::fmt::{pct, status_style};
@@ -107,7 +108,7 @@ pub struct Detail {
 
 #[derive(Debug, Clone, Default)]
 pub struct Programs {
-    pub figs: Vec<ProgramFigures>,
+    pub figs: Rc<Vec<ProgramFigures>>,
     /// indices into `figs` after filter and sort
     pub view: Vec<usize>,
     /// index into `view`
@@ -207,7 +208,7 @@ impl Screen for Programs {
 
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let keep = self.selected_id();
-        self.figs = program_figures(env.conn, env.as_of())?;
+        self.figs = env.program_figures()?;
         self.rebuild(keep);
         if let Some(d) = &mut self.detail {
             let id = d.fig.program.id;
