@@ -1156,3 +1156,29 @@ fn figures_are_shared_until_the_data_or_the_date_changes() {
     };
     assert_eq!(kj(&after).0 - kj(&again).0, 1_000_00);
 }
+
+#[test]
+fn lookup_index_is_reloaded_only_when_the_data_changes() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "gengma");
+    assert!(lookup(&app).results.is_empty());
+    app.update(Action::MonthBack);
+    assert_eq!(lookup(&app).index.as_ref().unwrap().len(), 5);
+    // another clerk registers an enterprise; Ctrl-R shows it
+    enterprise(
+        &app.conn,
+        "92530428MA6K1GM06",
+        "元江县因远镇耿马茶叶店",
+        Size::Individual,
+        "因远镇",
+        "茶叶",
+    );
+    app.update(Action::Refresh);
+    assert_eq!(lookup(&app).index.as_ref().unwrap().len(), 6);
+    assert_eq!(
+        lookup(&app).results[0].name,
+        "元江县因远镇耿马茶叶店",
+        "the query runs again"
+    );
+}

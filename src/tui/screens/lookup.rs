@@ -35,6 +35,8 @@ pub struct ResultRow {
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
     pub index: Option<EnterpriseIndex>,
+    /// the database's change stamp when the index was loaded
+    stamp: (i64, u64),
     pub query: String,
     last: Option<(String, Found)>,
     pub results: Vec<ResultRow>,
@@ -46,6 +48,12 @@ pub struct Lookup {
 }
 
 impl Lookup {
+    fn load_index(&mut self, env: &Env) -> Result<(), Error> {
+        self.stamp = listing::change_stamp(env.conn)?;
+        self.index = Some(EnterpriseIndex::load(env.conn)?);
+        Ok(())
+    }
+
     fn search(&mut self, env: &Env) -> Result<(), Error> {
         let q = self.query.trim().to_string();
         self.sel = 0;
@@ -151,7 +159,7 @@ impl Screen for Lookup {
 
     fn on_enter(&mut self, env: &Env) -> Result<(), Error> {
         if self.index.is_none() {
-            self.index = Some(EnterpriseIndex::load(env.conn)?);
+            self.load_index(env)?;
         }
         // the input has focus on arrival
         self.detail = None;
@@ -159,8 +167,9 @@ impl Screen for Lookup {
     }
 
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
-        if self.index.is_some() {
-            self.index = Some(EnterpriseIndex::load(env.conn)?);
+        // reload the index only when the database changed (a month change does not touch it)
+        if self.index.is_some() && listing::change_stamp(env.conn)? != self.stamp {
+            self.load_index(env)?;
         }
         let (sel, offset) = (self.sel, self.offset);
         self.last = None;
