@@ -224,3 +224,20 @@ BEGIN SELECT RAISE(ABORT, 'closed month'); END;
 CREATE TRIGGER IF NOT EXISTS evaluation_closed_del BEFORE DELETE ON evaluation
 WHEN EXISTS (SELECT 1 FROM period_close WHERE month = substr(OLD.date, 1, 7))
 BEGIN SELECT RAISE(ABORT, 'closed month'); END;
+
+-- ---------------------------------------------------------------- maintained summaries
+
+-- Disbursement figures per program and month (of the row's date), kept by the program
+-- (repo/summary.rs: rebuilt after bulk import, adjusted by every ledger change) so that
+-- overviews never aggregate the whole disbursement table. Derived data: it can always be
+-- rebuilt from `disbursement`.
+CREATE TABLE IF NOT EXISTS program_month (
+    program_id     INTEGER NOT NULL REFERENCES program(id),
+    month          TEXT NOT NULL CHECK (length(month) = 7),       -- 'YYYY-MM'
+    paid_fen       INTEGER NOT NULL DEFAULT 0,                    -- Σ paid, reversals included (net)
+    committed_fen  INTEGER NOT NULL DEFAULT 0,                    -- Σ pending + approved
+    paid_count     INTEGER NOT NULL DEFAULT 0,
+    row_count      INTEGER NOT NULL DEFAULT 0,                    -- rows of any status
+    last_paid      TEXT,                                          -- last paid positive row's date
+    PRIMARY KEY (program_id, month)
+) WITHOUT ROWID;

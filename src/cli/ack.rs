@@ -13,6 +13,14 @@ pub struct AckArgs {
     pub note: String,
 }
 
-pub fn run(_ctx: &Ctx, _args: AckArgs) -> Result<ExitCode, Error> {
-    super::not_yet("ack")
+pub fn run(ctx: &Ctx, args: AckArgs) -> Result<ExitCode, Error> {
+    let mut conn = ctx.open()?;
+    let actor = ctx.actor(&conn)?;
+    zhida_core::ack::acknowledge(&mut conn, &actor, &args.key, &args.note)?;
+    println!(
+        "{} {}",
+        ctx.lang.pick("已确认", "acknowledged"),
+        args.key.trim()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,12 @@
 //! `zhida check`
 use std::process::ExitCode;
 
+use std::io::Write;
+
+use zhida_core::checks::{
+    findings_csv, findings_json, findings_table, run_checks, CheckFilter, Rule, Severity,
+};
+use zhida_core::dates::{parse_date, today, Month};
 use zhida_core::Error;
 
 use super::Ctx;
@@ -31,6 +37,77 @@ pub struct CheckArgs {
     pub fail_on: Option<String>,
 }
 
-pub fn run(_ctx: &Ctx, _args: CheckArgs) -> Result<ExitCode, Error> {
-    super::not_yet("check")
+/// D from `--month` (its last day) or `--as-of`; today when neither is given.
+pub fn as_of_from(month: Option<&str>, as_of: Option<&str>) -> Result<chrono::NaiveDate, Error> {
+    match (month, as_of) {
+        (Some(m), _) => Month::parse(m)
+            .map(|m| m.last_day())
+            .map_err(|e| Error::invalid(format!("--month: {e}"))),
+        (None, Some(d)) => parse_date(d).map_err(|e| Error::invalid(format!("--as-of: {e}"))),
+        (None, None) => Ok(today()),
+    }
+}
+
+pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
+    let as_of = as_of_from(args.month.as_deref(), args.as_of.as_deref())?;
+    let format = args.format.trim().to_lowercase();
+    if !matches!(format.as_str(), "table" | "json" | "csv") {
+        return Err(Error::invalid(format!(
+            "--format: 只支持 table、json 或 csv (unknown format '{}')",
+            args.format
+        )));
+    }
+    let fail_on = args
+        .fail_on
+        .as_deref()
+        .map(|s| {
+            Severity::parse(s).ok_or_else(|| {
+                Error::invalid(format!(
+                    "--fail-on: 只支持 error 或 warn (unknown severity '{s}')"
+                ))
+            })
+        })
+        .transpose()?;
+    let mut rules = Vec::new();
+    for r in args.rule.iter().flat_map(|r| r.split(',')) {
+        if r.trim().is_empty() {
+            continue;
+        }
+        let known: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+        rules.push(Rule::parse(r).ok_or_else(|| {
+            Error::invalid(format!(
+                "--rule: 未知规则 '{r}' (unknown rule; one of {})",
+                known.join(", ")
+            ))
+        })?);
+    }
+    let filter = CheckFilter {
+        rules,
+        program: args.program.clone().filter(|p| !p.trim().is_empty()),
+        unacknowledged: args.unacknowledged,
+    };
+    let conn = ctx.open()?;
+    let findings = run_checks(&conn, as_of, &ctx.config.checks, ctx.lang, &filter)?;
+    let mut out = std::io::stdout().lock();
+    let written = match format.as_str() {
+        "json" => writeln!(out, "{}", findings_json(&findings)?),
+        "csv" => out.write_all(&findings_csv(&findings)?),
+        _ => write!(out, "{}", findings_table(&findings, ctx.lang)),
+    };
+    // a closed pipe (| head) is not an error worth a message
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    let failed = match fail_on {
+        Some(Severity::Error) => findings.iter().any(|f| f.severity == Severity::Error),
+        Some(Severity::Warn) => !findings.is_empty(),
+        None => false,
+    };
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

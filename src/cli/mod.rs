@@ -199,10 +199,3 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => fail(e),
     }
 }
-
-/// Placeholder for a command whose implementation has not landed yet.
-pub fn not_yet(what: &str) -> Result<ExitCode, Error> {
-    Err(Error::invalid(format!(
-        "{what}: 尚未实现 (not implemented yet)"
-    )))
-}

@@ -1,6 +1,7 @@
 //! `zhida report`
 use std::process::ExitCode;
 
+use zhida_core::dates::Month;
 use zhida_core::Error;
 
 use super::Ctx;
@@ -15,6 +16,16 @@ pub struct ReportArgs {
     pub out: Option<std::path::PathBuf>,
 }
 
-pub fn run(_ctx: &Ctx, _args: ReportArgs) -> Result<ExitCode, Error> {
-    super::not_yet("report")
+pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<ExitCode, Error> {
+    let month = Month::parse(&args.month).map_err(|e| Error::invalid(format!("--month: {e}")))?;
+    let conn = ctx.open()?;
+    let report = zhida_core::report::monthly_report(&conn, month, &ctx.config.checks, ctx.lang)?;
+    match &args.out {
+        Some(path) => {
+            report.write_file(path)?;
+            println!("{} {}", ctx.lang.pick("已写入", "wrote"), path.display());
+        }
+        None => print!("{}", report.to_text()),
+    }
+    Ok(ExitCode::SUCCESS)
 }

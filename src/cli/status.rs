@@ -9,6 +9,7 @@ use zhida_core::repo::lookup;
 use zhida_core::{Error, Lang};
 
 use super::Ctx;
+use crate::tui::text::{fit, Align};
 
 /// Print each disbursement matching a voucher, credit code (prefix) or name fragment.
 #[derive(Debug, clap::Args)]
@@ -25,12 +26,12 @@ pub struct StatusArgs {
     pub limit: usize,
 }
 
-/// Replace control and bidi/format characters with a visible `\u{..}` escape.
+/// Replace control and bidi/format characters with a visible `\u{..}` escape (the same
+/// rule as `zhida_core::sanitize::display_safe`, which the TUI uses).
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let invisible = c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        let invisible = zhida_core::sanitize::is_unsafe_char(c);
         if invisible {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
@@ -38,16 +39,6 @@ pub fn escape_text(s: &str) -> String {
         }
     }
     out
-}
-
-fn pad_right(s: &str, width: usize) -> String {
-    let w = UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
-}
-
-fn pad_left(s: &str, width: usize) -> String {
-    let w = UnicodeWidthStr::width(s);
-    format!("{}{s}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn status_text(d: &Disbursement, lang: Lang) -> String {
@@ -112,12 +103,13 @@ pub fn render(rows: &[Disbursement], lang: Lang) -> Vec<String> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                // widths are the column maxima, so `fit` only pads here
                 if i == 4 {
-                    pad_left(c, widths[i])
+                    fit(c, widths[i], Align::Right)
                 } else if i == 6 {
                     c.to_string() // last column: no trailing spaces
                 } else {
-                    pad_right(c, widths[i])
+                    fit(c, widths[i], Align::Left)
                 }
             })
             .collect();
@@ -198,10 +190,42 @@ mod tests {
         assert_eq!(escape_text("澧江街道"), "澧江街道");
     }
 
+    fn row(voucher: &str, name: &str, fen: i64) -> Disbursement {
+        Disbursement {
+            id: 1,
+            voucher_no: voucher.into(),
+            program_code: "WG2025".into(),
+            program_name: "稳岗返还".into(),
+            credit_code: "91530428MA6K000015".into(),
+            enterprise_name: name.into(),
+            amount: zhida_core::Money(fen),
+            date: zhida_core::dates::parse_date("2025-03-01").unwrap(),
+            status: zhida_core::model::Status::Paid,
+            entered_by: String::new(),
+            approved_by: String::new(),
+            reverses: None,
+            note: String::new(),
+        }
+    }
+
     #[test]
-    fn pads_by_display_width() {
-        assert_eq!(pad_right("甘庄", 6), "甘庄  ");
-        assert_eq!(pad_left("1.00", 6), "  1.00");
-        assert_eq!(pad_right("因远镇红糖厂", 4), "因远镇红糖厂");
+    fn columns_line_up_by_display_width() {
+        let lines = render(
+            &[
+                row("YJ-1", "元江县因远镇红糖厂", 1_00),
+                row("YJ-20000", "ABC", 123_456_700),
+            ],
+            Lang::Zh,
+        );
+        assert_eq!(lines.len(), 3);
+        // every line has the same width up to the last column
+        let to_status: Vec<usize> = lines
+            .iter()
+            .map(|l| UnicodeWidthStr::width(&l[..l.rfind("  ").unwrap()]))
+            .collect();
+        assert!(to_status.iter().all(|&w| w == to_status[0]), "{lines:#?}");
+        assert!(lines[1].contains("元江县因远镇红糖厂  "), "{lines:#?}");
+        assert!(lines[1].contains("        1.00  2025"), "{lines:#?}");
+        assert!(lines[2].contains("1,234,567.00  2025"), "{lines:#?}");
     }
 }

@@ -1,7 +1,7 @@
 //! What the user can ask for. Keys resolve to an [`Action`] through the keymap; typed
 //! characters reach text inputs as [`Action::Char`]; `App::update` handles them all.
 
-/// The seven screens, in tab order. Adding a screen: a module in `screens/` plus one arm
+/// The seven screens of SPEC §6 and the audit log, in tab order. Adding a screen: a module in `screens/` plus one arm
 /// in [`crate::tui::screens::build`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScreenId {
@@ -12,10 +12,11 @@ pub enum ScreenId {
     Recovery,
     Performance,
     MonthEnd,
+    Audit,
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 7] = [
+    pub const ALL: [ScreenId; 8] = [
         ScreenId::Overview,
         ScreenId::Programs,
         ScreenId::Lookup,
@@ -23,6 +24,7 @@ impl ScreenId {
         ScreenId::Recovery,
         ScreenId::Performance,
         ScreenId::MonthEnd,
+        ScreenId::Audit,
     ];
 
     pub fn index(self) -> usize {

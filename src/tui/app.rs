@@ -6,7 +6,7 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config as MatchConfig, Matcher};
 use ratatui::crossterm::event::KeyCode;
 use rusqlite::Connection;
-use zhida_core::config::Config;
+use zhida_core::config::{CheckConfig, Config};
 use zhida_core::dates::Month;
 use zhida_core::repo::listing;
 use zhida_core::users::Actor;
@@ -15,7 +15,8 @@ use zhida_core::{Lang, Unit};
 use super::action::{Action, ScreenId};
 use super::i18n;
 use super::keymap::{self, KeySpec, Keymap, Scope};
-use super::screens::{self, Env, Outcome, Screen};
+use super::screens::{self, Env, Outcome, Screen, Target};
+use super::writes::{Write, WriteCx};
 
 /// Whether the event loop goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,8 @@ pub struct App {
     pub overlay: Overlay,
     pub size: (u16, u16),
     figures: screens::FiguresCache,
+    pub today: chrono::NaiveDate,
+    pub checks: CheckConfig,
 }
 
 impl App {
@@ -110,6 +113,8 @@ impl App {
             overlay: Overlay::None,
             size: (80, 24),
             figures: screens::FiguresCache::default(),
+            today,
+            checks: config.checks.clone(),
         };
         app.ensure_fresh();
         app
@@ -156,6 +161,9 @@ impl App {
             month: self.month,
             lang: self.lang,
             body_rows: self.body_rows(),
+            actor: &self.actor,
+            today: self.today,
+            checks: &self.checks,
         };
         match f(self.screens[self.current].as_mut(), &env) {
             Ok(v) => Some(v),
@@ -287,6 +295,12 @@ impl App {
                 return Flow::Continue;
             }
         }
+        // inside a form, Tab / Shift-Tab move between fields instead of between screens
+        let action = match action {
+            Action::NextScreen if self.screen().tab_moves_focus() => Action::Down,
+            Action::PrevScreen if self.screen().tab_moves_focus() => Action::Up,
+            a => a,
+        };
         match action {
             Action::Go(id) => self.switch(id.index()),
             Action::NextScreen => self.switch((self.current + 1) % self.screens.len()),
@@ -326,6 +340,9 @@ impl App {
             }
             other => match self.with_screen(|s, env| s.update(other, env)) {
                 Some(Outcome::Message(m)) => self.set_message(m),
+                Some(Outcome::Refused(m)) => self.set_error(m),
+                Some(Outcome::Write(w)) => self.write(w),
+                Some(Outcome::Jump(id, target)) => self.jump(id, target),
                 Some(Outcome::Ignored)
                     if other == Action::Back && self.previous != self.current =>
                 {
@@ -335,6 +352,31 @@ impl App {
             },
         }
         Flow::Continue
+    }
+
+    /// Run a write a screen asked for; success reloads every screen.
+    fn write(&mut self, w: Write) {
+        let cx = WriteCx {
+            actor: &self.actor,
+            lang: self.lang,
+            checks: &self.checks,
+        };
+        let result = w.run(&mut self.conn, &cx);
+        let ok = result.is_ok();
+        self.screens[self.current].written(ok);
+        match result {
+            Ok(msg) => {
+                self.reload_all();
+                self.set_message(msg);
+            }
+            Err(e) => self.set_error(e),
+        }
+    }
+
+    /// Switch to `screen` and show `target` there (month-end's Enter on a finding).
+    pub fn jump(&mut self, screen: ScreenId, target: Target) {
+        self.switch(screen.index());
+        self.with_screen(|s, env| s.focus(&target, env));
     }
 
     fn rematch(&self, p: &mut Palette) {

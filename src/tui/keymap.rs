@@ -114,6 +114,14 @@ pub const DEFAULTS: &[Binding] = &[
     ),
     b!(
         Global,
+        Action::Go(ScreenId::Audit),
+        "screen_audit",
+        ["8"],
+        "操作日志",
+        "audit log"
+    ),
+    b!(
+        Global,
         Action::NextScreen,
         "next_screen",
         ["tab"],

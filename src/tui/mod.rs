@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod form;
 pub mod i18n;
 pub mod keymap;
 pub mod pager;
@@ -16,6 +17,7 @@ pub mod screens;
 pub mod table;
 pub mod text;
 pub mod ui;
+pub mod writes;
 
 #[cfg(test)]
 mod tests;

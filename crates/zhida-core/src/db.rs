@@ -4,11 +4,18 @@
 //! Durability: `synchronous=FULL` in WAL mode fsyncs the WAL at every commit, so a
 //! committed write survives power loss, not only a process crash. The cost is one fsync
 //! per (short) transaction, which a clerk never notices; bulk import is one transaction.
+//!
+//! Concurrency: several clerks (TUI, `zhida import`, …) may write one file. Every
+//! `Connection::transaction()` on a connection opened here begins IMMEDIATE: it takes the
+//! write lock at BEGIN, waiting up to [`BUSY_TIMEOUT`] for another writer. A DEFERRED
+//! transaction would read first and then fail at its first write with SQLITE_BUSY
+//! ("database is locked", not retried by the busy handler) whenever another process
+//! committed in between. Read-only snapshots use [`read_tx`].
 
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
@@ -29,13 +36,13 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Open (creating if needed, with mode 0600) and migrate a database file.
 pub fn open(path: &Path) -> Result<Connection> {
     create_private(path)?;
-    let conn = Connection::open_with_flags(
+    let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    configure(&conn, true)?;
+    configure(&mut conn, true)?;
     migrate(&conn)?;
     Ok(conn)
 }
@@ -48,11 +55,11 @@ pub fn open_existing(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    let conn = Connection::open_with_flags(
+    let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    configure(&conn, true)?;
+    configure(&mut conn, true)?;
     check_version(&conn)?;
     migrate(&conn)?;
     Ok(conn)
@@ -60,8 +67,8 @@ pub fn open_existing(path: &Path) -> Result<Connection> {
 
 /// An in-memory database with the full schema (tests, dry runs).
 pub fn open_in_memory() -> Result<Connection> {
-    let conn = Connection::open_in_memory()?;
-    configure(&conn, false)?;
+    let mut conn = Connection::open_in_memory()?;
+    configure(&mut conn, false)?;
     migrate(&conn)?;
     Ok(conn)
 }
@@ -89,8 +96,9 @@ fn create_private(path: &Path) -> Result<()> {
     }
 }
 
-fn configure(conn: &Connection, wal: bool) -> Result<()> {
+fn configure(conn: &mut Connection, wal: bool) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
     if wal {
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
@@ -113,17 +121,29 @@ fn check_version(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Bring the database to `SCHEMA_VERSION`, one transaction per step.
+/// A read-only snapshot (DEFERRED: takes no write lock, so writers are not held up):
+/// every query inside sees the database as of its first read.
+pub fn read_tx(conn: &Connection) -> Result<Transaction<'_>> {
+    Ok(Transaction::new_unchecked(
+        conn,
+        TransactionBehavior::Deferred,
+    )?)
+}
+
+/// Bring the database to `SCHEMA_VERSION`, one transaction per step. The version is read
+/// again under the write lock, so two processes opening a new file at once do not both
+/// run a step.
 pub fn migrate(conn: &Connection) -> Result<()> {
     check_version(conn)?;
-    let mut v = user_version(conn)?;
-    while v < SCHEMA_VERSION {
-        let step = MIGRATIONS[v as usize];
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(step)?;
+    while user_version(conn)? < SCHEMA_VERSION {
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let v = user_version(&tx)?;
+        if v >= SCHEMA_VERSION {
+            break;
+        }
+        tx.execute_batch(MIGRATIONS[v as usize])?;
         tx.pragma_update(None, "user_version", v + 1)?;
         tx.commit()?;
-        v += 1;
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Whole-database export for prefecture/province consolidation (SPEC §8): one CSV per
 //! table, UTF-8 with BOM, codes instead of internal ids, and the bureau's region code
-//! (行政区划代码) on every row, ready for DuckDB or PostgreSQL `COPY`.
+//! (行政区划代码) on every row, ready for DuckDB or PostgreSQL `COPY`. Text cells that a
+//! spreadsheet would read as a formula (`=…`, `+…`, `-…`, `@…`) get a leading `'`
+//! ([`cell_safe`]), since these files are also opened in Excel/WPS.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -10,6 +12,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
+use crate::sanitize::cell_safe;
 
 /// One exported table: file stem and the query producing its rows.
 const TABLES: &[(&str, &str)] = &[
@@ -49,7 +52,7 @@ pub fn export_csv(conn: &Connection, dir: &Path, region: &str) -> Result<Vec<(St
     }
     std::fs::create_dir_all(dir)?;
     // One read transaction: every file sees the same snapshot even while clerks write.
-    let tx = conn.unchecked_transaction()?;
+    let tx = crate::db::read_tx(conn)?;
     let mut out = Vec::new();
     for (name, sql) in TABLES {
         let file = format!("{name}.csv");
@@ -72,7 +75,8 @@ pub fn export_csv(conn: &Connection, dir: &Path, region: &str) -> Result<Vec<(St
                     ValueRef::Null => String::new(),
                     ValueRef::Integer(v) => v.to_string(),
                     ValueRef::Real(v) => v.to_string(),
-                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    // a name like `=cmd|…` must not become a formula when opened in Excel
+                    ValueRef::Text(t) => cell_safe(&String::from_utf8_lossy(t)).into_owned(),
                     ValueRef::Blob(b) => hex::encode(b),
                 });
             }
@@ -144,6 +148,49 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             format!("530428,YJ-2025-0001,WG2025,{code},100000,2025-03-01,paid,小李,王科长,,首笔")
+        );
+    }
+
+    #[test]
+    fn formula_names_are_neutralised_and_numbers_kept() {
+        let conn = open_in_memory().unwrap();
+        insert_program(&conn, &NewProgram::new("WG2025", "稳岗返还", 2025)).unwrap();
+        let code = CreditCode::complete("91530428MA6K0002A").unwrap();
+        insert_enterprise(
+            &conn,
+            &NewEnterprise {
+                credit_code: code.clone(),
+                name: "=cmd|' /C calc'!A0".into(),
+                size: Size::Micro,
+                industry: "@SUM(A1)".into(),
+                township: "因远镇".into(),
+                contact: "+86 138".into(),
+            },
+        )
+        .unwrap();
+        insert_allocation(
+            &conn,
+            &NewAllocation {
+                program_code: "WG2025".into(),
+                date: crate::dates::parse_date("2025-02-01").unwrap(),
+                amount: Money(-5_000_00),
+                doc_no: "-".into(),
+                note: "调减".into(),
+            },
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        export_csv(&conn, dir.path(), "530428").unwrap();
+        let ents = std::fs::read_to_string(dir.path().join("enterprises.csv")).unwrap();
+        let row = ents.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            format!("530428,{code},'=cmd|' /C calc'!A0,micro,'@SUM(A1),因远镇,'+86 138")
+        );
+        let allocs = std::fs::read_to_string(dir.path().join("allocations.csv")).unwrap();
+        assert_eq!(
+            allocs.lines().nth(1).unwrap(),
+            "530428,WG2025,2025-02-01,-500000,'-,调减"
         );
     }
 

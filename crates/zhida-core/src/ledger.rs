@@ -10,7 +10,7 @@
 //! checks (OVER_CAP, OVERDRAWN) are where those are judged.
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
@@ -19,7 +19,8 @@ use crate::audit;
 use crate::credit_code::CreditCode;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
-use crate::model::{Disbursement, ProgramStatus, Status};
+use crate::i18n::Lang;
+use crate::model::{Disbursement, ProgramStatus, Size, Status};
 use crate::money::Money;
 use crate::repo::lookup::disbursement_by_voucher;
 use crate::repo::write::{
@@ -36,6 +37,13 @@ pub struct DisbursementInput {
     pub amount: Money,
     pub date: NaiveDate,
     pub note: String,
+}
+
+/// A write transaction that takes the write lock at BEGIN (IMMEDIATE), waiting for
+/// another clerk's write up to the busy timeout. A deferred transaction would read first
+/// and could then fail with SQLITE_BUSY_SNAPSHOT when someone else committed meanwhile.
+pub fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 /// Err(ClosedMonth) when the month of `date` is closed.
@@ -113,7 +121,7 @@ pub fn new_disbursement(
         )));
     }
     let code = CreditCode::parse(&input.credit_code)?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let program: Option<ProgramStatus> = tx
         .prepare_cached("SELECT status FROM program WHERE code = ?1")?
         .query_row([input.program_code.trim()], |r| r.get(0))
@@ -200,7 +208,7 @@ fn transition(
 pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
     actor.require_write()?;
     actor.require_supervisor("复核拨付 (approving a disbursement)")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if d.status != Status::Pending {
         return Err(wrong_state(&d, "复核", "approved", &[Status::Pending]));
@@ -226,7 +234,7 @@ pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Di
 /// approved → paid.
 pub fn pay(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
     actor.require_write()?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if d.status != Status::Approved {
         return Err(wrong_state(&d, "拨付", "paid", &[Status::Approved]));
@@ -244,7 +252,7 @@ pub fn reject(
 ) -> Result<Disbursement> {
     actor.require_write()?;
     let reason = nonempty(reason, "退回原因 reason")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if !matches!(d.status, Status::Pending | Status::Approved) {
         return Err(wrong_state(
@@ -286,7 +294,7 @@ pub fn edit_pending(
             edit.amount.format_yuan()
         )));
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if d.status != Status::Pending {
         return Err(wrong_state(&d, "修改", "edited", &[Status::Pending]));
@@ -326,7 +334,7 @@ pub fn reverse(
     actor.require_write()?;
     actor.require_supervisor("冲销 (reversing a payment)")?;
     let new_voucher = nonempty(new_voucher, "冲销凭证号 reversal voucher")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
     if let Some(orig) = &d.reverses {
         return Err(Error::invalid(format!(
@@ -399,7 +407,7 @@ pub fn add_allocation(conn: &mut Connection, actor: &Actor, a: &NewAllocation) -
             "下达金额不能为零 (allocation amount is zero)",
         ));
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     write::program_id(&tx, a.program_code.trim())?;
     ensure_open(&tx, a.date)?;
     let a = NewAllocation {
@@ -459,7 +467,7 @@ pub fn add_program(conn: &mut Connection, actor: &Actor, p: &NewProgram) -> Resu
         .map(str::trim)
         .filter(|g| !g.is_empty())
         .map(str::to_string);
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let exists: bool = tx
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM program WHERE code = ?1)")?
         .query_row([&code], |r| r.get(0))?;
@@ -502,7 +510,7 @@ pub fn add_program(conn: &mut Connection, actor: &Actor, p: &NewProgram) -> Resu
 pub fn add_enterprise(conn: &mut Connection, actor: &Actor, e: &NewEnterprise) -> Result<i64> {
     actor.require_write()?;
     let name = nonempty(&e.name, "企业名称 enterprise name")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let existing: Option<String> = tx
         .prepare_cached("SELECT name FROM enterprise WHERE credit_code = ?1")?
         .query_row([e.credit_code.as_str()], |r| r.get(0))
@@ -553,7 +561,7 @@ pub fn add_evaluation(conn: &mut Connection, actor: &Actor, ev: &NewEvaluation) 
             ev.year
         )));
     }
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let pid = write::program_id(&tx, ev.program_code.trim())?;
     ensure_open(&tx, ev.date)?;
     let dup: bool = tx
@@ -598,7 +606,7 @@ pub fn add_evaluation(conn: &mut Connection, actor: &Actor, ev: &NewEvaluation) 
 pub fn add_indicator(conn: &mut Connection, actor: &Actor, i: &NewIndicator) -> Result<i64> {
     actor.require_write()?;
     let name = nonempty(&i.name, "指标名称 indicator name")?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let pid = write::program_id(&tx, i.program_code.trim())?;
     let dup: bool = tx
         .prepare_cached(
@@ -647,7 +655,7 @@ pub fn set_indicator_actual(
     actual: Option<Decimal>,
 ) -> Result<()> {
     actor.require_write()?;
-    let tx = conn.transaction()?;
+    let tx = write_tx(conn)?;
     let key = format!("{}|{year}|{}", program_code.trim(), name.trim());
     let row: Option<(i64, Option<String>)> = tx
         .prepare_cached(
@@ -756,6 +764,170 @@ pub fn headroom(
         recovered,
         available: budget - paid - committed - recovered,
     })
+}
+
+/// What the new-disbursement form warns about before the clerk saves: the month-end
+/// rules that this one row would break. Warnings, not refusals — the checks judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FormWarning {
+    /// the enterprise would exceed the program's cap this calendar year (OVER_CAP)
+    OverCap { cap: Money, excess: Money },
+    /// more than the program has left: budget − paid − committed − recovered (OVERDRAWN)
+    OverBudget { available: Money, excess: Money },
+    /// the program is not for enterprises of this size (INELIGIBLE)
+    Ineligible { size: Size },
+    /// the date lies outside the program's start/end dates
+    OutsideDates,
+    /// a once-per-year program already has a live row for the enterprise this year (REPEAT)
+    Repeat { voucher: String },
+    /// a program of the same exclusive group has a live row this year (EXCLUSIVE)
+    Exclusive { program: String, voucher: String },
+}
+
+impl FormWarning {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (FormWarning::OverCap { cap, excess }, Lang::Zh) => format!(
+                "超过单户年度上限 {}，超出 {}",
+                cap.format_yuan(),
+                excess.format_yuan()
+            ),
+            (FormWarning::OverCap { cap, excess }, Lang::En) => format!(
+                "over the cap of {} per enterprise and year by {}",
+                cap.format_yuan(),
+                excess.format_yuan()
+            ),
+            (FormWarning::OverBudget { available, excess }, Lang::Zh) => format!(
+                "超过项目可用额度 {}，超出 {}",
+                available.format_yuan(),
+                excess.format_yuan()
+            ),
+            (FormWarning::OverBudget { available, excess }, Lang::En) => format!(
+                "more than the program has left ({}) by {}",
+                available.format_yuan(),
+                excess.format_yuan()
+            ),
+            (FormWarning::Ineligible { size }, Lang::Zh) => {
+                format!("项目不适用于{}企业", size.label(Lang::Zh))
+            }
+            (FormWarning::Ineligible { size }, Lang::En) => {
+                format!("the program is not for {} enterprises", size.as_str())
+            }
+            (FormWarning::OutsideDates, Lang::Zh) => "日期不在项目执行期内".to_string(),
+            (FormWarning::OutsideDates, Lang::En) => {
+                "the date is outside the program's dates".to_string()
+            }
+            (FormWarning::Repeat { voucher }, Lang::Zh) => {
+                format!("每年限一次，本年已有 {voucher}")
+            }
+            (FormWarning::Repeat { voucher }, Lang::En) => {
+                format!("once per year: {voucher} exists this year")
+            }
+            (FormWarning::Exclusive { program, voucher }, Lang::Zh) => {
+                format!("与 {program} 不得同时享受（{voucher}）")
+            }
+            (FormWarning::Exclusive { program, voucher }, Lang::En) => {
+                format!("exclusive with {program} ({voucher})")
+            }
+        }
+    }
+}
+
+/// The warnings for a row about to be entered (or, for an existing pending row, its own
+/// voucher is left out of the comparisons).
+pub fn form_warnings(conn: &Connection, input: &DisbursementInput) -> Result<Vec<FormWarning>> {
+    let code = CreditCode::parse(&input.credit_code)?;
+    let program = input.program_code.trim();
+    let sql = format!(
+        "SELECT {} FROM program p WHERE p.code = ?1",
+        crate::repo::figures::PROGRAM_COLUMNS
+    );
+    let p = conn
+        .prepare_cached(&sql)?
+        .query_row([program], crate::repo::figures::program_from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("项目编码 {program} (program)")))?;
+    let size: Option<Size> = conn
+        .prepare_cached("SELECT size FROM enterprise WHERE credit_code = ?1")?
+        .query_row([code.as_str()], |r| r.get(0))
+        .optional()?;
+    let mut out = Vec::new();
+    let mut h = headroom(conn, program, code.as_str(), input.date)?;
+    // an existing row being edited must not count against itself
+    let own: Option<(Money, String)> = conn
+        .prepare_cached(
+            "SELECT d.amount_fen, d.date FROM disbursement d
+             WHERE d.voucher_no = ?1 AND d.status IN ('pending', 'approved') AND d.program_id = ?2
+               AND d.enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?3)",
+        )?
+        .query_row(params![input.voucher_no.trim(), p.id, code.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    if let Some((amount, date)) = &own {
+        if date[..4] == iso(input.date)[..4] {
+            h.cap_left = h.cap_left.map(|l| l + *amount);
+        }
+        if date.as_str() <= iso(input.date).as_str() {
+            h.available += *amount;
+        }
+    }
+    if let (Some(cap), Some(excess)) = (h.cap, h.over_cap(input.amount)) {
+        out.push(FormWarning::OverCap { cap, excess });
+    }
+    if let Some(excess) = h.over_budget(input.amount) {
+        out.push(FormWarning::OverBudget {
+            available: h.available,
+            excess,
+        });
+    }
+    if let Some(size) = size {
+        if !p.eligible_sizes.is_empty() && !p.eligible_sizes.contains(&size) {
+            out.push(FormWarning::Ineligible { size });
+        }
+    }
+    if p.start_date.is_some_and(|s| input.date < s) || p.end_date.is_some_and(|e| input.date > e) {
+        out.push(FormWarning::OutsideDates);
+    }
+    let year = input.date.year();
+    let (y0, y1) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+    // live rows of this enterprise this year: not rejected, not a reversal, not reversed
+    let live = |extra: &str| {
+        format!(
+            "SELECT q.code, d.voucher_no FROM disbursement d JOIN program q ON q.id = d.program_id
+             WHERE d.enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?1)
+               AND d.date BETWEEN ?2 AND ?3 AND d.voucher_no <> ?4
+               AND d.status IN ('pending', 'approved', 'paid') AND d.reverses_id IS NULL
+               AND NOT EXISTS (SELECT 1 FROM disbursement x WHERE x.reverses_id = d.id)
+               AND {extra}
+             ORDER BY d.date, d.voucher_no LIMIT 1"
+        )
+    };
+    let voucher = input.voucher_no.trim();
+    if p.once_per_year {
+        let hit: Option<(String, String)> = conn
+            .prepare_cached(&live("q.id = ?5"))?
+            .query_row(params![code.as_str(), y0, y1, voucher, p.id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((_, v)) = hit {
+            out.push(FormWarning::Repeat { voucher: v });
+        }
+    }
+    if let Some(group) = &p.exclusive_group {
+        let hit: Option<(String, String)> = conn
+            .prepare_cached(&live("q.exclusive_group = ?5 AND q.id <> ?6"))?
+            .query_row(params![code.as_str(), y0, y1, voucher, group, p.id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((program, voucher)) = hit {
+            out.push(FormWarning::Exclusive { program, voucher });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -6,21 +6,28 @@
 // Amounts in fen are written 元_分 (e.g. `300_000_00`) so that the yuan stay readable.
 #![cfg_attr(test, allow(clippy::inconsistent_digit_grouping))]
 
+pub mod ack;
 pub mod audit;
 pub mod backup;
+pub mod checks;
+pub mod close;
 pub mod config;
 pub mod credit_code;
 pub mod dates;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod gen;
 pub mod i18n;
 pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod pinyin_keys;
+pub mod recover;
 pub mod repo;
+pub mod report;
+pub mod sanitize;
 pub mod search;
 pub mod users;
 

@@ -166,6 +166,10 @@ impl Screen for Lookup {
         Ok(())
     }
 
+    fn tab_moves_focus(&self) -> bool {
+        false
+    }
+
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         // reload the index only when the database changed (a month change does not touch it)
         if self.index.is_some() && listing::change_stamp(env.conn)? != self.stamp {

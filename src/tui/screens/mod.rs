@@ -6,10 +6,15 @@
 //! holds unsaved input and `text_input` while a field has focus; writes go through
 //! `zhida_core` functions inside `update`, never in `render`.
 
+pub mod audit;
+pub mod disbursements;
 pub mod lookup;
 pub mod overview;
+pub mod performance;
 pub mod placeholder;
 pub mod programs;
+#[cfg(test)]
+pub mod testkit;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,13 +23,16 @@ use chrono::NaiveDate;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rusqlite::Connection;
+use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
 use zhida_core::repo::{listing, program_figures, ProgramFigures};
+use zhida_core::users::Actor;
 use zhida_core::{Error, Lang, Unit};
 
 use super::action::{Action, ScreenId};
 use super::i18n::Strings;
 use super::keymap::Scope;
+use super::writes::Write;
 
 /// Program figures shared by the screens that show them (总览 and 项目 ask for the same
 /// as-of date): computed once per as-of date and database change, not once per screen.
@@ -74,6 +82,12 @@ pub struct Env<'a> {
     pub lang: Lang,
     /// rows available to the screen body (terminal height minus the chrome)
     pub body_rows: u16,
+    /// who is at the terminal (screens hide or refuse what the role may not do)
+    pub actor: &'a Actor,
+    /// the day the app started (form defaults)
+    pub today: NaiveDate,
+    #[allow(dead_code)] // SLOT(checks): month-end runs the checks with it
+    pub checks: &'a CheckConfig,
 }
 
 impl Env<'_> {
@@ -104,6 +118,12 @@ pub enum Outcome {
     Ignored,
     /// done, with a message for the status line
     Message(String),
+    /// refused, with the reason for the status line (shown as an error)
+    Refused(String),
+    /// confirmed: the app runs this write and reports back through `Screen::written`
+    Write(Write),
+    /// show this row on another screen
+    Jump(ScreenId, Target),
 }
 
 pub trait Screen {
@@ -121,6 +141,11 @@ pub trait Screen {
     fn text_input(&self) -> bool {
         false
     }
+    /// While typing, whether Tab / Shift-Tab move between fields of a form (true) or
+    /// still switch screens (false: a search box or a filter line).
+    fn tab_moves_focus(&self) -> bool {
+        self.text_input()
+    }
     /// A form with unsaved input (quitting asks first).
     fn dirty(&self) -> bool {
         false
@@ -131,7 +156,19 @@ pub trait Screen {
     }
     /// Reload from the database, keeping selection, sort and scroll position.
     fn refresh(&mut self, env: &Env) -> Result<(), Error>;
+    /// The result of a write this screen asked for (`Outcome::Write`): on success close
+    /// the form (the app reloads every screen next); on failure keep it for correction.
+    fn written(&mut self, _ok: bool) {}
+    /// Jump requested by another screen (month-end: Enter on a finding).
+    fn focus(&mut self, _target: &Target, _env: &Env) -> Result<(), Error> {
+        Ok(())
+    }
     fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error>;
+    /// A key of the selected row (voucher, program code, finding key) for tests and jumps.
+    #[allow(dead_code)] // SLOT(checks): month-end jumps
+    fn selection(&self) -> Option<String> {
+        None
+    }
     /// Actions shown in the footer, most useful first.
     fn hints(&self) -> Vec<Action>;
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx);
@@ -144,21 +181,26 @@ pub trait Screen {
     }
 }
 
+/// Where a jump from one screen to another lands.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(dead_code)] // SLOT(checks): month-end jumps to enterprises and vouchers
+pub enum Target {
+    Program(String),
+    Enterprise(String),
+    Voucher(String),
+}
+
 /// The screen behind each tab.
 pub fn build(id: ScreenId) -> Box<dyn Screen> {
     match id {
         ScreenId::Overview => Box::new(overview::Overview::default()),
         ScreenId::Programs => Box::new(programs::Programs::default()),
         ScreenId::Lookup => Box::new(lookup::Lookup::default()),
-        ScreenId::Disbursements => Box::new(placeholder::Placeholder::new(
-            id,
-            Some(Scope::Disbursements),
-        )),
+        ScreenId::Disbursements => Box::new(disbursements::Disbursements::default()),
         ScreenId::Recovery => Box::new(placeholder::Placeholder::new(id, Some(Scope::Recovery))),
-        ScreenId::Performance => {
-            Box::new(placeholder::Placeholder::new(id, Some(Scope::Performance)))
-        }
+        ScreenId::Performance => Box::new(performance::Performance::default()),
         ScreenId::MonthEnd => Box::new(placeholder::Placeholder::new(id, Some(Scope::MonthEnd))),
+        ScreenId::Audit => Box::new(audit::AuditLog::default()),
     }
 }
 

@@ -206,6 +206,10 @@ impl Screen for Programs {
         self.filtering
     }
 
+    fn tab_moves_focus(&self) -> bool {
+        false
+    }
+
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let keep = self.selected_id();
         self.figs = env.program_figures()?;

@@ -164,9 +164,37 @@ fn failure(file: &str, msg: impl fmt::Display) -> ImportFailure {
     ImportFailure {
         done: Vec::new(),
         file: file.to_string(),
-        errors: vec![format!("{file}: {msg}")],
+        errors: vec![clean_line(&format!("{file}: {msg}"))],
         total: 1,
     }
+}
+
+/// Longest error line kept; longer ones keep their start and their end (the reason).
+const ERROR_LINE_CHARS: usize = 500;
+
+/// An error line fit for a terminal: it quotes values from the file, which may carry
+/// anything — escape sequences and control characters are made visible
+/// ([`display_safe`](crate::sanitize::display_safe)) and a huge value is cut in the middle.
+fn clean_line(line: &str) -> String {
+    let safe = crate::sanitize::display_safe(line);
+    let n = safe.chars().count();
+    if n <= ERROR_LINE_CHARS {
+        return safe.into_owned();
+    }
+    let head: String = safe.chars().take(ERROR_LINE_CHARS - 100).collect();
+    let tail: String = safe.chars().skip(n - 100).collect();
+    format!(
+        "{head}…（省略 {} 字符 chars omitted）…{tail}",
+        n - ERROR_LINE_CHARS
+    )
+}
+
+fn clean(mut f: ImportFailure) -> ImportFailure {
+    f.file = crate::sanitize::display_safe(&f.file).into_owned();
+    for e in &mut f.errors {
+        *e = clean_line(e);
+    }
+    f
 }
 
 /// `zhida import PATH [--kind K]`: a directory (known files in order) or one file, whose
@@ -268,6 +296,16 @@ pub fn load_embedded(
 /// transaction; with `dry_run` all of them share one transaction that is rolled back, so
 /// later files see the rows of earlier ones.
 pub fn import_inputs(
+    conn: &mut Connection,
+    actor: &Actor,
+    inputs: Vec<(Kind, Input)>,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Vec<FileSummary>, ImportFailure> {
+    import_inputs_unclean(conn, actor, inputs, opts, progress).map_err(clean)
+}
+
+fn import_inputs_unclean(
     conn: &mut Connection,
     actor: &Actor,
     inputs: Vec<(Kind, Input)>,
@@ -395,6 +433,7 @@ fn import_one(
             total: errs.len(),
             errors: errs
                 .iter()
+                .take(MAX_ERRORS)
                 .map(|(c, r)| format!("{name}:{header_line}: {c}: {r}"))
                 .collect(),
         })?;

@@ -158,9 +158,12 @@ impl<R: Read> Decoding<R> {
         // make sure a few bytes follow the first non-ASCII one (or the input ends)
         while self.raw_end - (self.raw_start + p) < 8 && self.fill_raw()? {}
         let tail = &self.raw[self.raw_start + p..self.raw_end];
+        // UTF-8 when the bytes are valid UTF-8, or when a real run of UTF-8 text (two CJK
+        // characters or more) precedes a bad byte: then the file is broken, not GBK, and
+        // the error is reported where the bad byte is.
         let utf8 = match std::str::from_utf8(tail) {
             Ok(_) => true,
-            Err(e) => e.error_len().is_none() && !self.eof,
+            Err(e) => (e.error_len().is_none() && !self.eof) || e.valid_up_to() >= 6,
         };
         let enc = if utf8 { UTF_8 } else { GB18030 };
         self.shared.encoding.set(Some(enc));

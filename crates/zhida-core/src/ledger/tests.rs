@@ -547,7 +547,8 @@ fn reverse_creates_a_negative_paid_row_once() {
         matches!(e, Error::ClosedMonth(ref m) if m == "2025-04"),
         "{e}"
     );
-    // reversing on the same day in an open month is fine
+    // the original's month being closed does not block a reversal dated in an open month
+    close_month(&conn, "2025-03");
     reverse(&mut conn, &boss, "YJ-002", d("2025-05-01"), "CX-005", "").unwrap();
 }
 
@@ -810,4 +811,159 @@ fn evaluations_and_indicators() {
         set_indicator_actual(c, &auditor, "WG2025", 2025, "稳岗企业户数", None)
     });
     assert!(matches!(e, Error::Forbidden(_)), "{e}");
+}
+
+/// Two clerks on one file: a write that starts while another clerk's write transaction
+/// is open waits for it (busy timeout) and then succeeds on fresh data.
+#[test]
+fn concurrent_writers_wait_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("共享.db");
+    {
+        let mut conn = crate::db::open(&path).unwrap();
+        let boss = actor(&conn, "王科长");
+        add_program(
+            &mut conn,
+            &boss,
+            &NewProgram::new("WG2025", "稳岗返还", 2025),
+        )
+        .unwrap();
+        add_enterprise(
+            &mut conn,
+            &boss,
+            &NewEnterprise {
+                credit_code: ent_code(1),
+                name: "元江县澧江街道甘蔗种植专业合作社".into(),
+                size: Size::Small,
+                industry: String::new(),
+                township: "澧江街道".into(),
+                contact: String::new(),
+            },
+        )
+        .unwrap();
+    }
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let other_path = path.clone();
+    let other = std::thread::spawn(move || {
+        let mut conn = crate::db::open(&other_path).unwrap();
+        let tx = write_tx(&mut conn).unwrap();
+        tx.execute(
+            "INSERT INTO program (code, name, level, fiscal_year) VALUES ('KJ2025', '科技创新券', 'county', 2025)",
+            [],
+        )
+        .unwrap();
+        started_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().unwrap();
+    });
+    started_rx.recv().unwrap();
+    let mut conn = crate::db::open(&path).unwrap();
+    let boss = actor(&conn, "王科长");
+    let t = std::time::Instant::now();
+    let row = new_disbursement(&mut conn, &boss, &input("YJ-001", 1_000_00, "2025-03-05")).unwrap();
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(200),
+        "it waited"
+    );
+    assert_eq!(row.status, Status::Pending);
+    other.join().unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM program", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(audit::verify(&conn).unwrap(), 3);
+}
+
+#[test]
+fn form_warnings_name_each_rule_with_its_near_miss() {
+    let mut conn = fixture();
+    let clerk = actor(&conn, "小张");
+    let boss = actor(&conn, "王科长");
+    // WG2025: cap 50,000; once per year; group 稳岗; small and micro only; 2025 dates
+    conn.execute_batch(
+        "UPDATE program SET once_per_year = 1, exclusive_group = '稳岗', eligible_sizes = 'small;micro',
+                start_date = '2025-01-01', end_date = '2025-12-31' WHERE code = 'WG2025';
+         UPDATE enterprise SET size = 'medium' WHERE credit_code = '91530428MA6K000028';",
+    )
+    .unwrap();
+    let mut other = NewProgram::new("WG2025B", "稳岗补贴（省级）", 2025);
+    other.exclusive_group = Some("稳岗".into());
+    write::insert_program(&conn, &other).unwrap();
+    write::insert_allocation(
+        &conn,
+        &NewAllocation {
+            program_code: "WG2025B".into(),
+            date: d("2025-01-10"),
+            amount: Money(100_000_00),
+            doc_no: String::new(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+
+    // nothing yet: a clean row within the cap
+    let first = input("YJ-001", 50_000_00, "2025-03-05");
+    assert_eq!(form_warnings(&conn, &first).unwrap(), []);
+    new_disbursement(&mut conn, &clerk, &first).unwrap();
+    // editing that same pending row at the cap does not count it twice
+    assert_eq!(form_warnings(&conn, &first).unwrap(), []);
+
+    // a second row this year: over the cap by 0.01 and a repeat
+    let second = input("YJ-002", 1, "2025-06-01");
+    let w = form_warnings(&conn, &second).unwrap();
+    assert_eq!(
+        w,
+        [
+            FormWarning::OverCap {
+                cap: Money(50_000_00),
+                excess: Money(1)
+            },
+            FormWarning::Repeat {
+                voucher: "YJ-001".into()
+            },
+        ]
+    );
+    assert_eq!(
+        w[0].message(crate::Lang::Zh),
+        "超过单户年度上限 50,000.00，超出 0.01"
+    );
+    // next year neither applies (but the date is outside the program)
+    let next_year = input("YJ-003", 1_00, "2026-01-02");
+    assert_eq!(
+        form_warnings(&conn, &next_year).unwrap(),
+        [FormWarning::OutsideDates]
+    );
+
+    // the exclusive program sees YJ-001; once YJ-001 is rejected it no longer counts
+    let mut excl = input("YJ-004", 1_00, "2025-07-01");
+    excl.program_code = "WG2025B".into();
+    assert_eq!(
+        form_warnings(&conn, &excl).unwrap(),
+        [FormWarning::Exclusive {
+            program: "WG2025".into(),
+            voucher: "YJ-001".into()
+        }]
+    );
+    reject(&mut conn, &boss, "YJ-001", "重复").unwrap();
+    assert_eq!(form_warnings(&conn, &excl).unwrap(), []);
+    assert_eq!(form_warnings(&conn, &second).unwrap(), []);
+
+    // a medium enterprise in a small/micro program; more than the program has left
+    let mut medium = input("YJ-005", 100_000_01, "2025-07-01");
+    medium.program_code = "WG2025B".into();
+    medium.credit_code = ent_code(2).to_string();
+    let w = form_warnings(&conn, &medium).unwrap();
+    assert_eq!(
+        w,
+        [FormWarning::OverBudget {
+            available: Money(100_000_00),
+            excess: Money(1)
+        }]
+    );
+    medium.program_code = "WG2025".into();
+    medium.amount = Money(1_00);
+    assert_eq!(
+        form_warnings(&conn, &medium).unwrap(),
+        [FormWarning::Ineligible { size: Size::Medium }]
+    );
 }

@@ -128,24 +128,55 @@ fn enterprise_params(k: &QueryKeys) -> (Option<String>, String, Option<String>, 
 /// credit-code prefix, name substring, pinyin initials (`pxkj`, also as a subsequence
 /// from the start) or full pinyin; ordered by enterprise name, date descending. At most
 /// `limit` rows. An empty query finds nothing.
+///
+/// The matching enterprises are listed in order first and their rows fetched one
+/// enterprise at a time (index on enterprise_id, date) until the limit is reached, so a
+/// broad query (`元江县`) never sorts a million rows.
 pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Disbursement>> {
-    if query.trim().is_empty() {
+    if query.trim().is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
     let k = query_keys(query);
     let (cp, name, sub, contains) = enterprise_params(&k);
-    let sql = format!(
-        "{DISBURSEMENT_SELECT}
-         WHERE d.enterprise_id IN ({MATCHING_ENTERPRISES}) OR d.voucher_no = ?5
-         ORDER BY e.name, e.credit_code, d.date DESC, d.id DESC
-         LIMIT ?6"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![cp, name, sub, contains, k.voucher, limit as i64],
-        disbursement_from_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let ids: Vec<i64> = conn
+        .prepare_cached(&format!(
+            "SELECT e.id FROM enterprise e WHERE e.id IN ({MATCHING_ENTERPRISES})
+             ORDER BY e.name, e.credit_code"
+        ))?
+        .query_map(params![cp, name, sub, contains], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out: Vec<Disbursement> = Vec::new();
+    let mut rows_of = conn.prepare_cached(&format!(
+        "{DISBURSEMENT_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date DESC, d.id DESC LIMIT ?2"
+    ))?;
+    for id in ids {
+        if out.len() >= limit {
+            break;
+        }
+        let rows = rows_of.query_map(
+            params![id, (limit - out.len()) as i64],
+            disbursement_from_row,
+        )?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    if let Some(v) = disbursement_by_voucher(conn, &k.voucher)? {
+        if !out.iter().any(|d| d.id == v.id) {
+            out.push(v);
+        }
+    }
+    // Rust's str order is byte order, the same as SQLite's BINARY collation above
+    out.sort_by(|a, b| {
+        (&a.enterprise_name, &a.credit_code, b.date, b.id).cmp(&(
+            &b.enterprise_name,
+            &b.credit_code,
+            a.date,
+            a.id,
+        ))
+    });
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// Columns read by [`enterprise_from_row`], prefixed `e.`.
@@ -512,7 +543,41 @@ mod tests {
     #[test]
     fn find_respects_the_limit() {
         let conn = fixture();
-        assert_eq!(find(&conn, "元江县", 2).unwrap().len(), 2);
+        let all = find(&conn, "元江县", 50).unwrap();
+        assert_eq!(vouchers(&all), ["YJ-004", "YJ-003", "YJ-005"]);
+        assert_eq!(
+            vouchers(&find(&conn, "元江县", 2).unwrap()),
+            ["YJ-004", "YJ-003"]
+        );
+        assert!(find(&conn, "元江县", 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_voucher_match_is_merged_in_enterprise_order() {
+        let conn = fixture();
+        // a voucher that is also the pinyin of another enterprise (元江县因远镇红糖厂 = yjxyyzh…)
+        insert_disbursement(
+            &conn,
+            &NewDisbursement {
+                voucher_no: "yyzh".into(),
+                program_code: "WG2025".into(),
+                credit_code: code(1).to_string(),
+                amount: Money(1_00),
+                date: d("2025-01-02"),
+                status: Status::Pending,
+                entered_by: "小李".into(),
+                approved_by: String::new(),
+                reverses: None,
+                note: String::new(),
+            },
+        )
+        .unwrap();
+        // 元 (U+5143) sorts before 萍 (U+840D)
+        assert_eq!(
+            vouchers(&find(&conn, "yyzh", 50).unwrap()),
+            ["YJ-004", "yyzh"]
+        );
+        assert_eq!(vouchers(&find(&conn, "yyzh", 1).unwrap()), ["YJ-004"]);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 pub mod figures;
 pub mod listing;
 pub mod lookup;
+pub mod summary;
+pub mod worklists;
 pub mod write;
 
 pub use figures::{program_figures, time_progress, ProgramFigures};

@@ -1,0 +1,337 @@
+//! Month-end checks (SPEC §3): each rule is one function in a file per rule family —
+//! `program_rules.rs` (LAGGING, IDLE, RECOVER_DUE, OVERDRAWN), `enterprise_rules.rs`
+//! (OVER_CAP, REPEAT, EXCLUSIVE, INELIGIBLE, DUPLICATE), `voucher_rules.rs`
+//! (SELF_APPROVED, STALE_PENDING) and `performance_rules.rs` (NO_EVAL, LOW_SCORE,
+//! TARGET_MISS). [`run_checks`] runs them all as of a date D, marks acknowledged
+//! findings and sorts: severity (error first), rule, program, enterprise, voucher.
+//!
+//! Finding key (`finding_ack.key`): `rule|program|enterprise|voucher|year`, null parts
+//! empty. "year" is:
+//! - voucher findings (INELIGIBLE, DUPLICATE, REPEAT, EXCLUSIVE, SELF_APPROVED,
+//!   STALE_PENDING): the calendar year of the voucher's date;
+//! - OVER_CAP: the calendar year the cap applies to (year of the disbursement dates);
+//! - LAGGING, IDLE, RECOVER_DUE, OVERDRAWN, NO_EVAL, LOW_SCORE: the year of D, so an
+//!   acknowledgement holds for the rest of that year;
+//! - TARGET_MISS: the indicator's year, and the voucher part of the key holds the
+//!   indicator name (one finding per indicator, the key must tell them apart).
+//!
+//! Performance: the program-level rules read [`program_figures`] (one grouped query);
+//! every enterprise and voucher rule comes from one sequential pass over `disbursement`
+//! sorted once in memory (see `scan.rs`) — never a query per program or enterprise.
+
+mod enterprise_rules;
+mod output;
+mod performance_rules;
+mod program_rules;
+mod scan;
+mod voucher_rules;
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::config::CheckConfig;
+use crate::error::Result;
+use crate::i18n::Lang;
+use crate::money::Money;
+use crate::repo::figures::program_figures;
+
+pub use output::{findings_csv, findings_json, findings_table, neutralise};
+
+/// error sorts before warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warn,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warn => "warn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_lowercase().as_str() {
+            "error" | "错误" => Some(Severity::Error),
+            "warn" | "warning" | "警告" => Some(Severity::Warn),
+            _ => None,
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Severity::Error => lang.pick("错误", "error"),
+            Severity::Warn => lang.pick("警告", "warn"),
+        }
+    }
+}
+
+macro_rules! rules {
+    ($($variant:ident = $code:literal, $sev:ident, $zh:literal, $en:literal;)+) => {
+        /// A check rule (SPEC §3 table).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Rule { $($variant),+ }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant),+];
+
+            /// The rule code, e.g. `OVER_CAP`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Rule::$variant => $code),+ }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Rule::$variant => Severity::$sev),+ }
+            }
+
+            /// 超上限 / over cap
+            pub fn label(self, lang: Lang) -> &'static str {
+                match self { $(Rule::$variant => lang.pick($zh, $en)),+ }
+            }
+        }
+    };
+}
+
+rules! {
+    Lagging = "LAGGING", Warn, "执行滞后", "lagging";
+    Idle = "IDLE", Warn, "资金闲置", "idle";
+    RecoverDue = "RECOVER_DUE", Error, "应收回", "recovery due";
+    Overdrawn = "OVERDRAWN", Error, "超指标", "overdrawn";
+    OverCap = "OVER_CAP", Error, "超上限", "over cap";
+    Repeat = "REPEAT", Error, "重复享受", "repeat";
+    Exclusive = "EXCLUSIVE", Error, "不得同时享受", "exclusive";
+    Ineligible = "INELIGIBLE", Error, "对象不符", "ineligible";
+    Duplicate = "DUPLICATE", Warn, "疑似重复", "duplicate";
+    SelfApproved = "SELF_APPROVED", Error, "自审自批", "self-approved";
+    StalePending = "STALE_PENDING", Warn, "积压未付", "stale pending";
+    NoEval = "NO_EVAL", Warn, "未评价", "not evaluated";
+    LowScore = "LOW_SCORE", Error, "绩效差", "low score";
+    TargetMiss = "TARGET_MISS", Warn, "指标未达成", "target missed";
+}
+
+impl Rule {
+    /// The code (case-insensitive, `-` for `_`) or the Chinese name.
+    pub fn parse(s: &str) -> Option<Rule> {
+        let t = s.trim();
+        let up = t.to_uppercase().replace('-', "_");
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == up || r.label(Lang::Zh) == t)
+    }
+}
+
+/// Who acknowledged a finding, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ack {
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// program code
+    pub program: String,
+    /// credit code; None for program-level findings
+    pub enterprise: Option<String>,
+    pub voucher: Option<String>,
+    pub amount: Option<Money>,
+    /// in the UI language
+    pub message: String,
+    /// the year part of the key (see the module docs)
+    pub year: i32,
+    /// extra discriminator for the key's voucher part (TARGET_MISS: indicator name)
+    #[serde(skip)]
+    pub key_detail: Option<String>,
+    pub acknowledged: bool,
+    pub ack: Option<Ack>,
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Finding {
+    pub(crate) fn new(
+        rule: Rule,
+        program: &str,
+        enterprise: Option<&str>,
+        voucher: Option<&str>,
+        amount: Option<Money>,
+        year: i32,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity(),
+            program: program.to_string(),
+            enterprise: enterprise.map(str::to_string),
+            voucher: voucher.map(str::to_string),
+            amount,
+            message,
+            year,
+            key_detail: None,
+            acknowledged: false,
+            ack: None,
+        }
+    }
+
+    /// `rule|program|enterprise|voucher|year`, null parts empty.
+    pub fn key(&self) -> String {
+        let voucher = self
+            .key_detail
+            .as_deref()
+            .or(self.voucher.as_deref())
+            .unwrap_or("");
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.rule.as_str(),
+            self.program,
+            self.enterprise.as_deref().unwrap_or(""),
+            voucher,
+            self.year
+        )
+    }
+
+    fn sort_key(&self) -> (Severity, &str, &str, &str, &str, &str) {
+        (
+            self.severity,
+            self.rule.as_str(),
+            self.program.as_str(),
+            self.enterprise.as_deref().unwrap_or(""),
+            self.voucher.as_deref().unwrap_or(""),
+            self.key_detail.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// Which findings to return.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckFilter {
+    /// empty = every rule
+    pub rules: Vec<Rule>,
+    pub program: Option<String>,
+    /// hide acknowledged findings
+    pub unacknowledged: bool,
+}
+
+/// What every rule needs.
+pub(crate) struct Ctx<'a> {
+    pub as_of: NaiveDate,
+    pub year: i32,
+    pub cfg: &'a CheckConfig,
+    pub lang: Lang,
+}
+
+impl Ctx<'_> {
+    pub fn msg(&self, zh: String, en: String) -> String {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Run every check as of `as_of` (only rows dated ≤ D count), mark acknowledged
+/// findings and sort them.
+pub fn run_checks(
+    conn: &Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+) -> Result<Vec<Finding>> {
+    let ctx = Ctx {
+        as_of,
+        year: as_of.year(),
+        cfg,
+        lang,
+    };
+    let wants = |r: Rule| filter.rules.is_empty() || filter.rules.contains(&r);
+    let needs_scan = [
+        Rule::OverCap,
+        Rule::Repeat,
+        Rule::Exclusive,
+        Rule::Ineligible,
+        Rule::Duplicate,
+        Rule::SelfApproved,
+        Rule::StalePending,
+    ]
+    .into_iter()
+    .any(wants);
+    let mut out = Vec::new();
+    let figures = if needs_scan {
+        // one pass gives the figures and every enterprise and voucher rule
+        let programs = scan::load_programs(conn)?;
+        let data = scan::scan(conn, &ctx, &programs)?;
+        enterprise_rules::run(&ctx, &data, &mut out);
+        voucher_rules::run(&ctx, &data, &mut out);
+        scan::figures(conn, &ctx, &programs, &data)?
+    } else {
+        program_figures(conn, as_of)?
+    };
+    program_rules::run(&ctx, &figures, &mut out);
+    performance_rules::run(conn, &ctx, &figures, &mut out)?;
+
+    out.retain(|f| wants(f.rule) && filter.program.as_ref().is_none_or(|p| &f.program == p));
+    let acks = load_acks(conn)?;
+    for f in out.iter_mut().filter(|_| !acks.is_empty()) {
+        if let Some(a) = acks.get(&f.key()) {
+            f.acknowledged = true;
+            f.ack = Some(a.clone());
+        }
+    }
+    if filter.unacknowledged {
+        out.retain(|f| !f.acknowledged);
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(out)
+}
+
+fn load_acks(conn: &Connection) -> Result<HashMap<String, Ack>> {
+    let mut stmt = conn.prepare("SELECT key, note, by, at FROM finding_ack")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Ack {
+                note: r.get(1)?,
+                by: r.get(2)?,
+                at: r.get(3)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Count findings by severity: (errors, warnings).
+pub fn count_by_severity<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> (usize, usize) {
+    findings
+        .into_iter()
+        .fold((0, 0), |(e, w), f| match f.severity {
+            Severity::Error => (e + 1, w),
+            Severity::Warn => (e, w + 1),
+        })
+}
+
+/// A ratio as a percentage with two decimals: 0.58333 → `58.33%`.
+pub(crate) fn pct(r: rust_decimal::Decimal) -> String {
+    format!(
+        "{:.2}%",
+        (r * rust_decimal::Decimal::ONE_HUNDRED)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,888 @@
+//! One test per rule with the near miss beside it; amounts and vouchers asserted exactly.
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::credit_code::CreditCode;
+use crate::db::open_in_memory;
+use crate::model::{Direction, ProgramStatus, Size, Status};
+use crate::repo::write::*;
+
+pub(crate) fn d(s: &str) -> NaiveDate {
+    crate::dates::parse_date(s).unwrap()
+}
+
+pub(crate) fn yuan(s: &str) -> Money {
+    Money::parse(s).unwrap()
+}
+
+pub(crate) struct Fx {
+    pub conn: Connection,
+}
+
+impl Fx {
+    pub fn new() -> Fx {
+        Fx {
+            conn: open_in_memory().unwrap(),
+        }
+    }
+
+    pub fn program(&self, code: &str, name: &str, year: i32, f: impl FnOnce(&mut NewProgram)) {
+        let mut p = NewProgram::new(code, name, year);
+        p.department = "县人社局".into();
+        f(&mut p);
+        insert_program(&self.conn, &p).unwrap();
+    }
+
+    /// A new enterprise; returns its credit code.
+    pub fn ent(&self, n: u32, name: &str, size: Size) -> String {
+        let code = CreditCode::complete(&format!("91530428MA6K{n:05}")).unwrap();
+        insert_enterprise(
+            &self.conn,
+            &NewEnterprise {
+                credit_code: code.clone(),
+                name: name.into(),
+                size,
+                industry: "制造业".into(),
+                township: "澧江街道".into(),
+                contact: "张三".into(),
+            },
+        )
+        .unwrap();
+        code.into_string()
+    }
+
+    pub fn alloc(&self, program: &str, date: &str, amount: &str) {
+        insert_allocation(
+            &self.conn,
+            &NewAllocation {
+                program_code: program.into(),
+                date: d(date),
+                amount: yuan(amount),
+                doc_no: "玉财社〔2025〕12号".into(),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn disb_full(
+        &self,
+        voucher: &str,
+        program: &str,
+        cc: &str,
+        amount: &str,
+        date: &str,
+        status: Status,
+        entered: &str,
+        approved: &str,
+        reverses: Option<&str>,
+    ) {
+        insert_disbursement(
+            &self.conn,
+            &NewDisbursement {
+                voucher_no: voucher.into(),
+                program_code: program.into(),
+                credit_code: cc.into(),
+                amount: yuan(amount),
+                date: d(date),
+                status,
+                entered_by: entered.into(),
+                approved_by: approved.into(),
+                reverses: reverses.map(Into::into),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+    }
+
+    pub fn disb(
+        &self,
+        voucher: &str,
+        program: &str,
+        cc: &str,
+        amount: &str,
+        date: &str,
+        status: Status,
+    ) {
+        let approver = if status == Status::Pending {
+            ""
+        } else {
+            "王科长"
+        };
+        self.disb_full(
+            voucher, program, cc, amount, date, status, "小李", approver, None,
+        );
+    }
+
+    pub fn paid(&self, voucher: &str, program: &str, cc: &str, amount: &str, date: &str) {
+        self.disb(voucher, program, cc, amount, date, Status::Paid);
+    }
+
+    pub fn reverse(
+        &self,
+        voucher: &str,
+        program: &str,
+        cc: &str,
+        amount: &str,
+        date: &str,
+        orig: &str,
+    ) {
+        self.disb_full(
+            voucher,
+            program,
+            cc,
+            amount,
+            date,
+            Status::Paid,
+            "小李",
+            "王科长",
+            Some(orig),
+        );
+    }
+
+    pub fn eval(&self, program: &str, year: i32, score_x100: i64, date: &str) {
+        insert_evaluation(
+            &self.conn,
+            &NewEvaluation {
+                program_code: program.into(),
+                year,
+                score_x100,
+                evaluator: "县财政局绩效科".into(),
+                date: d(date),
+                note: String::new(),
+            },
+        )
+        .unwrap();
+    }
+
+    pub fn run(&self, as_of: &str) -> Vec<Finding> {
+        run_checks(
+            &self.conn,
+            d(as_of),
+            &CheckConfig::default(),
+            Lang::Zh,
+            &CheckFilter::default(),
+        )
+        .unwrap()
+    }
+
+    pub fn rule(&self, as_of: &str, rule: Rule) -> Vec<Finding> {
+        self.run(as_of)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .collect()
+    }
+}
+
+/// (program, enterprise, voucher, amount) of each finding, for compact asserts.
+type Brief = (String, Option<String>, Option<String>, Option<String>);
+
+fn brief(v: &[Finding]) -> Vec<Brief> {
+    v.iter()
+        .map(|f| {
+            (
+                f.program.clone(),
+                f.enterprise.clone(),
+                f.voucher.clone(),
+                f.amount.map(|m| m.plain()),
+            )
+        })
+        .collect()
+}
+
+fn row(p: &str, e: Option<&str>, v: Option<&str>, a: Option<&str>) -> Brief {
+    (
+        p.into(),
+        e.map(Into::into),
+        v.map(Into::into),
+        a.map(Into::into),
+    )
+}
+
+#[test]
+fn lagging_fires_strictly_beyond_ten_points() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县澧江街道红河糖业有限公司", Size::Small);
+    // as of 2025-06-30 time progress is 50%
+    fx.program("WG-A", "稳岗返还", 2025, |_| {});
+    fx.alloc("WG-A", "2025-01-10", "1000.00");
+    fx.paid("A1", "WG-A", &e, "400.00", "2025-03-01"); // exactly 10 pp behind
+    fx.program("WG-B", "以工代训补贴", 2025, |_| {});
+    fx.alloc("WG-B", "2025-01-10", "1000.00");
+    fx.paid("B1", "WG-B", &e, "399.99", "2025-03-01");
+    fx.disb("B2", "WG-B", &e, "300.00", "2025-07-01", Status::Paid); // after D
+    fx.program("WG-C", "上年度项目", 2024, |_| {});
+    fx.alloc("WG-C", "2024-01-10", "1000.00");
+    fx.program("WG-D", "已结束项目", 2025, |p| {
+        p.status = ProgramStatus::Closed
+    });
+    fx.alloc("WG-D", "2025-01-10", "1000.00");
+    fx.program("WG-E", "无指标项目", 2025, |_| {});
+    let v = fx.rule("2025-06-30", Rule::Lagging);
+    assert_eq!(brief(&v), vec![row("WG-B", None, None, Some("100.01"))]);
+    assert_eq!(v[0].severity, Severity::Warn);
+    assert_eq!(v[0].key(), "LAGGING|WG-B|||2025");
+}
+
+#[test]
+fn lagging_exact_at_a_month_whose_progress_is_not_a_finite_decimal() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县甘庄街道华侨农场茶叶有限公司", Size::Micro);
+    // July: 7/12 − 10 pp = 29/60; 290/600 is exactly that
+    fx.program("KJ-A", "科技创新券", 2025, |_| {});
+    fx.alloc("KJ-A", "2025-01-10", "600.00");
+    fx.paid("A1", "KJ-A", &e, "290.00", "2025-02-01");
+    fx.program("KJ-B", "专精特新奖励", 2025, |_| {});
+    fx.alloc("KJ-B", "2025-01-10", "600.00");
+    fx.paid("B1", "KJ-B", &e, "289.99", "2025-02-01");
+    fx.program("KJ-C", "技改补助", 2025, |_| {});
+    fx.alloc("KJ-C", "2025-01-10", "1000.01");
+    let v = fx.rule("2025-07-31", Rule::Lagging);
+    // 600 × 7/12 − 289.99 = 60.01; 1000.01 × 7/12 = 583.339166… → 583.34
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("KJ-B", None, None, Some("60.01")),
+            row("KJ-C", None, None, Some("583.34"))
+        ]
+    );
+}
+
+#[test]
+fn idle_counts_ninety_days_from_last_positive_payment_or_first_allocation() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县因远镇农机服务专业合作社", Size::Small);
+    for (code, name) in [
+        ("XZ-1", "农机购置补贴"),
+        ("XZ-2", "稳岗返还"),
+        ("XZ-3", "创业担保贴息"),
+        ("XZ-4", "消费券"),
+        ("XZ-5", "零结余项目"),
+    ] {
+        fx.program(code, name, 2025, |_| {});
+    }
+    fx.alloc("XZ-1", "2025-01-05", "5000.00");
+    fx.paid("P1", "XZ-1", &e, "1000.00", "2025-04-01"); // 90 days before 06-30
+    fx.alloc("XZ-2", "2025-01-05", "5000.00");
+    fx.paid("P2", "XZ-2", &e, "1000.00", "2025-04-02"); // 89 days
+    fx.reverse("R2", "XZ-2", &e, "-1000.00", "2025-04-10", "P2"); // a reversal is not a payment
+    fx.alloc("XZ-3", "2025-04-01", "800.00"); // never paid, 90 days
+    fx.alloc("XZ-4", "2025-04-02", "800.00"); // never paid, 89 days
+    fx.alloc("XZ-5", "2025-01-05", "1000.00");
+    fx.paid("P5", "XZ-5", &e, "1000.00", "2025-01-06"); // balance 0
+    let v = fx.rule("2025-06-30", Rule::Idle);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("XZ-1", None, None, Some("4000.00")),
+            row("XZ-3", None, None, Some("800.00"))
+        ]
+    );
+    assert!(fx.rule("2025-06-30", Rule::RecoverDue).is_empty());
+}
+
+#[test]
+fn recover_due_replaces_idle() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县澧江街道果蔬冷链物流有限公司", Size::Medium);
+    fx.program("SH-1", "到期项目", 2025, |p| {
+        p.end_date = Some(d("2025-06-29"))
+    });
+    fx.alloc("SH-1", "2025-01-05", "300.00");
+    fx.paid("A", "SH-1", &e, "100.00", "2025-06-20"); // not idle, but ended
+    fx.program("SH-2", "今日到期项目", 2025, |p| {
+        p.end_date = Some(d("2025-06-30"))
+    });
+    fx.alloc("SH-2", "2025-01-05", "300.00");
+    fx.paid("B", "SH-2", &e, "100.00", "2025-06-20");
+    fx.program("SH-3", "一年未拨项目", 2024, |_| {});
+    fx.alloc("SH-3", "2024-01-05", "300.00");
+    fx.paid("C", "SH-3", &e, "100.00", "2024-06-30"); // 365 days
+    fx.program("SH-4", "364天项目", 2024, |_| {});
+    fx.alloc("SH-4", "2024-01-05", "300.00");
+    fx.paid("D", "SH-4", &e, "100.00", "2024-07-01"); // 364 days → IDLE only
+    let all = fx.run("2025-06-30");
+    let due: Vec<Finding> = all
+        .iter()
+        .filter(|f| f.rule == Rule::RecoverDue)
+        .cloned()
+        .collect();
+    let idle: Vec<Finding> = all
+        .iter()
+        .filter(|f| f.rule == Rule::Idle)
+        .cloned()
+        .collect();
+    assert_eq!(
+        brief(&due),
+        vec![
+            row("SH-1", None, None, Some("200.00")),
+            row("SH-3", None, None, Some("200.00"))
+        ]
+    );
+    assert_eq!(due[0].severity, Severity::Error);
+    assert_eq!(brief(&idle), vec![row("SH-4", None, None, Some("200.00"))]);
+}
+
+#[test]
+fn overdrawn_is_strict_and_ignores_rejected_rows() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县红河谷热区农业开发有限公司", Size::Small);
+    for code in ["CZ-1", "CZ-2"] {
+        fx.program(code, "产业扶持资金", 2025, |_| {});
+        fx.alloc(code, "2025-01-05", "1000.00");
+    }
+    fx.conn
+        .execute("INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-02-01', 10000, 'idle' FROM program", [])
+        .unwrap();
+    // room = 1000 − 100 = 900
+    fx.paid("A1", "CZ-1", &e, "800.00", "2025-03-01");
+    fx.disb("A2", "CZ-1", &e, "100.00", "2025-03-02", Status::Pending);
+    fx.disb("A3", "CZ-1", &e, "500.00", "2025-03-03", Status::Rejected);
+    fx.paid("B1", "CZ-2", &e, "800.00", "2025-03-01");
+    fx.disb("B2", "CZ-2", &e, "100.01", "2025-03-02", Status::Approved);
+    fx.disb("B3", "CZ-2", &e, "999.00", "2025-07-02", Status::Approved); // after D
+    let v = fx.rule("2025-06-30", Rule::Overdrawn);
+    assert_eq!(brief(&v), vec![row("CZ-2", None, None, Some("0.01"))]);
+}
+
+#[test]
+fn over_cap_per_enterprise_and_year_with_voucher_of_first_excess() {
+    let fx = Fx::new();
+    fx.program("WG", "稳岗返还", 2025, |p| {
+        p.cap_per_enterprise = Some(yuan("10000.00"))
+    });
+    fx.program("NC", "无上限项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    let b = fx.ent(2, "元江县甘庄街道绿源种植专业合作社", Size::Small);
+    let c = fx.ent(3, "元江县因远镇白族刺绣工坊", Size::Micro);
+    let dd = fx.ent(4, "元江县澧江街道昌盛汽修厂", Size::Micro);
+    let e = fx.ent(5, "元江县甘庄街道跨年运输有限公司", Size::Small);
+    // a: exactly at the cap
+    fx.paid("A1", "WG", &a, "6000.00", "2025-03-01");
+    fx.paid("A2", "WG", &a, "4000.00", "2025-03-05");
+    fx.disb("A3", "WG", &a, "5000.00", "2025-03-06", Status::Rejected);
+    fx.paid("A4", "WG", &a, "5000.00", "2025-07-06"); // after D
+    fx.paid("A5", "NC", &a, "50000.00", "2025-03-06"); // other program
+                                                       // b: pending and approved count; exceeds at B3
+    fx.paid("B1", "WG", &b, "6000.00", "2025-02-01");
+    fx.disb("B2", "WG", &b, "3000.00", "2025-02-02", Status::Pending);
+    fx.disb("B3", "WG", &b, "2000.00", "2025-02-03", Status::Approved);
+    // c: a reversal brings the total down; the first excess stays the voucher
+    fx.paid("C1", "WG", &c, "8000.00", "2025-01-10");
+    fx.paid("C2", "WG", &c, "5000.00", "2025-01-11");
+    fx.reverse("C3", "WG", &c, "-8000.00", "2025-01-12", "C1");
+    fx.paid("C4", "WG", &c, "6000.00", "2025-01-13");
+    // dd: same date, voucher order decides
+    fx.paid("D-B2", "WG", &dd, "6000.00", "2025-04-01");
+    fx.paid("D-A1", "WG", &dd, "5000.00", "2025-04-01");
+    // e: two years, each under the cap
+    fx.paid("E1", "WG", &e, "9000.00", "2024-12-31");
+    fx.paid("E2", "WG", &e, "9000.00", "2025-01-01");
+    let v = fx.rule("2025-06-30", Rule::OverCap);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("WG", Some(&b), Some("B3"), Some("1000.00")),
+            row("WG", Some(&c), Some("C2"), Some("1000.00")),
+            row("WG", Some(&dd), Some("D-B2"), Some("1000.00")),
+        ]
+    );
+    assert_eq!(v[0].key(), format!("OVER_CAP|WG|{b}|B3|2025"));
+    // a reversal that brings the year total to the cap clears it
+    fx.reverse("B4", "WG", &b, "-1000.00", "2025-08-01", "B1");
+    assert!(fx
+        .rule("2025-08-31", Rule::OverCap)
+        .iter()
+        .all(|f| f.enterprise.as_deref() != Some(b.as_str())));
+}
+
+#[test]
+fn repeat_fires_on_each_live_voucher_after_the_first() {
+    let fx = Fx::new();
+    fx.program("YC", "一次性吸纳就业补贴", 2025, |p| {
+        p.once_per_year = true
+    });
+    fx.program("DC", "可多次项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道鑫源商贸有限公司", Size::Small);
+    let b = fx.ent(2, "元江县因远镇哈尼梯田旅游开发有限公司", Size::Small);
+    fx.paid("A0", "YC", &a, "500.00", "2024-05-01"); // other year
+    fx.paid("A1", "YC", &a, "500.00", "2025-02-01");
+    fx.disb("A2", "YC", &a, "300.00", "2025-05-01", Status::Rejected);
+    fx.disb("A3", "YC", &a, "400.00", "2025-05-02", Status::Pending);
+    fx.paid("A4", "YC", &a, "600.00", "2025-06-01");
+    fx.paid("A5", "YC", &a, "700.00", "2025-07-01"); // after D
+    fx.paid("A6", "DC", &a, "700.00", "2025-03-01");
+    fx.paid("A7", "DC", &a, "700.00", "2025-04-01");
+    // b: the first payment was reversed before D, so the second one is the only live one
+    fx.paid("B1", "YC", &b, "500.00", "2025-02-01");
+    fx.reverse("B2", "YC", &b, "-500.00", "2025-03-01", "B1");
+    fx.paid("B3", "YC", &b, "500.00", "2025-04-01");
+    let v = fx.rule("2025-06-30", Rule::Repeat);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("YC", Some(&a), Some("A3"), Some("400.00")),
+            row("YC", Some(&a), Some("A4"), Some("600.00"))
+        ]
+    );
+    // as of before the reversal, B1 is still live and B3… is after D; nothing for b
+    assert!(fx.rule("2025-02-28", Rule::Repeat).is_empty());
+}
+
+#[test]
+fn reversal_dated_after_d_leaves_the_row_live() {
+    let fx = Fx::new();
+    fx.program("YC", "一次性吸纳就业补贴", 2025, |p| {
+        p.once_per_year = true
+    });
+    let b = fx.ent(2, "元江县因远镇哈尼梯田旅游开发有限公司", Size::Small);
+    fx.paid("B1", "YC", &b, "500.00", "2025-02-01");
+    fx.paid("B3", "YC", &b, "500.00", "2025-04-01");
+    fx.reverse("B2", "YC", &b, "-500.00", "2025-05-01", "B1");
+    assert_eq!(
+        brief(&fx.rule("2025-04-30", Rule::Repeat)),
+        vec![row("YC", Some(&b), Some("B3"), Some("500.00"))]
+    );
+    assert!(fx.rule("2025-05-31", Rule::Repeat).is_empty());
+}
+
+#[test]
+fn exclusive_fires_on_vouchers_after_another_program_of_the_group() {
+    let fx = Fx::new();
+    fx.program("HQ-1", "稳岗返还", 2025, |p| {
+        p.exclusive_group = Some("稳岗类".into())
+    });
+    fx.program("HQ-2", "以工代训", 2025, |p| {
+        p.exclusive_group = Some("稳岗类".into())
+    });
+    fx.program("HQ-3", "其他组项目", 2025, |p| {
+        p.exclusive_group = Some("创业类".into())
+    });
+    let a = fx.ent(1, "元江县澧江街道宏远劳务派遣有限公司", Size::Small);
+    let b = fx.ent(2, "元江县甘庄街道同心食品加工厂", Size::Micro);
+    let c = fx.ent(3, "元江县因远镇跨年养殖专业合作社", Size::Small);
+    fx.paid("A1", "HQ-1", &a, "100.00", "2025-03-01");
+    fx.paid("A2", "HQ-2", &a, "200.00", "2025-04-01");
+    fx.paid("A3", "HQ-1", &a, "300.00", "2025-05-01");
+    fx.paid("A4", "HQ-3", &a, "400.00", "2025-05-02");
+    fx.paid("B1", "HQ-1", &b, "100.00", "2025-03-01");
+    fx.paid("B2", "HQ-1", &b, "100.00", "2025-04-01");
+    fx.disb("B3", "HQ-2", &b, "100.00", "2025-04-02", Status::Rejected);
+    fx.paid("C1", "HQ-1", &c, "100.00", "2024-12-01");
+    fx.paid("C2", "HQ-2", &c, "100.00", "2025-01-01");
+    let v = fx.rule("2025-06-30", Rule::Exclusive);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("HQ-1", Some(&a), Some("A3"), Some("300.00")),
+            row("HQ-2", Some(&a), Some("A2"), Some("200.00"))
+        ]
+    );
+}
+
+#[test]
+fn ineligible_on_live_rows_of_restricted_programs() {
+    let fx = Fx::new();
+    fx.program("XW", "小微企业贷款贴息", 2025, |p| {
+        p.eligible_sizes = vec![Size::Small, Size::Micro]
+    });
+    let big = fx.ent(1, "元江县红河电力投资集团有限公司", Size::Large);
+    let small = fx.ent(2, "元江县澧江街道小杨米线店", Size::Small);
+    fx.disb("L1", "XW", &big, "1000.00", "2025-03-01", Status::Pending);
+    fx.disb("L2", "XW", &big, "1000.00", "2025-03-02", Status::Rejected);
+    fx.paid("L3", "XW", &big, "2000.00", "2025-03-03");
+    fx.reverse("L4", "XW", &big, "-2000.00", "2025-03-04", "L3");
+    fx.paid("L5", "XW", &big, "3000.00", "2025-07-01"); // after D
+    fx.paid("S1", "XW", &small, "1000.00", "2025-03-01");
+    let v = fx.rule("2025-06-30", Rule::Ineligible);
+    assert_eq!(
+        brief(&v),
+        vec![row("XW", Some(&big), Some("L1"), Some("1000.00"))]
+    );
+}
+
+#[test]
+fn duplicate_seven_days_fires_eight_does_not() {
+    let fx = Fx::new();
+    fx.program("CY", "创业补贴", 2025, |_| {});
+    fx.program("CY2", "另一项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道青年创业孵化中心", Size::Micro);
+    fx.paid("V1", "CY", &a, "5000.00", "2025-03-01");
+    fx.paid("V2", "CY", &a, "5000.00", "2025-03-08"); // 7 days
+    fx.paid("V3", "CY", &a, "5000.00", "2025-03-16"); // 8 days after V2
+    fx.paid("V4", "CY", &a, "4999.99", "2025-03-17"); // other amount
+    fx.paid("V5", "CY2", &a, "5000.00", "2025-03-17"); // other program
+    fx.paid("W1", "CY", &a, "800.00", "2025-04-01");
+    fx.disb("W2", "CY", &a, "800.00", "2025-04-03", Status::Pending);
+    fx.disb("W3", "CY", &a, "800.00", "2025-04-05", Status::Approved);
+    fx.disb("W4", "CY", &a, "800.00", "2025-04-06", Status::Rejected);
+    let v = fx.rule("2025-06-30", Rule::Duplicate);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("CY", Some(&a), Some("V2"), Some("5000.00")),
+            row("CY", Some(&a), Some("W2"), Some("800.00")),
+            row("CY", Some(&a), Some("W3"), Some("800.00")),
+        ]
+    );
+}
+
+#[test]
+fn self_approved_and_stale_pending() {
+    let fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    fx.disb_full(
+        "S1",
+        "ZF",
+        &a,
+        "100.00",
+        "2025-06-01",
+        Status::Paid,
+        "小李",
+        "小李",
+        None,
+    );
+    fx.disb_full(
+        "S2",
+        "ZF",
+        &a,
+        "100.00",
+        "2025-06-02",
+        Status::Paid,
+        "小李",
+        "王科长",
+        None,
+    );
+    fx.disb_full(
+        "S3",
+        "ZF",
+        &a,
+        "100.00",
+        "2025-06-03",
+        Status::Pending,
+        "",
+        "",
+        None,
+    );
+    fx.disb("P1", "ZF", &a, "200.00", "2025-05-30", Status::Pending); // 31 days before 06-30
+    fx.disb("P2", "ZF", &a, "300.00", "2025-05-31", Status::Approved); // 30 days
+    fx.paid("P3", "ZF", &a, "400.00", "2025-01-31");
+    let all = fx.run("2025-06-30");
+    let sa: Vec<Finding> = all
+        .iter()
+        .filter(|f| f.rule == Rule::SelfApproved)
+        .cloned()
+        .collect();
+    let sp: Vec<Finding> = all
+        .iter()
+        .filter(|f| f.rule == Rule::StalePending)
+        .cloned()
+        .collect();
+    assert_eq!(
+        brief(&sa),
+        vec![row("ZF", Some(&a), Some("S1"), Some("100.00"))]
+    );
+    assert_eq!(
+        brief(&sp),
+        vec![row("ZF", Some(&a), Some("P1"), Some("200.00"))]
+    );
+}
+
+#[test]
+fn performance_rules_and_their_edges() {
+    let fx = Fx::new();
+    for (code, fy) in [
+        ("JX-1", 2024),
+        ("JX-2", 2024),
+        ("JX-3", 2025),
+        ("JX-4", 2025),
+        ("JX-5", 2025),
+    ] {
+        fx.program(code, "绩效项目", fy, |_| {});
+    }
+    fx.eval("JX-2", 2024, 5999, "2025-07-01"); // after D: JX-2 still unevaluated
+    fx.eval("JX-3", 2025, 5999, "2025-03-01");
+    fx.eval("JX-4", 2025, 6000, "2025-03-01");
+    fx.eval("JX-5", 2025, 5000, "2025-01-01");
+    fx.eval("JX-5", 2024, 8500, "2025-02-01"); // latest by date scores well
+    for (prog, name, target, actual, dir) in [
+        ("JX-3", "带动就业人数", "100", Some("99.5"), Direction::Ge),
+        ("JX-3", "资金拨付及时率", "95", Some("95"), Direction::Ge),
+        ("JX-4", "投诉率", "2", Some("2.01"), Direction::Le),
+        ("JX-4", "平均办理天数", "5", Some("5.0"), Direction::Le),
+        ("JX-5", "受益企业数", "50", None, Direction::Ge),
+    ] {
+        insert_indicator(
+            &fx.conn,
+            &NewIndicator {
+                program_code: prog.into(),
+                year: 2025,
+                name: name.into(),
+                unit: "人".into(),
+                target: target.parse::<Decimal>().unwrap(),
+                actual: actual.map(|a| a.parse::<Decimal>().unwrap()),
+                direction: dir,
+            },
+        )
+        .unwrap();
+    }
+    let all = fx.run("2025-06-30");
+    let of = |r: Rule| {
+        brief(
+            &all.iter()
+                .filter(|f| f.rule == r)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        of(Rule::NoEval),
+        vec![row("JX-1", None, None, None), row("JX-2", None, None, None)]
+    );
+    assert_eq!(of(Rule::LowScore), vec![row("JX-3", None, None, None)]);
+    assert_eq!(
+        of(Rule::TargetMiss),
+        vec![row("JX-3", None, None, None), row("JX-4", None, None, None)]
+    );
+    let tm: Vec<&Finding> = all.iter().filter(|f| f.rule == Rule::TargetMiss).collect();
+    assert_eq!(tm[0].key(), "TARGET_MISS|JX-3||带动就业人数|2025");
+    assert!(tm[0].message.contains("带动就业人数"), "{}", tm[0].message);
+    // once the 2024 evaluation is dated ≤ D, JX-2 is evaluated (and scores low)
+    let later = fx.run("2025-07-31");
+    assert!(!later
+        .iter()
+        .any(|f| f.rule == Rule::NoEval && f.program == "JX-2"));
+    assert!(later
+        .iter()
+        .any(|f| f.rule == Rule::LowScore && f.program == "JX-2"));
+}
+
+#[test]
+fn findings_are_sorted_error_first_then_rule_program_enterprise_voucher() {
+    let fx = Fx::new();
+    fx.program("B-XM", "乙项目", 2025, |p| p.once_per_year = true);
+    fx.program("A-XM", "甲项目", 2025, |p| p.once_per_year = true);
+    let e1 = fx.ent(1, "元江县澧江街道甲企业有限公司", Size::Small);
+    let e2 = fx.ent(2, "元江县澧江街道乙企业有限公司", Size::Small);
+    for (v, p, e, date) in [
+        ("V9", "B-XM", &e2, "2025-02-01"),
+        ("V8", "B-XM", &e2, "2025-02-02"),
+        ("V7", "B-XM", &e1, "2025-02-01"),
+        ("V6", "B-XM", &e1, "2025-02-03"),
+        ("V5", "A-XM", &e1, "2025-02-01"),
+        ("V4", "A-XM", &e1, "2025-02-05"),
+        ("V3", "A-XM", &e1, "2025-02-04"),
+    ] {
+        fx.disb(v, p, e, "100.00", date, Status::Pending);
+    }
+    let all = fx.run("2025-06-30");
+    let keys: Vec<(Severity, &str, &str, &str, &str)> = all
+        .iter()
+        .map(|f| {
+            (
+                f.severity,
+                f.rule.as_str(),
+                f.program.as_str(),
+                f.enterprise.as_deref().unwrap_or(""),
+                f.voucher.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(all[0].severity, Severity::Error);
+    assert_eq!(all.last().map(|f| f.severity), Some(Severity::Warn));
+    let repeat: Vec<&str> = all
+        .iter()
+        .filter(|f| f.rule == Rule::Repeat)
+        .filter_map(|f| f.voucher.as_deref())
+        .collect();
+    assert_eq!(repeat, vec!["V3", "V4", "V6", "V8"]);
+    // filters
+    let only = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &CheckConfig::default(),
+        Lang::En,
+        &CheckFilter {
+            rules: vec![Rule::Repeat],
+            program: Some("B-XM".into()),
+            unacknowledged: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        only.iter()
+            .map(|f| f.voucher.clone().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["V6", "V8"]
+    );
+    assert!(
+        only[0].message.contains("once-per-year"),
+        "{}",
+        only[0].message
+    );
+}
+
+#[test]
+fn acknowledgement_round_trip() {
+    let mut fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    fx.disb_full(
+        "S1",
+        "ZF",
+        &a,
+        "100.00",
+        "2025-06-01",
+        Status::Paid,
+        "小李",
+        "小李",
+        None,
+    );
+    let key = fx.rule("2025-06-30", Rule::SelfApproved)[0].key();
+    assert_eq!(key, format!("SELF_APPROVED|ZF|{a}|S1|2025"));
+    let boss = crate::users::Actor::load(&fx.conn, "王科长").unwrap();
+    crate::ack::acknowledge(&mut fx.conn, &boss, &key, "历史数据，已核实").unwrap();
+    let f = &fx.rule("2025-06-30", Rule::SelfApproved)[0];
+    assert!(f.acknowledged);
+    assert_eq!(
+        f.ack.as_ref().map(|a| a.note.as_str()),
+        Some("历史数据，已核实")
+    );
+    crate::ack::acknowledge(&mut fx.conn, &boss, &key, "补充说明").unwrap();
+    let f = &fx.rule("2025-06-30", Rule::SelfApproved)[0];
+    assert_eq!(f.ack.as_ref().map(|a| a.note.as_str()), Some("补充说明"));
+    let hidden = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &CheckConfig::default(),
+        Lang::Zh,
+        &CheckFilter {
+            unacknowledged: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(hidden.iter().all(|f| f.rule != Rule::SelfApproved));
+    assert_eq!(crate::audit::verify(&fx.conn).unwrap(), 2);
+    assert!(crate::ack::acknowledge(&mut fx.conn, &boss, "NOPE|ZF|||2025", "x").is_err());
+    assert!(crate::ack::acknowledge(&mut fx.conn, &boss, "IDLE|ZF||", "x").is_err());
+    assert!(crate::ack::acknowledge(&mut fx.conn, &boss, &key, "  ").is_err());
+}
+
+#[test]
+fn thresholds_come_from_the_configuration() {
+    let fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    fx.disb("P1", "ZF", &a, "200.00", "2025-06-10", Status::Pending); // 20 days
+    let cfg = CheckConfig {
+        stale_days: 19,
+        ..CheckConfig::default()
+    };
+    let v = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &cfg,
+        Lang::Zh,
+        &CheckFilter::default(),
+    )
+    .unwrap();
+    assert_eq!(v.iter().filter(|f| f.rule == Rule::StalePending).count(), 1);
+    assert!(fx.rule("2025-06-30", Rule::StalePending).is_empty());
+}
+
+#[test]
+fn figures_from_the_scan_equal_repo_figures() {
+    let fx = Fx::new();
+    fx.program("WG", "稳岗返还", 2025, |_| {});
+    fx.program("KJ", "科技创新券", 2024, |_| {});
+    fx.program("KB", "空项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    fx.alloc("WG", "2025-01-05", "1000.00");
+    fx.alloc("WG", "2025-03-05", "-100.00");
+    fx.alloc("KJ", "2024-02-05", "500.00");
+    fx.paid("V1", "WG", &a, "300.00", "2025-02-01");
+    fx.disb("V2", "WG", &a, "50.00", "2025-04-01", Status::Pending);
+    fx.disb("V3", "WG", &a, "20.00", "2025-04-02", Status::Approved);
+    fx.disb("V4", "WG", &a, "10.00", "2025-04-03", Status::Rejected);
+    fx.paid("V5", "WG", &a, "100.00", "2025-05-02");
+    fx.reverse("V6", "WG", &a, "-100.00", "2025-05-20", "V5");
+    fx.paid("V7", "KJ", &a, "100.00", "2024-06-01");
+    fx.paid("V8", "WG", &a, "100.00", "2025-08-01");
+    fx.conn
+        .execute("INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-06-01', 5000, 'idle' FROM program WHERE code = 'WG'", [])
+        .unwrap();
+    for date in [
+        "2024-12-31",
+        "2025-04-02",
+        "2025-05-31",
+        "2025-06-30",
+        "2025-12-31",
+    ] {
+        let ctx = Ctx {
+            as_of: d(date),
+            year: 2025,
+            cfg: &CheckConfig::default(),
+            lang: Lang::Zh,
+        };
+        let programs = super::scan::load_programs(&fx.conn).unwrap();
+        let data = super::scan::scan(&fx.conn, &ctx, &programs).unwrap();
+        let mine = super::scan::figures(&fx.conn, &ctx, &programs, &data).unwrap();
+        assert_eq!(
+            mine,
+            program_figures(&fx.conn, d(date)).unwrap(),
+            "as of {date}"
+        );
+    }
+}
+
+#[test]
+fn findings_csv_neutralises_formulas_and_table_aligns_chinese() {
+    let fx = Fx::new();
+    fx.program("=1+1", "公式项目", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    fx.disb_full(
+        "@SUM(A1)",
+        "=1+1",
+        &a,
+        "100.00",
+        "2025-06-01",
+        Status::Paid,
+        "小李",
+        "小李",
+        None,
+    );
+    let all = fx.rule("2025-06-30", Rule::SelfApproved);
+    let bytes = findings_csv(&all).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let line = text.lines().nth(1).unwrap();
+    assert!(line.starts_with("SELF_APPROVED,error,'=1+1,"), "{line}");
+    assert!(line.contains(",'@SUM(A1),100.00,"), "{line}");
+    let json: serde_json::Value = serde_json::from_str(&findings_json(&all).unwrap()).unwrap();
+    assert_eq!(json[0]["program"], "=1+1", "JSON keeps the value as it is");
+
+    let table = crate::report::text_table(
+        &["名称".to_string(), "金额".to_string()],
+        &[
+            vec!["元江县恒达建材".to_string(), "1.00".to_string()],
+            vec!["ABC".to_string(), "1,000.00".to_string()],
+        ],
+        &[1],
+    );
+    let lines: Vec<&str> = table.lines().collect();
+    use unicode_width::UnicodeWidthStr;
+    assert_eq!(lines[2].width(), lines[3].width(), "{table}");
+    assert!(
+        lines[2].ends_with("    1.00") && lines[3].starts_with("ABC "),
+        "{table}"
+    );
+}

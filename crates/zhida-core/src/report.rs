@@ -1,0 +1,671 @@
+//! The monthly 通报 for month M, as of its last day: one row per program (department,
+//! level, budget, paid in the month, paid since 1 January, execution rate, time
+//! progress, gap in percentage points, balance, recovered, finding counts by severity,
+//! rank by execution rate), subtotals per department and per level, and a totals row.
+//! Writers: CSV (UTF-8 with BOM), xlsx and a plain-text table. Text cells that a
+//! spreadsheet would run as a formula are neutralised (CSV injection).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use unicode_width::UnicodeWidthStr;
+
+use crate::checks::{neutralise, run_checks, CheckFilter, Severity};
+use crate::config::CheckConfig;
+use crate::dates::{iso, Month};
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::Level;
+use crate::money::Money;
+use crate::repo::figures::{execution_rate, program_figures};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Program,
+    /// 部门小计
+    Department,
+    /// 级次小计
+    Level,
+    /// 合计
+    Total,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    pub kind: RowKind,
+    pub department: String,
+    /// None on department subtotals and the totals row
+    pub level: Option<Level>,
+    /// program code (empty on subtotal rows)
+    pub code: String,
+    /// program name, or the subtotal's label
+    pub name: String,
+    pub budget: Money,
+    pub paid_month: Money,
+    pub paid_ytd: Money,
+    /// cumulative paid as of the month end (the numerator of the execution rate)
+    pub paid: Money,
+    pub execution_rate: Decimal,
+    pub time_progress: Decimal,
+    /// (execution rate − time progress) × 100, rounded half up to 2 decimals
+    pub gap_pp: Decimal,
+    pub balance: Money,
+    pub recovered: Money,
+    pub errors: usize,
+    pub warnings: usize,
+    /// 1 = highest execution rate; equal rates share a rank. Program rows only.
+    pub rank: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthlyReport {
+    pub month: Month,
+    pub lang: Lang,
+    pub rows: Vec<ReportRow>,
+}
+
+fn gap(rate: Decimal, tp: Decimal) -> Decimal {
+    ((rate - tp) * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+fn level_rank(l: Level) -> usize {
+    Level::ALL.iter().position(|x| *x == l).unwrap_or(0)
+}
+
+/// Build the report for `month` as of its last day.
+pub fn monthly_report(
+    conn: &Connection,
+    month: Month,
+    cfg: &CheckConfig,
+    lang: Lang,
+) -> Result<MonthlyReport> {
+    let as_of = month.last_day();
+    let figures = program_figures(conn, as_of)?;
+    let year_start = Month::new(month.year, 1).unwrap_or(month).first_day();
+    let mut paid_by: HashMap<i64, (Money, Money)> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT program_id,
+                    SUM(CASE WHEN date >= ?2 THEN amount_fen ELSE 0 END),
+                    SUM(amount_fen)
+             FROM disbursement
+             WHERE status = 'paid' AND date >= ?1 AND date <= ?3
+             GROUP BY program_id",
+        )?;
+        let rows = stmt.query_map(
+            params![iso(year_start), iso(month.first_day()), iso(as_of)],
+            |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))),
+        )?;
+        for r in rows {
+            let (id, v) = r?;
+            paid_by.insert(id, v);
+        }
+    }
+    let findings = run_checks(conn, as_of, cfg, lang, &CheckFilter::default())?;
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for f in &findings {
+        let c = counts.entry(f.program.as_str()).or_default();
+        match f.severity {
+            Severity::Error => c.0 += 1,
+            Severity::Warn => c.1 += 1,
+        }
+    }
+
+    let mut programs: Vec<ReportRow> = figures
+        .iter()
+        .map(|f| {
+            let p = &f.program;
+            let (paid_month, paid_ytd) = paid_by.get(&p.id).copied().unwrap_or_default();
+            let (errors, warnings) = counts.get(p.code.as_str()).copied().unwrap_or_default();
+            ReportRow {
+                kind: RowKind::Program,
+                department: p.department.clone(),
+                level: Some(p.level),
+                code: p.code.clone(),
+                name: p.name.clone(),
+                budget: f.budget,
+                paid_month,
+                paid_ytd,
+                paid: f.paid,
+                execution_rate: f.execution_rate,
+                time_progress: f.time_progress,
+                gap_pp: gap(f.execution_rate, f.time_progress),
+                balance: f.balance,
+                recovered: f.recovered,
+                errors,
+                warnings,
+                rank: None,
+            }
+        })
+        .collect();
+    // competition ranking: 1, 2, 2, 4
+    let mut rates: Vec<Decimal> = programs.iter().map(|r| r.execution_rate).collect();
+    rates.sort_by(|a, b| b.cmp(a));
+    for r in &mut programs {
+        r.rank = rates
+            .iter()
+            .position(|x| *x == r.execution_rate)
+            .map(|i| i + 1);
+    }
+    programs.sort_by(|a, b| {
+        (&a.department, a.level.map(level_rank), &a.code).cmp(&(
+            &b.department,
+            b.level.map(level_rank),
+            &b.code,
+        ))
+    });
+
+    let month_tp = Decimal::from(month.month) / Decimal::from(12);
+    let subtotal =
+        |kind: RowKind, dept: &str, level: Option<Level>, name: String, rows: &[&ReportRow]| {
+            let sum =
+                |g: fn(&ReportRow) -> Money| rows.iter().fold(Money::ZERO, |acc, r| acc + g(r));
+            let budget = sum(|r| r.budget);
+            let paid = sum(|r| r.paid);
+            let rate = execution_rate(paid, budget);
+            ReportRow {
+                kind,
+                department: dept.to_string(),
+                level,
+                code: String::new(),
+                name,
+                budget,
+                paid_month: sum(|r| r.paid_month),
+                paid_ytd: sum(|r| r.paid_ytd),
+                paid,
+                execution_rate: rate,
+                time_progress: month_tp,
+                gap_pp: gap(rate, month_tp),
+                balance: sum(|r| r.balance),
+                recovered: sum(|r| r.recovered),
+                errors: rows.iter().map(|r| r.errors).sum(),
+                warnings: rows.iter().map(|r| r.warnings).sum(),
+                rank: None,
+            }
+        };
+
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < programs.len() {
+        let dept = programs[i].department.clone();
+        let start = i;
+        while i < programs.len() && programs[i].department == dept {
+            rows.push(programs[i].clone());
+            i += 1;
+        }
+        let block: Vec<&ReportRow> = programs[start..i].iter().collect();
+        let label = if dept.is_empty() {
+            lang.pick("（未填部门）", "(no department)").to_string()
+        } else {
+            dept.clone()
+        };
+        let name = match lang {
+            Lang::Zh => format!("{label} 小计"),
+            Lang::En => format!("{label} subtotal"),
+        };
+        rows.push(subtotal(RowKind::Department, &dept, None, name, &block));
+    }
+    for level in Level::ALL {
+        let block: Vec<&ReportRow> = programs
+            .iter()
+            .filter(|r| r.level == Some(*level))
+            .collect();
+        if block.is_empty() {
+            continue;
+        }
+        let name = match lang {
+            Lang::Zh => format!("{} 小计", level.label(lang)),
+            Lang::En => format!("{} subtotal", level.label(lang)),
+        };
+        rows.push(subtotal(RowKind::Level, "", Some(*level), name, &block));
+    }
+    let all: Vec<&ReportRow> = programs.iter().collect();
+    rows.push(subtotal(
+        RowKind::Total,
+        "",
+        None,
+        lang.pick("合计", "Total").to_string(),
+        &all,
+    ));
+    Ok(MonthlyReport { month, lang, rows })
+}
+
+fn pct2(r: Decimal) -> Decimal {
+    (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+impl MonthlyReport {
+    /// 2025年6月 惠企资金执行情况通报
+    pub fn title(&self) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "{}年{}月 惠企资金（直达资金）执行情况通报（截至 {}）",
+                self.month.year,
+                self.month.month,
+                iso(self.month.last_day())
+            ),
+            Lang::En => format!(
+                "Relief funds execution report {} (as of {})",
+                self.month,
+                iso(self.month.last_day())
+            ),
+        }
+    }
+
+    pub fn headers(&self) -> Vec<String> {
+        let l = self.lang;
+        [
+            l.pick("主管部门", "department"),
+            l.pick("资金级次", "level"),
+            l.pick("项目编码", "code"),
+            l.pick("项目名称", "program"),
+            l.pick("指标(元)", "budget"),
+            l.pick("本月拨付(元)", "paid in month"),
+            l.pick("本年累计拨付(元)", "paid YTD"),
+            l.pick("执行率(%)", "execution %"),
+            l.pick("时间进度(%)", "time progress %"),
+            l.pick("差距(百分点)", "gap (pp)"),
+            l.pick("结余(元)", "balance"),
+            l.pick("已收回(元)", "recovered"),
+            l.pick("错误", "errors"),
+            l.pick("警告", "warnings"),
+            l.pick("执行率排名", "rank"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn text_cells(&self, r: &ReportRow) -> [String; 4] {
+        [
+            r.department.clone(),
+            r.level
+                .map(|l| l.label(self.lang).to_string())
+                .unwrap_or_default(),
+            r.code.clone(),
+            r.name.clone(),
+        ]
+    }
+
+    /// CSV, UTF-8 with BOM; money in 元 with two decimals, rates in percent.
+    pub fn to_csv(&self) -> Result<Vec<u8>> {
+        let mut buf = "\u{feff}".as_bytes().to_vec();
+        {
+            let mut w = csv::Writer::from_writer(&mut buf);
+            let e = |e: csv::Error| Error::invalid(format!("CSV: {e}"));
+            w.write_record(self.headers()).map_err(e)?;
+            for r in &self.rows {
+                let mut rec: Vec<String> = self
+                    .text_cells(r)
+                    .iter()
+                    .map(|s| neutralise(s).into_owned())
+                    .collect();
+                rec.extend([
+                    r.budget.plain(),
+                    r.paid_month.plain(),
+                    r.paid_ytd.plain(),
+                    format!("{:.2}", pct2(r.execution_rate)),
+                    format!("{:.2}", pct2(r.time_progress)),
+                    format!("{:.2}", r.gap_pp),
+                    r.balance.plain(),
+                    r.recovered.plain(),
+                    r.errors.to_string(),
+                    r.warnings.to_string(),
+                    r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                ]);
+                w.write_record(&rec).map_err(e)?;
+            }
+            w.flush()?;
+        }
+        Ok(buf)
+    }
+
+    /// xlsx: a Chinese title row, a frozen header row, money as `#,##0.00`, rates as
+    /// `0.00%`, column widths set.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+        let x = |e: rust_xlsxwriter::XlsxError| Error::invalid(format!("xlsx: {e}"));
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(self.lang.pick("通报", "report")).map_err(x)?;
+        let title = Format::new()
+            .set_bold()
+            .set_font_size(14)
+            .set_align(FormatAlign::Center);
+        let head = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Center);
+        let money = Format::new().set_num_format("#,##0.00");
+        let pct = Format::new().set_num_format("0.00%");
+        let num2 = Format::new().set_num_format("0.00");
+        let int = Format::new().set_num_format("0");
+        let bold = Format::new().set_bold();
+        let bold_money = money.clone().set_bold();
+        let bold_pct = pct.clone().set_bold();
+        let bold_num2 = num2.clone().set_bold();
+        let headers = self.headers();
+        ws.merge_range(0, 0, 0, (headers.len() - 1) as u16, &self.title(), &title)
+            .map_err(x)?;
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(1, c as u16, h, &head)
+                .map_err(x)?;
+        }
+        ws.set_freeze_panes(2, 0).map_err(x)?;
+        let widths = [
+            16.0, 8.0, 14.0, 30.0, 16.0, 16.0, 16.0, 10.0, 10.0, 10.0, 16.0, 14.0, 6.0, 6.0, 8.0,
+        ];
+        for (c, w) in widths.iter().enumerate() {
+            ws.set_column_width(c as u16, *w).map_err(x)?;
+        }
+        let f64_of = |m: Money| m.to_decimal().to_f64().unwrap_or(0.0);
+        for (i, r) in self.rows.iter().enumerate() {
+            let row = (i + 2) as u32;
+            let sub = r.kind != RowKind::Program;
+            let (tf, mf, pf, nf) = if sub {
+                (&bold, &bold_money, &bold_pct, &bold_num2)
+            } else {
+                (&Format::new(), &money, &pct, &num2)
+            };
+            for (c, s) in self.text_cells(r).iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, neutralise(s), tf)
+                    .map_err(x)?;
+            }
+            for (c, m) in [
+                (4, r.budget),
+                (5, r.paid_month),
+                (6, r.paid_ytd),
+                (10, r.balance),
+                (11, r.recovered),
+            ] {
+                ws.write_number_with_format(row, c, f64_of(m), mf)
+                    .map_err(x)?;
+            }
+            ws.write_number_with_format(row, 7, r.execution_rate.to_f64().unwrap_or(0.0), pf)
+                .map_err(x)?;
+            ws.write_number_with_format(row, 8, r.time_progress.to_f64().unwrap_or(0.0), pf)
+                .map_err(x)?;
+            ws.write_number_with_format(row, 9, r.gap_pp.to_f64().unwrap_or(0.0), nf)
+                .map_err(x)?;
+            ws.write_number_with_format(row, 12, r.errors as f64, &int)
+                .map_err(x)?;
+            ws.write_number_with_format(row, 13, r.warnings as f64, &int)
+                .map_err(x)?;
+            if let Some(rank) = r.rank {
+                ws.write_number_with_format(row, 14, rank as f64, &int)
+                    .map_err(x)?;
+            }
+        }
+        wb.save_to_buffer().map_err(x)
+    }
+
+    /// A plain-text table aligned by display width (中文 = 2 cells).
+    pub fn to_text(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut v: Vec<String> = self.text_cells(r).to_vec();
+                v.extend([
+                    r.budget.format_yuan(),
+                    r.paid_month.format_yuan(),
+                    r.paid_ytd.format_yuan(),
+                    format!("{:.2}%", pct2(r.execution_rate)),
+                    format!("{:.2}%", pct2(r.time_progress)),
+                    format!("{:.2}", r.gap_pp),
+                    r.balance.format_yuan(),
+                    r.recovered.format_yuan(),
+                    r.errors.to_string(),
+                    r.warnings.to_string(),
+                    r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                ]);
+                v
+            })
+            .collect();
+        format!(
+            "{}\n{}",
+            self.title(),
+            text_table(
+                &self.headers(),
+                &rows,
+                &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+            )
+        )
+    }
+
+    /// Write to `path` as .csv or .xlsx (by extension).
+    pub fn write_file(&self, path: &Path) -> Result<()> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+        let bytes = match ext.as_str() {
+            "csv" => self.to_csv()?,
+            "xlsx" => self.to_xlsx()?,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "{}: 只支持 .csv 或 .xlsx (only .csv or .xlsx)",
+                    path.display()
+                )))
+            }
+        };
+        std::fs::write(path, bytes)?;
+        Ok(())
+    }
+}
+
+/// Pad `s` to `width` display cells (中文 = 2), right-aligned when `right`.
+pub fn pad(s: &str, width: usize, right: bool) -> String {
+    let w = UnicodeWidthStr::width(s);
+    let fill = " ".repeat(width.saturating_sub(w));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// A plain table: header, a rule line, rows; columns in `right` are right-aligned.
+/// Trailing spaces are trimmed from each line.
+pub fn text_table(headers: &[String], rows: &[Vec<String>], right: &[usize]) -> String {
+    let mut widths: Vec<usize> = headers
+        .iter()
+        .map(|h| UnicodeWidthStr::width(h.as_str()))
+        .collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(UnicodeWidthStr::width(c.as_str()));
+            }
+        }
+    }
+    let line = |cells: &[String]| {
+        let s: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0), right.contains(&i)))
+            .collect();
+        format!("{}\n", s.join("  ").trim_end())
+    };
+    let mut out = line(headers);
+    let total: usize = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::tests::{yuan, Fx};
+    use crate::model::{Size, Status};
+
+    fn fixture() -> Fx {
+        let fx = Fx::new();
+        fx.program("RS-01", "稳岗返还", 2025, |p| {
+            p.department = "县人社局".into()
+        });
+        fx.program("RS-02", "=HYPERLINK(\"x\")创业补贴", 2025, |p| {
+            p.department = "县人社局".into();
+            p.level = Level::Provincial;
+        });
+        fx.program("GX-01", "中小企业纾困", 2025, |p| {
+            p.department = "县工信局".into()
+        });
+        let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+        fx.alloc("RS-01", "2025-01-05", "1000.00");
+        fx.alloc("RS-02", "2025-01-05", "2000.00");
+        fx.alloc("GX-01", "2025-01-05", "4000.00");
+        fx.paid("V1", "RS-01", &a, "100.00", "2024-12-30"); // before the year
+        fx.paid("V2", "RS-01", &a, "200.00", "2025-03-01");
+        fx.paid("V3", "RS-01", &a, "300.00", "2025-06-15");
+        fx.disb("V4", "RS-01", &a, "50.00", "2025-06-16", Status::Pending);
+        fx.paid("V5", "RS-01", &a, "70.00", "2025-07-01"); // after the month
+        fx.paid("V6", "RS-02", &a, "500.00", "2025-06-01");
+        fx.paid("V7", "GX-01", &a, "600.00", "2025-02-01");
+        fx.conn
+            .execute(
+                "INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-05-01', 10000, 'idle' FROM program WHERE code = 'GX-01'",
+                [],
+            )
+            .unwrap();
+        fx
+    }
+
+    #[test]
+    fn report_figures_subtotals_and_rank() {
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let find = |name: &str| {
+            r.rows
+                .iter()
+                .find(|x| x.code == name || x.name == name)
+                .unwrap()
+        };
+        let rs1 = find("RS-01");
+        assert_eq!(
+            (rs1.budget, rs1.paid_month, rs1.paid_ytd, rs1.paid),
+            (yuan("1000"), yuan("300"), yuan("500"), yuan("600"))
+        );
+        assert_eq!(rs1.execution_rate, Decimal::new(6, 1));
+        assert_eq!(rs1.gap_pp, Decimal::new(1000, 2)); // 60% − 50%
+        assert_eq!(rs1.balance, yuan("400"));
+        assert_eq!(rs1.rank, Some(1));
+        let rs2 = find("RS-02");
+        assert_eq!((rs2.paid_month, rs2.rank), (yuan("500"), Some(2)));
+        let gx = find("GX-01");
+        assert_eq!(
+            (gx.recovered, gx.balance, gx.rank),
+            (yuan("100"), yuan("3300"), Some(3))
+        );
+        assert_eq!(gx.gap_pp, Decimal::new(-3500, 2));
+        // GX-01: LAGGING (15% vs 50%) and IDLE (no payment since 02-01)
+        assert_eq!((gx.errors, gx.warnings), (0, 2));
+        assert_eq!((rs1.errors, rs1.warnings), (0, 0));
+        let dept = find("县人社局 小计");
+        assert_eq!(
+            (dept.budget, dept.paid_month, dept.paid_ytd),
+            (yuan("3000"), yuan("800"), yuan("1000"))
+        );
+        let county = find("县级 小计");
+        assert_eq!(county.budget, yuan("5000"));
+        let total = r.rows.last().unwrap();
+        assert_eq!(total.kind, RowKind::Total);
+        assert_eq!(
+            (total.budget, total.paid, total.recovered),
+            (yuan("7000"), yuan("1700"), yuan("100"))
+        );
+        // departments in code-point order (县人社局 before 县工信局), each block ends with its subtotal
+        let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                RowKind::Program,
+                RowKind::Program,
+                RowKind::Department,
+                RowKind::Program,
+                RowKind::Department,
+                RowKind::Level,
+                RowKind::Level,
+                RowKind::Total
+            ]
+        );
+        let text = r.to_text();
+        assert!(
+            text.contains("2025年6月") && text.contains("合计"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn csv_has_bom_and_neutralises_formulas() {
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let bytes = r.to_csv().unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(rd.headers().unwrap().get(0), Some("主管部门"));
+        let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        let rs2 = rows.iter().find(|x| x.get(2) == Some("RS-02")).unwrap();
+        assert_eq!(rs2.get(3), Some("'=HYPERLINK(\"x\")创业补贴"));
+        assert_eq!(rs2.get(5), Some("500.00"));
+        let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
+        assert_eq!(gx.get(9), Some("-35.00"), "numbers are not neutralised");
+    }
+
+    #[test]
+    fn xlsx_opens_with_title_and_header() {
+        use calamine::{Data, Reader, Xlsx};
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("通报.xlsx");
+        r.write_file(&path).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let range = wb.worksheet_range("通报").unwrap();
+        assert!(
+            matches!(range.get_value((0, 0)), Some(Data::String(s)) if s.contains("2025年6月"))
+        );
+        assert_eq!(
+            range.get_value((1, 0)),
+            Some(&Data::String("主管部门".into()))
+        );
+        assert_eq!(
+            range.get_value((1, 14)),
+            Some(&Data::String("执行率排名".into()))
+        );
+        let rs1_row = (0..range.height() as u32)
+            .find(|&i| range.get_value((i, 2)) == Some(&Data::String("RS-01".into())))
+            .unwrap();
+        assert_eq!(range.get_value((rs1_row, 4)), Some(&Data::Float(1000.0)));
+        assert_eq!(range.get_value((rs1_row, 7)), Some(&Data::Float(0.6)));
+        assert!(r.write_file(&dir.path().join("x.txt")).is_err());
+    }
+}

@@ -1,0 +1,728 @@
+//! 6 绩效 Performance: every program with its latest evaluation (score, grade 优/良/中/差)
+//! and its indicators met / missed, weakest first; the selected program's evaluations and
+//! indicators (target, actual, met) below. `e` adds an evaluation (prefilled from the
+//! latest, so "editing" records a new dated evaluation — the latest one counts), `i`
+//! records an indicator's actual. Writes go through `zhida_core::ledger`.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::{Block, Borders};
+use ratatui::Frame;
+use rust_decimal::Decimal;
+use zhida_core::model::{format_score, Evaluation, Grade, Indicator, Role};
+use zhida_core::repo::program_figures;
+use zhida_core::repo::worklists;
+use zhida_core::repo::write::NewEvaluation;
+use zhida_core::{Error, Lang};
+
+use super::disbursements::default_date;
+use super::{Cx, Env, Outcome, Screen, Target};
+use crate::tui::action::{Action, ScreenId};
+use crate::tui::form::{Choice, Event, Field, Form, Kind};
+use crate::tui::i18n;
+use crate::tui::keymap::Scope;
+use crate::tui::table::{self, scroll, Cell, Col};
+use crate::tui::writes::{permitted, refusal, Write};
+
+/// One program as the screen ranks it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerfRow {
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub fiscal_year: i32,
+    /// newest first
+    pub evaluations: Vec<Evaluation>,
+    pub indicators: Vec<Indicator>,
+}
+
+impl PerfRow {
+    pub fn latest(&self) -> Option<&Evaluation> {
+        self.evaluations.first()
+    }
+
+    pub fn missed(&self) -> usize {
+        self.indicators
+            .iter()
+            .filter(|i| i.met() == Some(false))
+            .count()
+    }
+
+    pub fn met(&self) -> usize {
+        self.indicators
+            .iter()
+            .filter(|i| i.met() == Some(true))
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormKind {
+    Evaluation(String),
+    /// program code; the indicator is the form's choice
+    Indicator(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Performance {
+    pub rows: Vec<PerfRow>,
+    pub sel: usize,
+    pub offset: usize,
+    pub form: Option<(FormKind, Form)>,
+    pub role: Option<Role>,
+    pub user: String,
+}
+
+fn grade_style(g: Grade) -> Style {
+    Style::default().fg(match g {
+        Grade::Excellent => Color::Green,
+        Grade::Good => Color::Cyan,
+        Grade::Fair => Color::Yellow,
+        Grade::Poor => Color::Red,
+    })
+}
+
+fn indicator_label(i: &Indicator, lang: Lang) -> String {
+    format!(
+        "{} {} {}{}{}",
+        i.year,
+        i.name,
+        i.direction.label(lang),
+        i.target.normalize(),
+        i.unit
+    )
+}
+
+impl Performance {
+    fn height(env: &Env) -> usize {
+        // the list gets the upper half of the body, minus border and header
+        ((env.body_rows as usize) / 2).saturating_sub(3).max(1)
+    }
+
+    pub fn selected(&self) -> Option<&PerfRow> {
+        self.rows.get(self.sel)
+    }
+
+    fn start(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
+        let lang = env.lang;
+        let role = self.role.unwrap_or(Role::Auditor);
+        if !permitted(role, action) {
+            return Ok(Outcome::Refused(refusal(role, action, lang)));
+        }
+        let Some(row) = self.selected().cloned() else {
+            return Ok(Outcome::Refused(i18n::work(lang).none_selected.into()));
+        };
+        let s = i18n::strings(lang);
+        let w = i18n::work(lang);
+        if action == Action::EditEvaluation {
+            let latest = row.latest();
+            let year = latest.map(|e| e.year).unwrap_or(row.fiscal_year);
+            let score = latest
+                .map(|e| format_score(e.score_x100))
+                .unwrap_or_default();
+            let evaluator = latest
+                .map(|e| e.evaluator.clone())
+                .unwrap_or_else(|| self.user.clone());
+            let mut form = Form::new(
+                &format!("{} · {} {}", w.evaluation_title, row.code, row.name),
+                vec![
+                    Field::new(
+                        "year",
+                        s.year,
+                        Kind::Number { optional: false },
+                        &year.to_string(),
+                    ),
+                    Field::new("score", s.score, Kind::Score, &score),
+                    Field::new(
+                        "evaluator",
+                        w.evaluator,
+                        Kind::Text { required: true },
+                        &evaluator,
+                    ),
+                    Field::new("date", s.date, Kind::Date, &default_date(env).to_string()),
+                    Field::new("note", w.note, Kind::Text { required: false }, ""),
+                ],
+                lang,
+            );
+            form.focus = 1;
+            note_grade(&mut form, lang);
+            self.form = Some((FormKind::Evaluation(row.code.clone()), form));
+        } else {
+            if row.indicators.is_empty() {
+                return Ok(Outcome::Refused(w.no_indicator.into()));
+            }
+            let options: Vec<Choice> = row
+                .indicators
+                .iter()
+                .enumerate()
+                .map(|(n, i)| Choice {
+                    value: n.to_string(),
+                    label: indicator_label(i, lang),
+                })
+                .collect();
+            // start on the first indicator without an actual, else the first
+            let first = row
+                .indicators
+                .iter()
+                .position(|i| i.actual.is_none())
+                .unwrap_or(0);
+            let actual = row.indicators[first]
+                .actual
+                .map(|a| a.normalize().to_string())
+                .unwrap_or_default();
+            let mut form = Form::new(
+                &format!("{} · {} {}", w.indicator_title, row.code, row.name),
+                vec![
+                    Field::new(
+                        "indicator",
+                        s.indicators,
+                        Kind::Choice {
+                            options,
+                            selected: first,
+                        },
+                        "",
+                    ),
+                    Field::new("actual", s.actual, Kind::Number { optional: true }, &actual),
+                ],
+                lang,
+            );
+            form.focus = 1;
+            if let Some(f) = form.field_mut("actual") {
+                f.note = Some(w.actual_hint.into());
+            }
+            self.form = Some((FormKind::Indicator(row.code.clone()), form));
+        }
+        Ok(Outcome::Done)
+    }
+
+    fn submit(&self, kind: &FormKind, form: &Form) -> Option<Write> {
+        match kind {
+            FormKind::Evaluation(code) => Some(Write::Evaluation(NewEvaluation {
+                program_code: code.clone(),
+                year: form.text("year").parse().ok()?,
+                score_x100: form.score("score")?,
+                evaluator: form.text("evaluator"),
+                date: form.date("date")?,
+                note: form.text("note"),
+            })),
+            FormKind::Indicator(code) => {
+                let row = self.rows.iter().find(|r| &r.code == code)?;
+                let n: usize = form.text("indicator").parse().ok()?;
+                let ind = row.indicators.get(n)?;
+                Some(Write::IndicatorActual {
+                    program: code.clone(),
+                    year: ind.year,
+                    name: ind.name.clone(),
+                    actual: if form.text("actual").is_empty() {
+                        None
+                    } else {
+                        Some(form.number("actual")?)
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// The grade the typed score would get, beside the score.
+fn note_grade(form: &mut Form, lang: Lang) {
+    let g = form.score("score").map(|s| Grade::of(s).label(lang));
+    if let Some(f) = form.field_mut("score") {
+        f.note = g.map(|g| format!("{} {g}", i18n::strings(lang).grade));
+    }
+}
+
+impl Screen for Performance {
+    fn id(&self) -> ScreenId {
+        ScreenId::Performance
+    }
+
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope::Performance)
+    }
+
+    fn text_input(&self) -> bool {
+        self.form.is_some()
+    }
+
+    fn dirty(&self) -> bool {
+        self.form.is_some()
+    }
+
+    fn refresh(&mut self, env: &Env) -> Result<(), Error> {
+        self.role = Some(env.actor.role);
+        self.user = env.actor.user.clone();
+        let keep = self.selected().map(|r| r.code.clone());
+        let evals = worklists::evaluations_until(env.conn, env.as_of())?;
+        let inds = worklists::all_indicators(env.conn)?;
+        let mut rows: Vec<PerfRow> = program_figures(env.conn, env.as_of())?
+            .into_iter()
+            .map(|f| PerfRow {
+                evaluations: evals
+                    .iter()
+                    .filter(|e| e.program_code == f.program.code)
+                    .cloned()
+                    .collect(),
+                indicators: inds
+                    .iter()
+                    .filter(|i| i.program_code == f.program.code)
+                    .cloned()
+                    .collect(),
+                code: f.program.code,
+                name: f.program.name,
+                department: f.program.department,
+                fiscal_year: f.program.fiscal_year,
+            })
+            .collect();
+        // weakest first: the lowest latest score, then the most missed indicators; the
+        // programs nobody has evaluated yet come after the evaluated ones
+        rows.sort_by(|a, b| {
+            let sa = a.latest().map(|e| e.score_x100).unwrap_or(i64::MAX);
+            let sb = b.latest().map(|e| e.score_x100).unwrap_or(i64::MAX);
+            sa.cmp(&sb)
+                .then(b.missed().cmp(&a.missed()))
+                .then(a.code.cmp(&b.code))
+        });
+        self.rows = rows;
+        self.sel = keep
+            .and_then(|c| self.rows.iter().position(|r| r.code == c))
+            .unwrap_or(self.sel)
+            .min(self.rows.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn written(&mut self, ok: bool) {
+        if ok {
+            self.form = None;
+        } else if let Some((_, f)) = &mut self.form {
+            f.confirming = false;
+        }
+    }
+
+    fn focus(&mut self, target: &Target, _env: &Env) -> Result<(), Error> {
+        if let Target::Program(code) = target {
+            if let Some(pos) = self.rows.iter().position(|r| &r.code == code) {
+                self.sel = pos;
+            }
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
+        if let Some((kind, mut form)) = self.form.take() {
+            let ev = form.handle(action);
+            if let Event::Edited(i) = ev {
+                match &kind {
+                    FormKind::Evaluation(_) => note_grade(&mut form, env.lang),
+                    FormKind::Indicator(code) if form.fields[i].key == "indicator" => {
+                        let n: usize = form.text("indicator").parse().unwrap_or(0);
+                        let actual = self
+                            .rows
+                            .iter()
+                            .find(|r| &r.code == code)
+                            .and_then(|r| r.indicators.get(n))
+                            .and_then(|i| i.actual)
+                            .map(|a: Decimal| a.normalize().to_string())
+                            .unwrap_or_default();
+                        form.set("actual", &actual);
+                    }
+                    _ => {}
+                }
+            }
+            return Ok(match ev {
+                Event::Cancel => Outcome::Done,
+                Event::Invalid(m) => {
+                    self.form = Some((kind, form));
+                    Outcome::Refused(m)
+                }
+                Event::Submit => {
+                    let w = self.submit(&kind, &form);
+                    self.form = Some((kind, form));
+                    match w {
+                        Some(w) => Outcome::Write(w),
+                        None => Outcome::Refused(i18n::work(env.lang).required.into()),
+                    }
+                }
+                _ => {
+                    self.form = Some((kind, form));
+                    Outcome::Done
+                }
+            });
+        }
+        let h = Self::height(env);
+        let last = self.rows.len().saturating_sub(1);
+        match action {
+            Action::EditEvaluation | Action::EditIndicator => return self.start(action, env),
+            Action::Down => self.sel = (self.sel + 1).min(last),
+            Action::Up => self.sel = self.sel.saturating_sub(1),
+            Action::PageDown => self.sel = (self.sel + h).min(last),
+            Action::PageUp => self.sel = self.sel.saturating_sub(h),
+            Action::Top => self.sel = 0,
+            Action::Bottom => self.sel = last,
+            Action::Open => {
+                if let Some(r) = self.selected() {
+                    return Ok(Outcome::Jump(
+                        ScreenId::Programs,
+                        Target::Program(r.code.clone()),
+                    ));
+                }
+            }
+            _ => return Ok(Outcome::Ignored),
+        }
+        self.offset = scroll(self.offset, self.sel, h);
+        Ok(Outcome::Done)
+    }
+
+    fn selection(&self) -> Option<String> {
+        self.selected().map(|r| r.code.clone())
+    }
+
+    fn hints(&self) -> Vec<Action> {
+        if self.form.is_some() {
+            return vec![Action::Back];
+        }
+        let role = self.role.unwrap_or(Role::Auditor);
+        [
+            Action::EditEvaluation,
+            Action::EditIndicator,
+            Action::Down,
+            Action::Open,
+        ]
+        .into_iter()
+        .filter(|a| permitted(role, *a))
+        .collect()
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
+        let s = cx.s;
+        let w = i18n::work(cx.lang);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+        let cols = vec![
+            Col::left(s.code, 8, 9),
+            Col::flex(s.name, 10, 10),
+            Col::left(s.department, 8, 2),
+            Col::right(s.year, 4, 4),
+            Col::right(s.score, 6, 8),
+            Col::left(s.grade, 6, 8),
+            Col::right(w.met, 4, 6),
+            Col::right(w.missed, 6, 7),
+        ];
+        let h = top.height.saturating_sub(3) as usize;
+        let offset = scroll(self.offset, self.sel, h);
+        let rows: Vec<Vec<Cell>> = self
+            .rows
+            .iter()
+            .skip(offset)
+            .take(h)
+            .map(|r| {
+                let (score, grade) = match r.latest() {
+                    Some(e) => {
+                        let g = Grade::of(e.score_x100);
+                        (
+                            Cell::new(format_score(e.score_x100)),
+                            Cell::styled(g.label(cx.lang), grade_style(g)),
+                        )
+                    }
+                    None => (
+                        Cell::new("—"),
+                        Cell::styled(w.no_evaluation, Style::default().fg(Color::Gray)),
+                    ),
+                };
+                let missed = r.missed();
+                vec![
+                    Cell::new(r.code.clone()),
+                    Cell::new(r.name.clone()),
+                    Cell::new(r.department.clone()),
+                    Cell::new(
+                        r.latest()
+                            .map(|e| e.year)
+                            .unwrap_or(r.fiscal_year)
+                            .to_string(),
+                    ),
+                    score,
+                    grade,
+                    Cell::new(r.met().to_string()),
+                    Cell::styled(
+                        missed.to_string(),
+                        if missed > 0 {
+                            Style::default().fg(Color::Red)
+                        } else {
+                            Style::default()
+                        },
+                    ),
+                ]
+            })
+            .collect();
+        table::draw(
+            f,
+            top,
+            Block::default().borders(Borders::ALL).title(format!(
+                " {} · {} {} ",
+                i18n::tab(ScreenId::Performance, cx.lang),
+                self.rows.len(),
+                s.rows
+            )),
+            &cols,
+            None,
+            &rows,
+            self.rows.get(self.sel).map(|_| self.sel - offset),
+            s.no_rows,
+        );
+        let [evals, inds] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(bottom);
+        let sel = self.selected();
+        let ecols = vec![
+            Col::left(s.date, 10, 9),
+            Col::right(s.year, 4, 5),
+            Col::right(s.score, 6, 8),
+            Col::left(s.grade, 4, 7),
+            Col::flex(w.evaluator, 4, 3),
+        ];
+        let erows: Vec<Vec<Cell>> = sel
+            .map(|r| {
+                r.evaluations
+                    .iter()
+                    .take(evals.height.saturating_sub(3) as usize)
+                    .map(|e| {
+                        let g = Grade::of(e.score_x100);
+                        vec![
+                            Cell::new(e.date.to_string()),
+                            Cell::new(e.year.to_string()),
+                            Cell::new(format_score(e.score_x100)),
+                            Cell::styled(g.label(cx.lang), grade_style(g)),
+                            Cell::new(e.evaluator.clone()),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        table::draw(
+            f,
+            evals,
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {} ", s.evaluations)),
+            &ecols,
+            None,
+            &erows,
+            None,
+            s.no_rows,
+        );
+        let icols = vec![
+            Col::right(s.year, 4, 5),
+            Col::flex(s.name, 8, 10),
+            Col::right(w.target, 10, 8),
+            Col::right(s.actual, 8, 8),
+            Col::left("", 6, 9),
+        ];
+        let irows: Vec<Vec<Cell>> = sel
+            .map(|r| {
+                r.indicators
+                    .iter()
+                    .take(inds.height.saturating_sub(3) as usize)
+                    .map(|i| {
+                        let met = match i.met() {
+                            Some(true) => Cell::styled(w.met, Style::default().fg(Color::Green)),
+                            Some(false) => Cell::styled(w.missed, Style::default().fg(Color::Red)),
+                            None => Cell::new("—"),
+                        };
+                        vec![
+                            Cell::new(i.year.to_string()),
+                            Cell::new(i.name.clone()),
+                            Cell::new(format!(
+                                "{}{}{}",
+                                i.direction.label(cx.lang),
+                                i.target.normalize(),
+                                i.unit
+                            )),
+                            Cell::new(
+                                i.actual
+                                    .map(|a| a.normalize().to_string())
+                                    .unwrap_or_else(|| "—".into()),
+                            ),
+                            met,
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        table::draw(
+            f,
+            inds,
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {} ", s.indicators)),
+            &icols,
+            None,
+            &irows,
+            None,
+            s.no_rows,
+        );
+        if let Some((_, form)) = &self.form {
+            form.render(f, area);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::inconsistent_digit_grouping)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+    use crate::tui::app::App;
+    use zhida_core::repo::listing;
+
+    fn on_perf(user: &str) -> App {
+        let mut a = app(user);
+        go(&mut a, ScreenId::Performance);
+        a
+    }
+
+    #[test]
+    fn weakest_programs_come_first_with_grades_and_indicators() {
+        let mut a = on_perf("小李");
+        // WG2025 scored 58.50 (差) with one indicator missed; CY2024 91 (优); KJ2025 none
+        assert_eq!(a.screen().selection().as_deref(), Some("WG2025"));
+        let screen = render(&mut a, 120, 30);
+        let wg = screen.lines().position(|l| l.contains("WG2025")).unwrap();
+        let cy = screen.lines().position(|l| l.contains("CY2024")).unwrap();
+        let kj = screen.lines().position(|l| l.contains("KJ2025")).unwrap();
+        assert!(wg < cy && cy < kj, "{screen}");
+        let line = screen.lines().nth(wg).unwrap();
+        assert!(line.contains("58.50") && line.contains("差"), "{line}");
+        assert!(screen.lines().nth(kj).unwrap().contains("未评价"));
+        let ind = screen.lines().find(|l| l.contains("新增就业岗位")).unwrap();
+        assert!(
+            ind.contains("≥500个") && ind.contains("430") && ind.contains("未达成"),
+            "{ind}"
+        );
+    }
+
+    #[test]
+    fn add_an_evaluation_prefilled_from_the_latest() {
+        let mut a = on_perf("小李");
+        a.update(Action::EditEvaluation);
+        let screen = render(&mut a, 100, 30);
+        assert!(
+            screen.contains("58.50") && screen.contains("元江县财政局绩效股"),
+            "{screen}"
+        );
+        for _ in 0..5 {
+            a.update(Action::Backspace);
+        }
+        typ(&mut a, "120");
+        assert!(render(&mut a, 100, 30).contains("得分应为 0–100"));
+        a.update(Action::Open);
+        a.update(Action::Open);
+        a.update(Action::Open);
+        a.update(Action::Open);
+        assert!(a.status.error, "score 120 refused");
+        for _ in 0..3 {
+            a.update(Action::Backspace);
+        }
+        typ(&mut a, "72.5");
+        assert!(render(&mut a, 100, 30).contains("等级 中"));
+        a.update(Action::Open);
+        a.update(Action::Open);
+        a.update(Action::Open);
+        a.update(Action::Open);
+        a.update(Action::Char('y'));
+        assert!(!a.status.error, "{}", a.status.text);
+        let wg = zhida_core::repo::write::program_id(&a.conn, "WG2025").unwrap();
+        let ev = listing::evaluations_of(&a.conn, wg).unwrap();
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[0].score_x100, 72_50);
+        assert_eq!(ev[0].date, d("2025-05-31"));
+        // the latest evaluation now counts: WG2025 is no longer the weakest… but is still
+        // the weakest evaluated one (72.50 < 91), so it stays first
+        let screen = render(&mut a, 120, 30);
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains("WG2025") && l.contains("72.50") && l.contains("中")),
+            "{screen}"
+        );
+        assert_eq!(
+            count(
+                &a.conn,
+                "SELECT count(*) FROM audit_log WHERE tbl = 'evaluation' AND user = '小李'"
+            ),
+            1
+        );
+    }
+
+    #[test]
+    fn record_an_indicator_actual() {
+        let mut a = on_perf("小李");
+        a.update(Action::EditIndicator);
+        // starts on the indicator without an actual: 资金拨付及时率
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("资金拨付及时率"), "{screen}");
+        typ(&mut a, "9x");
+        a.update(Action::Open);
+        assert!(a.status.error, "not a number");
+        a.update(Action::Backspace);
+        typ(&mut a, "8");
+        a.update(Action::Open);
+        a.update(Action::Char('y'));
+        assert!(!a.status.error, "{}", a.status.text);
+        let wg = zhida_core::repo::write::program_id(&a.conn, "WG2025").unwrap();
+        let inds = listing::indicators_of(&a.conn, wg).unwrap();
+        let i = inds.iter().find(|i| i.name == "资金拨付及时率").unwrap();
+        assert_eq!(i.actual, Some(Decimal::from(98)));
+        assert_eq!(i.met(), Some(true));
+        // every indicator has an actual now: the form starts on the first (新增就业岗位,
+        // 430); switching the indicator with Space shows the other's actual (98)
+        a.update(Action::EditIndicator);
+        let screen = render(&mut a, 100, 30);
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains("实际") && l.contains("430")),
+            "{screen}"
+        );
+        a.update(Action::Up);
+        a.update(Action::Char(' '));
+        let screen = render(&mut a, 100, 30);
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains("实际") && l.contains("98")),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn auditor_reads_but_cannot_write_and_programs_without_indicators_say_so() {
+        let mut a = on_perf("审计赵");
+        a.update(Action::EditEvaluation);
+        assert!(a.status.error && a.status.text.contains("审计角色只读"));
+        assert!(!a.screen().hints().contains(&Action::EditEvaluation));
+        let mut a = on_perf("小李");
+        select(&mut a, "CY2024");
+        a.update(Action::EditIndicator);
+        assert!(
+            a.status.error && a.status.text.contains("没有绩效指标"),
+            "{}",
+            a.status.text
+        );
+    }
+
+    #[test]
+    fn snapshots() {
+        let mut a = on_perf("小李");
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("performance_{w}x{h}"), render(&mut a, w, h));
+        }
+        a.update(Action::EditEvaluation);
+        typ(&mut a, "9");
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(
+                format!("performance_eval_form_error_{w}x{h}"),
+                render(&mut a, w, h)
+            );
+        }
+    }
+}
