@@ -1191,3 +1191,35 @@ fn lookup_index_is_reloaded_only_when_the_data_changes() {
         "the query runs again"
     );
 }
+
+#[test]
+fn jumps_from_other_screens_open_the_program_or_the_enterprise() {
+    use super::screens::Target;
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Programs));
+    app.update(Action::Filter);
+    typed(&mut app, "科技");
+    app.update(Action::Open);
+    app.jump(ScreenId::Programs, Target::Program("ZD2025".into()));
+    let p = programs(&app);
+    assert!(p.filter.is_empty(), "the filter would hide it");
+    assert_eq!(p.detail.as_ref().unwrap().fig.program.code, "ZD2025");
+    assert_eq!(app.screen().selection().as_deref(), Some("ZD2025"));
+
+    app.jump(ScreenId::Lookup, Target::Voucher("PZ2025-0006".into()));
+    assert_eq!(app.screen_id(), ScreenId::Lookup);
+    let l = lookup(&app);
+    let det = l.detail.as_ref().expect("enterprise open");
+    assert_eq!(det.enterprise.name, "玉溪市元江县恒达建材有限公司");
+    assert_eq!(det.disbursements[l.detail_sel].voucher_no, "PZ2025-0006");
+
+    let code = CreditCode::complete("93530428MA6K1GJ02")
+        .unwrap()
+        .to_string();
+    app.jump(ScreenId::Lookup, Target::Enterprise(code.clone()));
+    assert_eq!(app.screen().selection(), Some(code));
+    assert_eq!(
+        lookup(&app).detail.as_ref().unwrap().enterprise.name,
+        "元江县澧江街道甘蔗种植合作社"
+    );
+}

@@ -13,7 +13,7 @@ use zhida_core::search::{EnterpriseIndex, Found, MatchKind};
 use zhida_core::Error;
 
 use super::fmt::status_style;
-use super::{Cx, Env, Outcome, Screen};
+use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n;
 use crate::tui::table::{self, scroll, Cell, Col};
@@ -168,6 +168,41 @@ impl Screen for Lookup {
 
     fn tab_moves_focus(&self) -> bool {
         false
+    }
+
+    /// Another screen asked to show an enterprise or a voucher: search for it as if
+    /// typed, and open the enterprise (with the voucher selected).
+    fn focus(&mut self, target: &Target, env: &Env) -> Result<(), Error> {
+        let q = match target {
+            Target::Enterprise(code) => code,
+            Target::Voucher(v) => v,
+            Target::Program(_) => return Ok(()),
+        };
+        if self.index.is_none() {
+            self.load_index(env)?;
+        }
+        self.query = q.clone();
+        self.last = None;
+        self.search(env)?;
+        let exact = self.results.iter().position(|r| match target {
+            Target::Voucher(v) => r.voucher.as_deref() == Some(v.as_str()),
+            _ => r.kind == Some(MatchKind::ExactCode),
+        });
+        if let Some(i) = exact {
+            self.sel = i;
+            self.open(env)?;
+        }
+        Ok(())
+    }
+
+    fn selection(&self) -> Option<String> {
+        match &self.detail {
+            Some(d) => Some(d.enterprise.credit_code.clone()),
+            None => self
+                .results
+                .get(self.sel)
+                .map(|r| r.voucher.clone().unwrap_or_else(|| r.credit_code.clone())),
+        }
     }
 
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {

@@ -16,7 +16,7 @@ use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
 use super::fmt::{pct, status_style};
-use super::{Cx, Env, Outcome, Screen};
+use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n::{self, Strings};
 use crate::tui::pager::Pager;
@@ -208,6 +208,34 @@ impl Screen for Programs {
 
     fn tab_moves_focus(&self) -> bool {
         false
+    }
+
+    /// Another screen asked to show a program (绩效 Enter, month-end findings): select
+    /// it in the unfiltered list and open it.
+    fn focus(&mut self, target: &Target, env: &Env) -> Result<(), Error> {
+        let Target::Program(code) = target else {
+            return Ok(());
+        };
+        let Some(id) = self
+            .figs
+            .iter()
+            .find(|f| &f.program.code == code)
+            .map(|f| f.program.id)
+        else {
+            return Ok(());
+        };
+        self.filter.clear();
+        self.filtering = false;
+        self.rebuild(Some(id));
+        self.offset = scroll(self.offset, self.sel, Self::list_height(env));
+        self.open(env)
+    }
+
+    fn selection(&self) -> Option<String> {
+        match &self.detail {
+            Some(d) => Some(d.fig.program.code.clone()),
+            None => self.selected().map(|f| f.program.code.clone()),
+        }
     }
 
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
