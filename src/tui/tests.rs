@@ -1223,3 +1223,16 @@ fn jumps_from_other_screens_open_the_program_or_the_enterprise() {
         "元江县澧江街道甘蔗种植合作社"
     );
 }
+
+#[test]
+fn overview_enter_opens_the_selected_lagging_program() {
+    let mut app = app();
+    app.handle_key(key('j'));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.screen_id(), ScreenId::Programs);
+    // second most lagging: KJ2025 (6.0% against 50%)
+    assert_eq!(
+        programs(&app).detail.as_ref().unwrap().fig.program.code,
+        "KJ2025"
+    );
+}
