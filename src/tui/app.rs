@@ -65,12 +65,35 @@ pub struct App {
     figures: screens::FiguresCache,
     pub today: chrono::NaiveDate,
     pub checks: CheckConfig,
+    /// true until [`App::load`] ran: the body shows "loading"
+    pub loading: bool,
 }
 
 impl App {
-    /// Build the app: resolve the keymap (problems go to the status line), pick the
-    /// as-of month and load the first screen.
+    /// Build the app and load the first screen (tests; the terminal uses `build` + `load`).
+    #[cfg(test)]
     pub fn new(
+        conn: Connection,
+        actor: Actor,
+        lang: Lang,
+        config: &Config,
+        today: chrono::NaiveDate,
+    ) -> App {
+        let mut app = App::build(conn, actor, lang, config, today);
+        app.load();
+        app
+    }
+
+    /// Load the current screen (on a large database the first figures take a moment:
+    /// the terminal shows the shell with "loading" meanwhile).
+    pub fn load(&mut self) {
+        self.loading = false;
+        self.ensure_fresh();
+    }
+
+    /// Build the app without loading any screen: resolve the keymap (problems go to the
+    /// status line) and pick the as-of month.
+    pub fn build(
         conn: Connection,
         actor: Actor,
         lang: Lang,
@@ -98,7 +121,7 @@ impl App {
         let screens: Vec<Box<dyn Screen>> =
             ScreenId::ALL.iter().map(|id| screens::build(*id)).collect();
         let n = screens.len();
-        let mut app = App {
+        App {
             conn,
             actor,
             lang,
@@ -115,9 +138,8 @@ impl App {
             figures: screens::FiguresCache::default(),
             today,
             checks: config.checks.clone(),
-        };
-        app.ensure_fresh();
-        app
+            loading: true,
+        }
     }
 
     pub fn screen_id(&self) -> ScreenId {

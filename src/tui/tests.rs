@@ -1236,3 +1236,22 @@ fn overview_enter_opens_the_selected_lagging_program() {
         "KJ2025"
     );
 }
+
+#[test]
+fn the_shell_draws_before_the_first_screen_loads() {
+    let conn = fixture();
+    let actor = Actor::load(&conn, "王科长").unwrap();
+    let mut app = App::build(conn, actor, Lang::Zh, &Config::default(), d(TODAY));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(
+        text.contains("载入中") && text.contains("王科长（复核）"),
+        "{text}"
+    );
+    assert!(!text.contains("18,000,000.00"));
+    app.load();
+    let (text, _) = draw(&app, 80, 24);
+    assert!(
+        !text.contains("载入中") && text.contains("18,000,000.00"),
+        "{text}"
+    );
+}
