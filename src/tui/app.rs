@@ -62,14 +62,38 @@ pub struct App {
     pub status: StatusLine,
     pub overlay: Overlay,
     pub size: (u16, u16),
+    figures: screens::FiguresCache,
     pub today: chrono::NaiveDate,
     pub checks: CheckConfig,
+    /// true until [`App::load`] ran: the body shows "loading"
+    pub loading: bool,
 }
 
 impl App {
-    /// Build the app: resolve the keymap (problems go to the status line), pick the
-    /// as-of month and load the first screen.
+    /// Build the app and load the first screen (tests; the terminal uses `build` + `load`).
+    #[cfg(test)]
     pub fn new(
+        conn: Connection,
+        actor: Actor,
+        lang: Lang,
+        config: &Config,
+        today: chrono::NaiveDate,
+    ) -> App {
+        let mut app = App::build(conn, actor, lang, config, today);
+        app.load();
+        app
+    }
+
+    /// Load the current screen (on a large database the first figures take a moment:
+    /// the terminal shows the shell with "loading" meanwhile).
+    pub fn load(&mut self) {
+        self.loading = false;
+        self.ensure_fresh();
+    }
+
+    /// Build the app without loading any screen: resolve the keymap (problems go to the
+    /// status line) and pick the as-of month.
+    pub fn build(
         conn: Connection,
         actor: Actor,
         lang: Lang,
@@ -97,7 +121,7 @@ impl App {
         let screens: Vec<Box<dyn Screen>> =
             ScreenId::ALL.iter().map(|id| screens::build(*id)).collect();
         let n = screens.len();
-        let mut app = App {
+        App {
             conn,
             actor,
             lang,
@@ -111,11 +135,11 @@ impl App {
             status,
             overlay: Overlay::None,
             size: (80, 24),
+            figures: screens::FiguresCache::default(),
             today,
             checks: config.checks.clone(),
-        };
-        app.ensure_fresh();
-        app
+            loading: true,
+        }
     }
 
     pub fn screen_id(&self) -> ScreenId {
@@ -155,6 +179,7 @@ impl App {
     ) -> Option<T> {
         let env = Env {
             conn: &self.conn,
+            figures: &self.figures,
             month: self.month,
             lang: self.lang,
             body_rows: self.body_rows(),
@@ -294,8 +319,8 @@ impl App {
         }
         // inside a form, Tab / Shift-Tab move between fields instead of between screens
         let action = match action {
-            Action::NextScreen if self.screen().text_input() => Action::Down,
-            Action::PrevScreen if self.screen().text_input() => Action::Up,
+            Action::NextScreen if self.screen().tab_moves_focus() => Action::Down,
+            Action::PrevScreen if self.screen().tab_moves_focus() => Action::Up,
             a => a,
         };
         match action {
@@ -331,6 +356,7 @@ impl App {
                 self.reload_all();
             }
             Action::Refresh => {
+                self.figures.clear();
                 self.set_message(i18n::strings(self.lang).refreshed);
                 self.reload_all();
             }

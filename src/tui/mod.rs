@@ -36,7 +36,7 @@ use keymap::KeySpec;
 pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
     let conn = ctx.open()?;
     let actor = ctx.actor(&conn)?;
-    let mut app = App::new(
+    let mut app = App::build(
         conn,
         actor,
         ctx.lang,
@@ -55,6 +55,9 @@ pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
+    // show the shell at once, then load the first screen's figures
+    terminal.draw(|f| ui::render(app, f))?;
+    app.load();
     loop {
         terminal.draw(|f| ui::render(app, f))?;
         match event::read()? {

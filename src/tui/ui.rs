@@ -35,7 +35,11 @@ pub fn render(app: &App, f: &mut Frame) {
     .areas(area);
     draw_header(app, f, header);
     draw_tabs(app, f, tabs);
-    app.screen().render(f, body, &cx);
+    if app.loading {
+        f.render_widget(Paragraph::new(format!(" {}", s.loading)), body);
+    } else {
+        app.screen().render(f, body, &cx);
+    }
     let st = if app.status.error {
         Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
     } else {

@@ -13,7 +13,7 @@ use zhida_core::search::{EnterpriseIndex, Found, MatchKind};
 use zhida_core::Error;
 
 use super::fmt::status_style;
-use super::{Cx, Env, Outcome, Screen};
+use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n;
 use crate::tui::table::{self, scroll, Cell, Col};
@@ -35,6 +35,8 @@ pub struct ResultRow {
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
     pub index: Option<EnterpriseIndex>,
+    /// the database's change stamp when the index was loaded
+    stamp: (i64, u64),
     pub query: String,
     last: Option<(String, Found)>,
     pub results: Vec<ResultRow>,
@@ -46,6 +48,12 @@ pub struct Lookup {
 }
 
 impl Lookup {
+    fn load_index(&mut self, env: &Env) -> Result<(), Error> {
+        self.stamp = listing::change_stamp(env.conn)?;
+        self.index = Some(EnterpriseIndex::load(env.conn)?);
+        Ok(())
+    }
+
     fn search(&mut self, env: &Env) -> Result<(), Error> {
         let q = self.query.trim().to_string();
         self.sel = 0;
@@ -151,16 +159,56 @@ impl Screen for Lookup {
 
     fn on_enter(&mut self, env: &Env) -> Result<(), Error> {
         if self.index.is_none() {
-            self.index = Some(EnterpriseIndex::load(env.conn)?);
+            self.load_index(env)?;
         }
         // the input has focus on arrival
         self.detail = None;
         Ok(())
     }
 
+    fn tab_moves_focus(&self) -> bool {
+        false
+    }
+
+    /// Another screen asked to show an enterprise or a voucher: search for it as if
+    /// typed, and open the enterprise (with the voucher selected).
+    fn focus(&mut self, target: &Target, env: &Env) -> Result<(), Error> {
+        let q = match target {
+            Target::Enterprise(code) => code,
+            Target::Voucher(v) => v,
+            Target::Program(_) => return Ok(()),
+        };
+        if self.index.is_none() {
+            self.load_index(env)?;
+        }
+        self.query = q.clone();
+        self.last = None;
+        self.search(env)?;
+        let exact = self.results.iter().position(|r| match target {
+            Target::Voucher(v) => r.voucher.as_deref() == Some(v.as_str()),
+            _ => r.kind == Some(MatchKind::ExactCode),
+        });
+        if let Some(i) = exact {
+            self.sel = i;
+            self.open(env)?;
+        }
+        Ok(())
+    }
+
+    fn selection(&self) -> Option<String> {
+        match &self.detail {
+            Some(d) => Some(d.enterprise.credit_code.clone()),
+            None => self
+                .results
+                .get(self.sel)
+                .map(|r| r.voucher.clone().unwrap_or_else(|| r.credit_code.clone())),
+        }
+    }
+
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
-        if self.index.is_some() {
-            self.index = Some(EnterpriseIndex::load(env.conn)?);
+        // reload the index only when the database changed (a month change does not touch it)
+        if self.index.is_some() && listing::change_stamp(env.conn)? != self.stamp {
+            self.load_index(env)?;
         }
         let (sel, offset) = (self.sel, self.offset);
         self.last = None;

@@ -16,12 +16,16 @@ pub mod programs;
 #[cfg(test)]
 pub mod testkit;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use chrono::NaiveDate;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rusqlite::Connection;
 use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
+use zhida_core::repo::{listing, program_figures, ProgramFigures};
 use zhida_core::users::Actor;
 use zhida_core::{Error, Lang, Unit};
 
@@ -30,9 +34,50 @@ use super::i18n::Strings;
 use super::keymap::Scope;
 use super::writes::Write;
 
+/// Program figures shared by the screens that show them (总览 and 项目 ask for the same
+/// as-of date): computed once per as-of date and database change, not once per screen.
+#[derive(Default)]
+pub struct FiguresCache {
+    slot: RefCell<Option<Cached>>,
+}
+
+/// Figures as of a date, with the database's change stamp when they were read.
+struct Cached {
+    as_of: NaiveDate,
+    stamp: (i64, u64),
+    figs: Rc<Vec<ProgramFigures>>,
+}
+
+impl FiguresCache {
+    pub fn get(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+    ) -> Result<Rc<Vec<ProgramFigures>>, Error> {
+        let stamp = listing::change_stamp(conn)?;
+        if let Some(c) = &*self.slot.borrow() {
+            if c.as_of == as_of && c.stamp == stamp {
+                return Ok(Rc::clone(&c.figs));
+            }
+        }
+        let figs = Rc::new(program_figures(conn, as_of)?);
+        *self.slot.borrow_mut() = Some(Cached {
+            as_of,
+            stamp,
+            figs: Rc::clone(&figs),
+        });
+        Ok(figs)
+    }
+
+    pub fn clear(&self) {
+        self.slot.borrow_mut().take();
+    }
+}
+
 /// What a screen may use while updating: the database and the shared view settings.
 pub struct Env<'a> {
     pub conn: &'a Connection,
+    pub figures: &'a FiguresCache,
     pub month: Month,
     pub lang: Lang,
     /// rows available to the screen body (terminal height minus the chrome)
@@ -49,6 +94,11 @@ impl Env<'_> {
     /// The as-of day: the last day of the selected month.
     pub fn as_of(&self) -> NaiveDate {
         self.month.last_day()
+    }
+
+    /// Every program's figures as of the selected month.
+    pub fn program_figures(&self) -> Result<Rc<Vec<ProgramFigures>>, Error> {
+        self.figures.get(self.conn, self.as_of())
     }
 }
 
@@ -90,6 +140,11 @@ pub trait Screen {
     /// `Action::Char` instead of through the keymap.
     fn text_input(&self) -> bool {
         false
+    }
+    /// While typing, whether Tab / Shift-Tab move between fields of a form (true) or
+    /// still switch screens (false: a search box or a filter line).
+    fn tab_moves_focus(&self) -> bool {
+        self.text_input()
     }
     /// A form with unsaved input (quitting asks first).
     fn dirty(&self) -> bool {

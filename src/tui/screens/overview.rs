@@ -10,11 +10,11 @@ use ratatui::Frame;
 use rust_decimal::Decimal;
 use zhida_core::dates::Month;
 use zhida_core::repo::figures::{execution_rate, time_progress};
-use zhida_core::repo::{listing, program_figures};
+use zhida_core::repo::listing;
 use zhida_core::{Error, Money};
 
 use super::fmt::{pct, pp, ratio};
-use super::{Cx, Env, Outcome, Screen};
+use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::table::{self, Cell, Col};
 use crate::tui::text::{fit, Align};
@@ -41,6 +41,8 @@ pub struct Overview {
     pub series: Vec<(Month, Money)>,
     pub lagging: Vec<Lagging>,
     pub programs: usize,
+    /// selected row of the lagging list (Enter opens that program on 项目)
+    pub sel: usize,
     /// SLOT(checks): finding counts by severity. Stays `None` (drawn as "—") until
     /// `zhida_core::checks` lands on main; then fill it in `refresh` from the checks run
     /// for the as-of month. No check logic belongs in the TUI.
@@ -52,13 +54,9 @@ impl Screen for Overview {
         ScreenId::Overview
     }
 
-    fn is_list(&self) -> bool {
-        false
-    }
-
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let as_of = env.as_of();
-        let figs = program_figures(env.conn, as_of)?;
+        let figs = env.program_figures()?;
         self.programs = figs.len();
         self.budget = figs.iter().map(|f| f.budget).sum();
         self.paid = figs.iter().map(|f| f.paid).sum();
@@ -83,17 +81,35 @@ impl Screen for Overview {
         lag.sort_by(|a, b| a.gap.cmp(&b.gap).then_with(|| a.code.cmp(&b.code)));
         lag.truncate(10);
         self.lagging = lag;
+        self.sel = self.sel.min(self.lagging.len().saturating_sub(1));
         self.findings = None;
         Ok(())
     }
 
-    fn update(&mut self, _action: Action, _env: &Env) -> Result<Outcome, Error> {
-        Ok(Outcome::Ignored)
+    fn update(&mut self, action: Action, _env: &Env) -> Result<Outcome, Error> {
+        let last = self.lagging.len().saturating_sub(1);
+        match action {
+            Action::Down => self.sel = (self.sel + 1).min(last),
+            Action::Up => self.sel = self.sel.saturating_sub(1),
+            Action::Top | Action::PageUp => self.sel = 0,
+            Action::Bottom | Action::PageDown => self.sel = last,
+            Action::Open => {
+                if let Some(l) = self.lagging.get(self.sel) {
+                    return Ok(Outcome::Jump(
+                        ScreenId::Programs,
+                        Target::Program(l.code.clone()),
+                    ));
+                }
+            }
+            _ => return Ok(Outcome::Ignored),
+        }
+        Ok(Outcome::Done)
     }
 
     fn hints(&self) -> Vec<Action> {
         vec![
-            Action::Go(ScreenId::Programs),
+            Action::Down,
+            Action::Open,
             Action::Go(ScreenId::Lookup),
             Action::MonthBack,
             Action::MonthForward,
@@ -245,7 +261,7 @@ impl Screen for Overview {
             &cols,
             None,
             &rows,
-            None,
+            self.lagging.get(self.sel).map(|_| self.sel),
             s.no_rows,
         );
 

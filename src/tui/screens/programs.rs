@@ -3,6 +3,7 @@
 //! disbursements, recoveries, evaluations and indicators).
 
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -11,11 +12,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use zhida_core::model::{format_score, Allocation, Evaluation, Grade, Indicator, Recovery};
 use zhida_core::repo::listing::{self, DisbFilter};
-use zhida_core::repo::{program_figures, ProgramFigures};
+use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
 use super::fmt::{pct, status_style};
-use super::{Cx, Env, Outcome, Screen};
+use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n::{self, Strings};
 use crate::tui::pager::Pager;
@@ -107,7 +108,7 @@ pub struct Detail {
 
 #[derive(Debug, Clone, Default)]
 pub struct Programs {
-    pub figs: Vec<ProgramFigures>,
+    pub figs: Rc<Vec<ProgramFigures>>,
     /// indices into `figs` after filter and sort
     pub view: Vec<usize>,
     /// index into `view`
@@ -205,9 +206,41 @@ impl Screen for Programs {
         self.filtering
     }
 
+    fn tab_moves_focus(&self) -> bool {
+        false
+    }
+
+    /// Another screen asked to show a program (绩效 Enter, month-end findings): select
+    /// it in the unfiltered list and open it.
+    fn focus(&mut self, target: &Target, env: &Env) -> Result<(), Error> {
+        let Target::Program(code) = target else {
+            return Ok(());
+        };
+        let Some(id) = self
+            .figs
+            .iter()
+            .find(|f| &f.program.code == code)
+            .map(|f| f.program.id)
+        else {
+            return Ok(());
+        };
+        self.filter.clear();
+        self.filtering = false;
+        self.rebuild(Some(id));
+        self.offset = scroll(self.offset, self.sel, Self::list_height(env));
+        self.open(env)
+    }
+
+    fn selection(&self) -> Option<String> {
+        match &self.detail {
+            Some(d) => Some(d.fig.program.code.clone()),
+            None => self.selected().map(|f| f.program.code.clone()),
+        }
+    }
+
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let keep = self.selected_id();
-        self.figs = program_figures(env.conn, env.as_of())?;
+        self.figs = env.program_figures()?;
         self.rebuild(keep);
         if let Some(d) = &mut self.detail {
             let id = d.fig.program.id;

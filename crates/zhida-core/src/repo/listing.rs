@@ -263,6 +263,16 @@ pub fn paid_per_month(conn: &Connection, from: Month, to: Month) -> Result<Vec<(
     Ok(out)
 }
 
+/// A value that changes whenever the database changes — by another connection's commit
+/// (`PRAGMA data_version`) or by this connection (`total_changes`) — so that a front end
+/// can keep query results until the data behind them moves.
+pub fn change_stamp(conn: &Connection) -> Result<(i64, u64)> {
+    let v: i64 = conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?;
+    Ok((v, conn.total_changes()))
+}
+
 /// The month of the latest disbursement, if any.
 pub fn latest_disbursement_month(conn: &Connection) -> Result<Option<Month>> {
     let d: Option<String> = conn
@@ -602,6 +612,21 @@ mod tests {
         let expect: i64 = (0..29).filter(|i| i % 3 != 0).map(|i| i + 1).sum();
         assert_eq!(wg.paid, Money(expect * 1_000_00));
         assert!(enterprise_detail(&conn, 9999).unwrap().is_none());
+    }
+
+    #[test]
+    fn change_stamp_moves_with_writes_from_any_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.db");
+        let a = crate::db::open(&path).unwrap();
+        let b = crate::db::open(&path).unwrap();
+        let s0 = change_stamp(&a).unwrap();
+        assert_eq!(change_stamp(&a).unwrap(), s0, "reading changes nothing");
+        insert_program(&b, &NewProgram::new("QT2025", "其他补助", 2025)).unwrap();
+        let s1 = change_stamp(&a).unwrap();
+        assert_ne!(s1, s0, "another connection's commit");
+        insert_program(&a, &NewProgram::new("QT2026", "其他补助", 2026)).unwrap();
+        assert_ne!(change_stamp(&a).unwrap(), s1, "this connection's own write");
     }
 
     #[test]
