@@ -22,13 +22,18 @@ use crate::error::{Error, Result};
 /// The whole schema, the source of truth for new databases.
 pub const SCHEMA: &str = include_str!("../../../schema.sql");
 
-/// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
-/// Version 0 is an empty file; step 0 creates the schema as it was first released.
-/// A new database runs every step; each step runs in its own transaction.
-const MIGRATIONS: &[&str] = &[SCHEMA];
+/// Version 1, the schema as first released. Frozen: never edit it; change `schema.sql`
+/// and add an upgrade step instead. The migration test rebuilds every earlier version
+/// from it and checks that upgrading lands on exactly what `schema.sql` creates.
+pub const SCHEMA_V1: &str = include_str!("migrations/v1.sql");
+
+/// Upgrade steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
+/// A new (empty, version 0) file gets `schema.sql` in one step, straight to the latest
+/// version; an older file runs the steps it lacks, each in its own transaction.
+pub const UPGRADES: &[&str] = &[];
 
 /// The schema version this program writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub const SCHEMA_VERSION: i64 = 1 + UPGRADES.len() as i64;
 
 /// Busy timeout: how long a writer waits for another clerk's transaction to finish.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -141,8 +146,13 @@ pub fn migrate(conn: &Connection) -> Result<()> {
         if v >= SCHEMA_VERSION {
             break;
         }
-        tx.execute_batch(MIGRATIONS[v as usize])?;
-        tx.pragma_update(None, "user_version", v + 1)?;
+        if v == 0 {
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        } else {
+            tx.execute_batch(UPGRADES[(v - 1) as usize])?;
+            tx.pragma_update(None, "user_version", v + 1)?;
+        }
         tx.commit()?;
     }
     Ok(())
@@ -220,6 +230,76 @@ mod tests {
             assert_eq!(m & 0o777, 0o600);
         }
         assert!(matches!(open(&path), Err(Error::SchemaTooNew { .. })));
+    }
+
+    /// Tables, columns (name, type, not null, default, pk), indexes and triggers: what an
+    /// upgraded file must share with a new one.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut objs = conn
+            .prepare(
+                "SELECT type, name, tbl_name FROM sqlite_master
+                 WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+            )
+            .unwrap();
+        let rows: Vec<(String, String, String)> = objs
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        for (ty, name, tbl) in rows {
+            out.push(format!("{ty} {name} on {tbl}"));
+            if ty == "table" {
+                let mut cols = conn
+                    .prepare(&format!("PRAGMA table_info(\"{name}\")"))
+                    .unwrap();
+                let mut c: Vec<String> = cols
+                    .query_map([], |r| {
+                        Ok(format!(
+                            "  {name}.{}: {} notnull={} default={:?} pk={}",
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, Option<String>>(4)?,
+                            r.get::<_, i64>(5)?
+                        ))
+                    })
+                    .unwrap()
+                    .map(|r| r.unwrap())
+                    .collect();
+                c.sort();
+                out.extend(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_earlier_version_upgrades_to_what_schema_sql_creates() {
+        let fresh = open_in_memory().unwrap();
+        let want = shape(&fresh);
+        for from in 1..=SCHEMA_VERSION {
+            let conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            for step in &UPGRADES[..(from - 1) as usize] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", from).unwrap();
+            // a row written by the old version survives the upgrade
+            conn.execute(
+                "INSERT INTO enterprise (credit_code, name, size) VALUES (?1, '元江县甘庄街道示例农业科技有限公司', 'small')",
+                ["91530428MA6LTE2E4Q"],
+            )
+            .unwrap();
+            migrate(&conn).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+            assert_eq!(shape(&conn), want, "upgraded from version {from}");
+            let name: String = conn
+                .query_row("SELECT name FROM enterprise", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(name, "元江县甘庄街道示例农业科技有限公司");
+            verify(&conn).unwrap();
+        }
     }
 
     #[test]
