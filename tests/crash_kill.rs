@@ -250,8 +250,12 @@ fn phase_import(root: &Path, rng: &mut Rng, kills_wanted: usize) -> (usize, usiz
     assert_eq!(check_all_or_nothing(&conn, "uninterrupted"), KINDS.len());
     eprintln!("uninterrupted import: {full:?}");
 
-    // Delays over [0, 1.1 × duration): from process start to just after the last commit.
+    // Delays over [0, 1.1 × duration): from process start to just after the last commit,
+    // stratified (attempt n lands in the n-th slice of the span, cycling) so that every
+    // part of the run gets kills however the machine's load stretches it; the first
+    // slice is the process start, before the first commit.
     let span = full.mul_f64(1.1);
+    let slices = kills_wanted as u32;
     let (mut kills, mut finished) = (0, 0);
     let mut by_files = [0usize; 5];
     let mut n = 0;
@@ -260,7 +264,13 @@ fn phase_import(root: &Path, rng: &mut Rng, kills_wanted: usize) -> (usize, usiz
         assert!(n < kills_wanted * 3, "too few kills landed: {kills} of {n}");
         let db: PathBuf = root.join(format!("kill-{n}.db"));
         let child = zhida(&db, "王科长", &["import", &dir_arg]).spawn().unwrap();
-        let delay = rng.below(span);
+        let slice = (n as u32 - 1) % slices;
+        let delay = if slice == 0 {
+            // within the process's start-up: nothing can have committed yet
+            rng.below((span / slices).min(Duration::from_millis(3)))
+        } else {
+            span / slices * slice + rng.below(span / slices)
+        };
         let killed = kill_after(child, delay);
         let present = if db.exists() {
             let conn = open_and_verify(&db);
