@@ -127,10 +127,39 @@ pub fn default_config_path() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("config.toml"))
 }
 
+/// `$USER`, else `$LOGNAME`, else the name of this process's uid in /etc/passwd (an SSH
+/// login always has one of these; a bare container or cron job may have none of the
+/// variables).
 fn login_name() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_string())
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(passwd_name)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(unix)]
+fn passwd_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd_lookup(&passwd, uid)
+}
+
+#[cfg(not(unix))]
+fn passwd_name() -> Option<String> {
+    None
+}
+
+/// The login name of `uid` in a passwd file (`name:x:uid:gid:...`).
+fn passwd_lookup(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut f = line.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 fn build_ctx(cli: &Cli) -> Result<Ctx, Error> {
@@ -197,5 +226,18 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passwd_lookup;
+
+    #[test]
+    fn login_name_from_passwd_by_uid() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n# comment\nwangkz:x:1001:1001:王科长:/home/wangkz:/bin/bash\nbroken\n";
+        assert_eq!(passwd_lookup(passwd, 1001).as_deref(), Some("wangkz"));
+        assert_eq!(passwd_lookup(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_lookup(passwd, 42), None);
     }
 }
