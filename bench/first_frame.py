@@ -10,6 +10,7 @@ frame (then `q`), so that the RSS covers some use; `\\r` = Enter.
 """
 import fcntl
 import os
+import re
 import pty
 import select
 import struct
@@ -34,6 +35,9 @@ def main():
     import tempfile
     rss_file = tempfile.NamedTemporaryFile(prefix="zhida-rss-", delete=False).name
     cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + args[1:]
+    # ratatui moves the cursor after every wide character (`总\x1b[2;5H览`): look for
+    # the marker in the output with its escape sequences taken out
+    csi = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]")
     marker_b = marker.encode()
 
     t0 = time.perf_counter()
@@ -70,7 +74,7 @@ def main():
                 result = "%.1f" % ((seen_at - t0) * 1000)
             break
         buf += data
-        if seen_at is None and marker_b in buf:
+        if seen_at is None and marker_b in csi.sub(b"", buf):
             seen_at = first_seen = time.perf_counter()
         elif seen_at is not None:
             seen_at = time.perf_counter()  # still drawing: the frame ends when quiet
