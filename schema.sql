@@ -227,8 +227,9 @@ BEGIN SELECT RAISE(ABORT, 'closed month'); END;
 
 -- ---------------------------------------------------------------- maintained summaries
 
--- Disbursement figures per program and month (of the row's date), kept by the program
--- (repo/summary.rs: rebuilt after bulk import, adjusted by every ledger change) so that
+-- Disbursement figures per program and month (of the row's date), kept right by the
+-- triggers below on every write to `disbursement`, whoever makes it (bulk import drops them
+-- inside its transaction and writes the sums itself; see repo/summary.rs), so that
 -- overviews never aggregate the whole disbursement table. Derived data: it can always be
 -- rebuilt from `disbursement`.
 CREATE TABLE IF NOT EXISTS program_month (
@@ -241,3 +242,69 @@ CREATE TABLE IF NOT EXISTS program_month (
     last_paid      TEXT,                                          -- last paid positive row's date
     PRIMARY KEY (program_id, month)
 ) WITHOUT ROWID;
+
+-- The triggers that keep program_month right. Named program_month_* so that bulk import
+-- can drop and recreate them inside its transaction (repo/summary.rs). A program × month
+-- row exists while it has disbursement rows; paid rows are immutable, so last_paid is only
+-- recomputed (from the rows left in that month) on a path the schema already refuses.
+CREATE TRIGGER IF NOT EXISTS program_month_ins AFTER INSERT ON disbursement
+BEGIN
+    INSERT INTO program_month (program_id, month, paid_fen, committed_fen, paid_count, row_count, last_paid)
+    VALUES (NEW.program_id, substr(NEW.date, 1, 7),
+            CASE WHEN NEW.status = 'paid' THEN NEW.amount_fen ELSE 0 END,
+            CASE WHEN NEW.status IN ('pending', 'approved') THEN NEW.amount_fen ELSE 0 END,
+            NEW.status = 'paid', 1,
+            CASE WHEN NEW.status = 'paid' AND NEW.amount_fen > 0 THEN NEW.date END)
+    ON CONFLICT (program_id, month) DO UPDATE SET
+        paid_fen = paid_fen + excluded.paid_fen,
+        committed_fen = committed_fen + excluded.committed_fen,
+        paid_count = paid_count + excluded.paid_count,
+        row_count = row_count + 1,
+        last_paid = CASE WHEN excluded.last_paid IS NULL THEN last_paid
+                         WHEN last_paid IS NULL OR excluded.last_paid > last_paid THEN excluded.last_paid
+                         ELSE last_paid END;
+END;
+CREATE TRIGGER IF NOT EXISTS program_month_del AFTER DELETE ON disbursement
+BEGIN
+    UPDATE program_month SET
+        paid_fen = paid_fen - CASE WHEN OLD.status = 'paid' THEN OLD.amount_fen ELSE 0 END,
+        committed_fen = committed_fen - CASE WHEN OLD.status IN ('pending', 'approved') THEN OLD.amount_fen ELSE 0 END,
+        paid_count = paid_count - (OLD.status = 'paid'),
+        row_count = row_count - 1,
+        last_paid = CASE WHEN OLD.status = 'paid' AND OLD.amount_fen > 0 THEN
+            (SELECT MAX(date) FROM disbursement
+             WHERE program_id = OLD.program_id AND date BETWEEN substr(OLD.date, 1, 7) || '-01' AND substr(OLD.date, 1, 7) || '-31'
+               AND status = 'paid' AND amount_fen > 0)
+            ELSE last_paid END
+    WHERE program_id = OLD.program_id AND month = substr(OLD.date, 1, 7);
+    DELETE FROM program_month WHERE program_id = OLD.program_id AND month = substr(OLD.date, 1, 7) AND row_count = 0;
+END;
+CREATE TRIGGER IF NOT EXISTS program_month_upd AFTER UPDATE OF program_id, date, status, amount_fen ON disbursement
+BEGIN
+    UPDATE program_month SET
+        paid_fen = paid_fen - CASE WHEN OLD.status = 'paid' THEN OLD.amount_fen ELSE 0 END,
+        committed_fen = committed_fen - CASE WHEN OLD.status IN ('pending', 'approved') THEN OLD.amount_fen ELSE 0 END,
+        paid_count = paid_count - (OLD.status = 'paid'),
+        row_count = row_count - 1,
+        last_paid = CASE WHEN OLD.status = 'paid' AND OLD.amount_fen > 0 THEN
+            (SELECT MAX(date) FROM disbursement
+             WHERE program_id = OLD.program_id AND date BETWEEN substr(OLD.date, 1, 7) || '-01' AND substr(OLD.date, 1, 7) || '-31'
+               AND status = 'paid' AND amount_fen > 0 AND id <> NEW.id)
+            ELSE last_paid END
+    WHERE program_id = OLD.program_id AND month = substr(OLD.date, 1, 7);
+    DELETE FROM program_month WHERE program_id = OLD.program_id AND month = substr(OLD.date, 1, 7) AND row_count = 0;
+    INSERT INTO program_month (program_id, month, paid_fen, committed_fen, paid_count, row_count, last_paid)
+    VALUES (NEW.program_id, substr(NEW.date, 1, 7),
+            CASE WHEN NEW.status = 'paid' THEN NEW.amount_fen ELSE 0 END,
+            CASE WHEN NEW.status IN ('pending', 'approved') THEN NEW.amount_fen ELSE 0 END,
+            NEW.status = 'paid', 1,
+            CASE WHEN NEW.status = 'paid' AND NEW.amount_fen > 0 THEN NEW.date END)
+    ON CONFLICT (program_id, month) DO UPDATE SET
+        paid_fen = paid_fen + excluded.paid_fen,
+        committed_fen = committed_fen + excluded.committed_fen,
+        paid_count = paid_count + excluded.paid_count,
+        row_count = row_count + 1,
+        last_paid = CASE WHEN excluded.last_paid IS NULL THEN last_paid
+                         WHEN last_paid IS NULL OR excluded.last_paid > last_paid THEN excluded.last_paid
+                         ELSE last_paid END;
+END;

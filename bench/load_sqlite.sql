@@ -28,6 +28,9 @@ DROP INDEX IF EXISTS ix_disb_enterprise_date;
 DROP INDEX IF EXISTS ix_disb_date;
 DROP INDEX IF EXISTS ix_disb_reverses;
 DROP INDEX IF EXISTS ix_disb_open;
+DROP TRIGGER IF EXISTS program_month_ins;
+DROP TRIGGER IF EXISTS program_month_del;
+DROP TRIGGER IF EXISTS program_month_upd;
 
 INSERT INTO program (code, name, department, level, fiscal_year, policy_ref, is_direct, start_date, end_date,
                      cap_per_enterprise_fen, once_per_year, exclusive_group, eligible_sizes, status)
@@ -82,6 +85,7 @@ COMMIT;
 
 PRAGMA threads = 2;
 .read schema.sql
+DELETE FROM program_month;
 INSERT INTO program_month (program_id, month, paid_fen, committed_fen, paid_count, row_count, last_paid)
 SELECT program_id, substr(date, 1, 7),
        SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END),

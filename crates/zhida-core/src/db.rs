@@ -30,7 +30,10 @@ pub const SCHEMA_V1: &str = include_str!("migrations/v1.sql");
 /// Upgrade steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// A new (empty, version 0) file gets `schema.sql` in one step, straight to the latest
 /// version; an older file runs the steps it lacks, each in its own transaction.
-pub const UPGRADES: &[&str] = &[];
+pub const UPGRADES: &[&str] = &[
+    // 1 → 2: triggers keeping program_month right, and the table filled (repo/summary.rs)
+    include_str!("migrations/v2.sql"),
+];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = 1 + UPGRADES.len() as i64;

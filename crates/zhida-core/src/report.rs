@@ -88,16 +88,17 @@ pub fn monthly_report(
     let year_start = Month::new(month.year, 1).unwrap_or(month).first_day();
     let mut paid_by: HashMap<i64, (Money, Money)> = HashMap::new();
     {
+        // from the maintained program × month sums (repo::summary), not the rows
         let mut stmt = conn.prepare(
             "SELECT program_id,
-                    SUM(CASE WHEN date >= ?2 THEN amount_fen ELSE 0 END),
-                    SUM(amount_fen)
-             FROM disbursement
-             WHERE status = 'paid' AND date >= ?1 AND date <= ?3
+                    SUM(CASE WHEN month = ?2 THEN paid_fen ELSE 0 END),
+                    SUM(paid_fen)
+             FROM program_month
+             WHERE month BETWEEN ?1 AND ?2
              GROUP BY program_id",
         )?;
         let rows = stmt.query_map(
-            params![iso(year_start), iso(month.first_day()), iso(as_of)],
+            params![Month::of(year_start).to_string(), month.to_string()],
             |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))),
         )?;
         for r in rows {

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::model::{Direction, Level, ProgramStatus, Reason, Status};
 use crate::money::Money;
 use crate::pinyin_keys::pinyin_keys;
+use crate::repo::summary::{Deltas, RowKey};
 use crate::repo::write::{self, NewEnterprise, NewProgram, NewRecovery};
 
 use super::columns::{a, d, e, i, p, r, v, Header, Kind};
@@ -66,6 +67,9 @@ pub(crate) struct Cx<'c> {
     /// ids updated by this file (a second update of the same key is a repeat)
     pub touched: HashSet<i64>,
     pub counts: Counts,
+    /// program × month sums of the disbursements written (the summary triggers are
+    /// suspended during a disbursement file, see `repo::summary`)
+    pub summary: Deltas,
 }
 
 impl<'c> Cx<'c> {
@@ -99,6 +103,7 @@ impl<'c> Cx<'c> {
             max_before,
             touched: HashSet::new(),
             counts: Counts::default(),
+            summary: Deltas::default(),
         })
     }
 
@@ -588,6 +593,12 @@ fn disbursements(
         let entered_by = fl.text(d::ENTERED_BY);
         let approved_by = fl.text(d::APPROVED_BY);
         let note = fl.text(d::NOTE);
+        let new_key = RowKey {
+            program_id: pid,
+            date: &date_s,
+            status,
+            amount_fen: amount.fen(),
+        };
         let err = match insert.execute(params![
             voucher,
             pid,
@@ -600,7 +611,10 @@ fn disbursements(
             reverses_id,
             note
         ]) {
-            Ok(_) => return Ok(Outcome::Inserted),
+            Ok(_) => {
+                cx.summary.add(&new_key, 1);
+                return Ok(Outcome::Inserted);
+            }
             Err(e) => e,
         };
         if !is_unique(&err) {
@@ -655,6 +669,14 @@ fn disbursements(
         ]) {
             Ok(_) => {
                 cx.touched.insert(old.id);
+                let old_key = RowKey {
+                    program_id: old.program_id,
+                    date: &old.date,
+                    status: old.status,
+                    amount_fen: old.amount,
+                };
+                cx.summary.add(&old_key, -1);
+                cx.summary.add(&new_key, 1);
                 Ok(Outcome::Updated)
             }
             Err(e) => Err(write_failed(fl, d::STATUS, e)),

@@ -8,7 +8,9 @@
 //! - `dry_run` validates by writing inside a transaction that is rolled back (so keys
 //!   repeated in the file and references to earlier files of the directory are checked);
 //! - bulk loads of disbursements into an empty table drop the `ix_disb_*` indexes and
-//!   rebuild them at the end (CREATE INDEX sorts; incremental inserts thrash).
+//!   rebuild them at the end (CREATE INDEX sorts; incremental inserts thrash);
+//! - a disbursement file suspends the `program_month` triggers and writes the program ×
+//!   month sums it kept in memory at the end, in its transaction (`repo::summary`).
 
 mod columns;
 mod fields;
@@ -30,6 +32,7 @@ use sha2::Digest;
 use crate::audit;
 use crate::dates::now_stamp;
 use crate::error::Error;
+use crate::repo::summary;
 use crate::users::Actor;
 
 pub use columns::{Col, Kind};
@@ -446,6 +449,12 @@ fn import_one(
     } else {
         Vec::new()
     };
+    // the loader sums what it writes; the triggers come back before the commit
+    let suspended = if kind == Kind::Disbursements {
+        Some(summary::suspend_triggers(conn).map_err(db_fail)?)
+    } else {
+        None
+    };
     let mut errs = Errs {
         file: name.clone(),
         list: Vec::new(),
@@ -516,25 +525,33 @@ fn import_one(
         unchanged,
     } = cx.counts;
     let written = inserted + updated;
-    if !opts.dry_run {
-        let finish = || -> Result<(), Error> {
-            rebuild_indexes(conn, &rebuild)?;
-            conn.execute(
+    let finish = || -> Result<(), Error> {
+        if opts.dry_run {
+            // rolled back by the caller; the triggers are put back for the files after
+            if let Some(s) = suspended {
+                summary::resume_triggers(conn, s, &cx.summary)?;
+            }
+            return Ok(());
+        }
+        rebuild_indexes(conn, &rebuild)?;
+        if let Some(s) = suspended {
+            summary::resume_triggers(conn, s, &cx.summary)?;
+        }
+        conn.execute(
                 "INSERT INTO import_batch (kind, file, sha256, rows, by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![kind.as_str(), name, sha256, written as i64, actor.user, now_stamp()],
             )?;
-            audit::record(
-                conn,
-                &actor.user,
-                "import",
-                kind.as_str(),
-                &name,
-                None::<&()>,
-                Some(&serde_json::json!({ "rows": written, "sha256": sha256 })),
-            )
-        };
-        finish().map_err(db_fail)?;
-    }
+        audit::record(
+            conn,
+            &actor.user,
+            "import",
+            kind.as_str(),
+            &name,
+            None::<&()>,
+            Some(&serde_json::json!({ "rows": written, "sha256": sha256 })),
+        )
+    };
+    finish().map_err(db_fail)?;
     Ok(FileSummary {
         file: name.clone(),
         kind,

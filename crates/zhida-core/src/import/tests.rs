@@ -743,4 +743,16 @@ fn bulk_disbursements_rebuild_indexes_and_a_bad_row_keeps_them() {
     assert_eq!(indexes(&conn), 5);
     assert_eq!(seen, vec![50_000, n as u64]);
     crate::db::verify(&conn).unwrap();
+    // the program × month sums written by the bulk path, the triggers back
+    assert_eq!(
+        crate::repo::summary::tests::assert_summary_right(&conn, "bulk import"),
+        12
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name GLOB 'program_month_*'"
+        ),
+        3
+    );
 }

@@ -235,32 +235,9 @@ pub fn indicators_of(conn: &Connection, program_id: i64) -> Result<Vec<Indicator
 }
 
 /// Net paid amount per month from `from` to `to` inclusive; months without payments are 0.
+/// From the maintained program × month table: ~0.3 ms instead of ~0.25–1 s over 1M rows.
 pub fn paid_per_month(conn: &Connection, from: Month, to: Month) -> Result<Vec<(Month, Money)>> {
-    // CROSS JOIN keeps program outermost so that each program's date range is read from
-    // the covering index ix_disb_program_date (program_id, date, amount_fen, status)
-    // instead of visiting every row of the date range: 0.24 s instead of 1.15 s for half
-    // a year of a million rows.
-    let mut stmt = conn.prepare_cached(
-        "SELECT substr(d.date, 1, 7), SUM(d.amount_fen)
-         FROM program p CROSS JOIN disbursement d
-              ON d.program_id = p.id AND d.date BETWEEN ?1 AND ?2
-         WHERE d.status = 'paid' GROUP BY 1",
-    )?;
-    let mut sums = std::collections::HashMap::new();
-    let rows = stmt.query_map(params![iso(from.first_day()), iso(to.last_day())], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Money>(1)?))
-    })?;
-    for row in rows {
-        let (m, v) = row?;
-        sums.insert(m, v);
-    }
-    let mut out = Vec::new();
-    let mut m = from;
-    while m <= to {
-        out.push((m, sums.get(&m.to_string()).copied().unwrap_or(Money::ZERO)));
-        m = m.next();
-    }
-    Ok(out)
+    crate::repo::summary::monthly_paid(conn, None, from, to)
 }
 
 /// A value that changes whenever the database changes — by another connection's commit
