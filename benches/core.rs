@@ -8,8 +8,15 @@
 //! - gen throughput, Money::parse, CreditCode::parse;
 //! - `repo::figures::program_figures` (direct aggregate) against the maintained
 //!   `repo::summary` (rebuild once, then reads);
-//! - the SQL a lookup screen would run per keystroke over 50,000 enterprises (name
-//!   fragment and pinyin initials), as a reference for the ≤ 5 ms budget.
+//! - the lookup per keystroke over 50,000 enterprises: the in-memory index the 查询
+//!   screen uses (name fragment, pinyin initials), and the SQL LIKE reference;
+//! - the TUI in-process on ratatui's TestBackend (160×48): start to first full frame,
+//!   split into its parts, and every listed key (scroll, PgDn, jump to end, switch
+//!   screen, sort, open a program, type a lookup character) as key → update → redrawn
+//!   frame, p50 and p99.
+//!
+//! `BENCH_DB=bench/out/zhida.db` reuses a database loaded by `bench/run.sh` (nothing is
+//! generated or written; it is opened as the TUI opens it).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -17,34 +24,77 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::Terminal;
 use rusqlite::{params, Connection};
 use zhida_core::dates::Month;
 use zhida_core::gen::{generate, GenConfig};
-use zhida_core::repo::{program_figures, summary};
+use zhida_core::repo::{listing, program_figures, summary};
+use zhida_core::search::EnterpriseIndex;
 use zhida_core::{CreditCode, Money};
+
+// The binary's modules, compiled into the bench (the package has no library target), so
+// that the TUI is measured in-process as the terminal runs it.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/cli/mod.rs"]
+mod cli;
+#[allow(dead_code, unused_imports)]
+#[path = "../src/tui/mod.rs"]
+mod tui;
+
+use tui::app::App;
+use tui::keymap::KeySpec;
 
 struct Stats {
     median: Duration,
     p99: Duration,
+    /// CPU time of this thread (user + sys): what the work costs, without the time the
+    /// scheduler gave other jobs on the shared cores
+    cpu_median: Duration,
+    cpu_p99: Duration,
     n: usize,
+}
+
+/// CPU time consumed by the calling thread so far.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `ts`
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Wall and CPU time of one call.
+fn measure(f: impl FnOnce()) -> (Duration, Duration) {
+    let (t, c) = (Instant::now(), thread_cpu());
+    f();
+    (t.elapsed(), thread_cpu().saturating_sub(c))
+}
+
+fn stats(mut v: Vec<(Duration, Duration)>) -> Stats {
+    let n = v.len();
+    let pick = |v: &[Duration]| (v[n / 2], v[((n * 99) / 100).min(n - 1)]);
+    let mut wall: Vec<Duration> = v.iter().map(|x| x.0).collect();
+    wall.sort();
+    v.sort_by_key(|x| x.1);
+    let cpu: Vec<Duration> = v.iter().map(|x| x.1).collect();
+    let ((median, p99), (cpu_median, cpu_p99)) = (pick(&wall), pick(&cpu));
+    Stats {
+        median,
+        p99,
+        cpu_median,
+        cpu_p99,
+        n,
+    }
 }
 
 /// Run `f` `n` times (after one warm-up) and return the median and p99 of the runs.
 fn time<F: FnMut()>(n: usize, mut f: F) -> Stats {
     f();
-    let mut v: Vec<Duration> = (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    Stats {
-        median: v[v.len() / 2],
-        p99: v[((v.len() * 99) / 100).min(v.len() - 1)],
-        n,
-    }
+    stats((0..n).map(|_| measure(&mut f)).collect())
 }
 
 fn show(d: Duration) -> String {
@@ -62,9 +112,11 @@ fn show(d: Duration) -> String {
 
 fn row(op: &str, s: &Stats, budget: &str) {
     println!(
-        "| {op} | {} | {} | {} | {budget} |",
+        "| {op} | {} | {} | {} | {} | {} | {budget} |",
         show(s.median),
         show(s.p99),
+        show(s.cpu_median),
+        show(s.cpu_p99),
         s.n
     );
 }
@@ -94,6 +146,8 @@ fn load(conn: &Connection, dir: &Path) {
     )
     .unwrap();
     let tx = conn.unchecked_transaction().unwrap();
+    // the summary is rebuilt at the end instead of row by row
+    let suspended = summary::suspend_triggers(&tx).unwrap();
     let mut programs = HashMap::new();
     {
         let mut ins = tx
@@ -182,17 +236,13 @@ fn load(conn: &Connection, dir: &Path) {
             .unwrap();
         }
     }
+    summary::resume_triggers(&tx, suspended, &summary::Deltas::default()).unwrap();
     tx.commit().unwrap();
-    conn.execute_batch(
-        "PRAGMA threads = 2; \
-         CREATE INDEX IF NOT EXISTS ix_disb_program_date ON disbursement(program_id, date, amount_fen, status); \
-         CREATE INDEX IF NOT EXISTS ix_disb_enterprise_date ON disbursement(enterprise_id, date); \
-         CREATE INDEX IF NOT EXISTS ix_disb_date ON disbursement(date); \
-         CREATE INDEX IF NOT EXISTS ix_disb_reverses ON disbursement(reverses_id) WHERE reverses_id IS NOT NULL; \
-         CREATE INDEX IF NOT EXISTS ix_disb_open ON disbursement(status, date) WHERE status IN ('pending', 'approved'); \
-         ANALYZE;",
-    )
-    .unwrap();
+    // the indexes back, as schema.sql defines them
+    conn.execute_batch("PRAGMA threads = 2;").unwrap();
+    conn.execute_batch(zhida_core::db::SCHEMA).unwrap();
+    conn.execute_batch("ANALYZE;").unwrap();
+    summary::rebuild(conn).unwrap();
 }
 
 fn main() {
@@ -201,23 +251,100 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    let reuse = std::env::var_os("BENCH_DB").map(std::path::PathBuf::from);
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
+
+    match &reuse {
+        Some(p) => println!("## zhida in-process bench (database {})\n", p.display()),
+        None => println!(
+            "## zhida in-process bench ({rows} disbursements, 200 programs, 50,000 enterprises)\n"
+        ),
+    }
+    println!("| operation | median | p99 | cpu median | cpu p99 | runs | budget |");
+    println!("|---|---|---|---|---|---|---|");
+
+    let db = match &reuse {
+        Some(p) => p.clone(),
+        None => {
+            generated(rows, &data);
+            let db = tmp.path().join("bench.db");
+            let conn = zhida_core::db::open(&db).unwrap();
+            let t = Instant::now();
+            load(&conn, &data);
+            println!(
+                "| raw bulk load (prepared inserts + 5 indexes + ANALYZE + summary), once | {} | | | | 1 | — (reference for import) |",
+                show(t.elapsed())
+            );
+            db
+        }
+    };
+    if std::env::var_os("BENCH_RSS").is_some() {
+        let rss = || {
+            let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            s.lines()
+                .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        eprintln!("start {}", rss());
+        let (mut app, mut term) = start(&db);
+        eprintln!("first frame {}", rss());
+        settle(&mut app);
+        eprintln!("index {}", rss());
+        for k in "2jjjjG".chars() {
+            press(&mut app, &mut term, ch(k));
+        }
+        eprintln!("2jjjjG {}", rss());
+        press(&mut app, &mut term, ch('4'));
+        press(&mut app, &mut term, ch('G'));
+        eprintln!("4G {}", rss());
+        press(&mut app, &mut term, ch('3'));
+        press(&mut app, &mut term, ch('p'));
+        press(&mut app, &mut term, ch('j'));
+        eprintln!("3pj {}", rss());
+        return;
+    }
+    if let Ok(what) = std::env::var("BENCH_PROFILE") {
+        // for `perf record`: one key pressed many times (PROFILE: screen key, then key)
+        let mut c = what.chars();
+        let (screen, key) = (c.next().unwrap_or('2'), c.next().unwrap_or('j'));
+        let (mut app, mut term) = start(&db);
+        press(&mut app, &mut term, ch(screen));
+        let s = keys(
+            &mut app,
+            &mut term,
+            3000,
+            |_| ch(key),
+            |i| {
+                if i % 150 == 0 {
+                    vec![ch('g')]
+                } else {
+                    vec![]
+                }
+            },
+        );
+        row(&format!("profile: {screen} then {key}"), &s, "");
+        return;
+    }
+    let conn = zhida_core::db::open(&db).unwrap();
+    figures(&conn);
+    lookup(&conn);
+    drop(conn);
+    tui_bench(&db);
+}
+
+/// Generate the data set and time the parsers on it.
+fn generated(rows: u64, data: &Path) {
     let cfg = GenConfig {
         rows,
         programs: 200,
         enterprises: 50_000,
         seed: 1,
     };
-
-    println!(
-        "## zhida in-process bench ({rows} disbursements, 200 programs, 50,000 enterprises)\n"
-    );
-    println!("| operation | median | p99 | runs | budget |");
-    println!("|---|---|---|---|---|");
-
     let g = time(3, || {
-        generate(&cfg, &data).unwrap();
+        generate(&cfg, data).unwrap();
     });
     let per_m = |d: Duration| Duration::from_secs_f64(d.as_secs_f64() * 1e6 / rows as f64);
     row(
@@ -225,6 +352,8 @@ fn main() {
         &Stats {
             median: per_m(g.median),
             p99: per_m(g.p99),
+            cpu_median: per_m(g.cpu_median),
+            cpu_p99: per_m(g.cpu_p99),
             n: g.n,
         },
         "≤ 0.5 s",
@@ -254,68 +383,125 @@ fn main() {
         }
     });
     row("CreditCode::parse × 1,000", &s, "—");
+}
 
-    let db = tmp.path().join("bench.db");
-    let conn = zhida_core::db::open(&db).unwrap();
-    let t = Instant::now();
-    load(&conn, &data);
-    let loaded = t.elapsed();
-    println!(
-        "| raw bulk load (prepared inserts + 5 indexes + ANALYZE), once | {} | | 1 | — (reference for import) |",
-        show(loaded)
-    );
-
+/// Program figures: the direct aggregate (what the summary replaces) and the summary.
+fn figures(conn: &Connection) {
     let june = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
     let s = time(3, || {
-        black_box(program_figures(&conn, june).unwrap());
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT program_id, SUM(amount_fen) FROM disbursement
+                 WHERE date <= ?1 GROUP BY program_id)",
+                [zhida_core::dates::iso(june)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        black_box(n);
     });
     row(
-        "repo::figures::program_figures, as of 2025-06-30 (direct aggregate)",
+        "direct per-program aggregate of disbursements ≤ 2025-06-30 (what the summary replaces)",
         &s,
         "off the UI thread",
     );
     let s = time(3, || {
-        summary::rebuild(&conn).unwrap();
+        conn.execute_batch("SAVEPOINT bench").unwrap();
+        summary::rebuild(conn).unwrap();
+        conn.execute_batch("ROLLBACK TO bench; RELEASE bench")
+            .unwrap();
     });
     row(
-        "repo::summary::rebuild (after bulk import)",
+        "repo::summary::rebuild (repair only; no write path needs it)",
         &s,
-        "— (once per import)",
+        "—",
     );
     let s = time(200, || {
-        black_box(summary::program_totals(&conn, Month::of(june)).unwrap());
+        black_box(program_figures(conn, june).unwrap());
     });
     row(
-        "repo::summary::program_totals, month end (from summary)",
+        "repo::program_figures as of a month end (from the summary)",
         &s,
         "≤ 5 ms",
     );
     let mid = NaiveDate::from_ymd_opt(2025, 6, 17).unwrap();
     let s = time(50, || {
-        black_box(summary::program_totals_as_of(&conn, mid).unwrap());
+        black_box(program_figures(conn, mid).unwrap());
     });
     row(
-        "repo::summary::program_totals_as_of 2025-06-17 (summary + one month's rows)",
+        "repo::program_figures as of 2025-06-17 (summary + one month's index entries)",
         &s,
         "≤ 50 ms",
     );
     let from = Month::new(2024, 1).unwrap();
     let to = Month::new(2025, 12).unwrap();
     let s = time(200, || {
-        black_box(summary::monthly_paid(&conn, None, from, to).unwrap());
+        black_box(summary::monthly_paid(conn, None, from, to).unwrap());
     });
     row(
         "repo::summary::monthly_paid, 24 months, all programs (overview chart)",
         &s,
         "≤ 5 ms",
     );
+}
 
-    // lookup as you type: the SQL a lookup screen would run per keystroke (first 50 hits)
+/// Lookup as you type over 50,000 enterprises: the 查询 screen's in-memory index, and
+/// the SQL a screen without it would run (first 50 hits).
+fn lookup(conn: &Connection) {
     let name: String = conn
         .query_row("SELECT name FROM enterprise WHERE id = 1", [], |r| r.get(0))
         .unwrap();
     let chars: Vec<char> = name.chars().skip(3).take(4).collect();
     let (initials, _) = zhida_core::pinyin_keys::pinyin_keys(&name);
+    let prefixes: Vec<String> = (1..=chars.len())
+        .map(|n| chars[..n].iter().collect())
+        .collect();
+    let ini: Vec<String> = (1..=initials.len().min(6))
+        .map(|n| initials[3..].chars().take(n).collect())
+        .collect();
+
+    let s = time(5, || {
+        black_box(EnterpriseIndex::load(conn).unwrap());
+    });
+    row(
+        "lookup index load, 50,000 enterprises (once, when 查询 is first opened)",
+        &s,
+        "—",
+    );
+    let index = EnterpriseIndex::load(conn).unwrap();
+    for (what, q) in [("name", &prefixes[0]), ("pinyin initial", &ini[0])] {
+        let s = time(100, || {
+            black_box(index.search(q, None, 200));
+        });
+        row(
+            &format!("lookup first keystroke, in-memory index, {what} '{q}' (scans all 50k)"),
+            &s,
+            "≤ 5 ms",
+        );
+    }
+    // typing: each keystroke searches within the previous keystroke's matches, as the
+    // screen does; the first character scans all 50,000
+    for (what, qs) in [("name fragment", &prefixes), ("pinyin initials", &ini)] {
+        let mut k = 0;
+        let mut prev: Option<zhida_core::search::Found> = None;
+        let s = time(400, || {
+            let i = k % qs.len();
+            if i == 0 {
+                prev = None;
+            }
+            let f = index.search(&qs[i], prev.as_ref().map(|f| f.all.as_slice()), 200);
+            prev = Some(black_box(f));
+            k += 1;
+        });
+        row(
+            &format!(
+                "lookup keystroke, in-memory index over 50k, {what} '{}' typed one character at a time",
+                qs.last().unwrap()
+            ),
+            &s,
+            "≤ 5 ms",
+        );
+    }
+
     let mut by_name = conn
         .prepare(
             "SELECT id, name, credit_code FROM enterprise WHERE name LIKE '%' || ?1 || '%' LIMIT 50",
@@ -329,9 +515,6 @@ fn main() {
     let count = |stmt: &mut rusqlite::Statement<'_>, q: &str| -> usize {
         stmt.query_map([q], |r| r.get::<_, i64>(0)).unwrap().count()
     };
-    let prefixes: Vec<String> = (1..=chars.len())
-        .map(|n| chars[..n].iter().collect())
-        .collect();
     let mut k = 0;
     let s = time(400, || {
         black_box(count(&mut by_name, &prefixes[k % prefixes.len()]));
@@ -345,9 +528,6 @@ fn main() {
         &s,
         "≤ 5 ms",
     );
-    let ini: Vec<String> = (1..=initials.len().min(6))
-        .map(|n| initials[3..].chars().take(n).collect())
-        .collect();
     let mut k = 0;
     let s = time(400, || {
         black_box(count(&mut by_initials, &ini[k % ini.len()]));
@@ -361,5 +541,374 @@ fn main() {
         &s,
         "≤ 5 ms",
     );
-    println!("\n(TUI keystroke latency with TestBackend: to be added with the TUI.)");
+}
+
+const W: u16 = 160;
+const H: u16 = 48;
+
+fn ch(c: char) -> KeySpec {
+    KeySpec::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeySpec {
+    KeySpec::new(c, KeyModifiers::NONE)
+}
+
+/// A new app on `db` as the terminal starts it, with its first frame drawn.
+fn start(db: &Path) -> (App, Terminal<TestBackend>) {
+    let conn = zhida_core::db::open(db).unwrap();
+    let actor = zhida_core::users::Actor::load(&conn, "bench").unwrap();
+    let config = zhida_core::config::Config::default();
+    let mut app = App::build(
+        conn,
+        actor,
+        zhida_core::Lang::Zh,
+        &config,
+        zhida_core::dates::today(),
+    );
+    app.resize(W, H);
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+    term.draw(|f| tui::ui::render(&app, f)).unwrap();
+    app.load();
+    term.draw(|f| tui::ui::render(&app, f)).unwrap();
+    app.warm();
+    (app, term)
+}
+
+/// Wait for the background jobs (the lookup index) and apply them, as the event loop does.
+fn settle(app: &mut App) -> Duration {
+    let t = Instant::now();
+    while app.jobs_running() {
+        std::thread::sleep(Duration::from_millis(1));
+        if app.jobs_ready() {
+            app.update(tui::action::Action::Background);
+        }
+    }
+    app.update(tui::action::Action::Background);
+    t.elapsed()
+}
+
+/// One key as the terminal handles it: update, then the redrawn frame.
+fn press(app: &mut App, term: &mut Terminal<TestBackend>, k: KeySpec) {
+    app.handle_key(k);
+    term.draw(|f| tui::ui::render(app, f)).unwrap();
+}
+
+/// Time `n` presses of `key(i)`; before press i, `reset(i)` keys (untimed) restore the
+/// state the key starts from (e.g. `g` before each `G`).
+fn keys(
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    n: usize,
+    mut key: impl FnMut(usize) -> KeySpec,
+    mut reset: impl FnMut(usize) -> Vec<KeySpec>,
+) -> Stats {
+    let mut v = Vec::with_capacity(n);
+    for i in 0..=n {
+        for k in reset(i) {
+            press(app, term, k);
+        }
+        let k = key(i);
+        let m = measure(|| press(app, term, k));
+        if i > 0 {
+            // press 0 is the warm-up
+            v.push(m);
+        }
+    }
+    stats(v)
+}
+
+fn none(_: usize) -> Vec<KeySpec> {
+    Vec::new()
+}
+
+/// The TUI in-process on TestBackend: first frame and every listed key.
+fn tui_bench(db: &Path) {
+    const KEY_BUDGET: &str = "p99 ≤ 5 ms, typical ≤ 1 ms";
+    // the parts of the first frame
+    let s = time(10, || {
+        black_box(zhida_core::db::open(db).unwrap());
+    });
+    row("TUI start: db::open (pragmas, schema check)", &s, "—");
+    let conn = zhida_core::db::open(db).unwrap();
+    let today = zhida_core::dates::today();
+    let s = time(10, || {
+        black_box(listing::default_as_of_month(&conn, today).unwrap());
+    });
+    row("TUI start: default as-of month", &s, "—");
+    let month = listing::default_as_of_month(&conn, today).unwrap();
+    let s = time(10, || {
+        black_box(program_figures(&conn, month.last_day()).unwrap());
+    });
+    row(
+        &format!("TUI start: program figures as of {month}"),
+        &s,
+        "—",
+    );
+    let jan = Month::new(month.year, 1).unwrap();
+    let s = time(10, || {
+        black_box(listing::paid_per_month(&conn, jan, month).unwrap());
+    });
+    row("TUI start: paid per month", &s, "—");
+    drop(conn);
+    // the same steps as `start`, each timed
+    let mut parts: Vec<Vec<(Duration, Duration)>> = vec![Vec::new(); 5];
+    for _ in 0..10 {
+        let mut conn = None;
+        parts[0].push(measure(|| {
+            conn = Some(zhida_core::db::open(db).unwrap());
+        }));
+        let conn = conn.unwrap();
+        let mut app = None;
+        parts[1].push(measure(|| {
+            let actor = zhida_core::users::Actor::load(&conn, "bench").unwrap();
+            let config = zhida_core::config::Config::default();
+            app = Some(App::build(
+                conn,
+                actor,
+                zhida_core::Lang::Zh,
+                &config,
+                zhida_core::dates::today(),
+            ));
+        }));
+        let mut app = app.unwrap();
+        app.resize(W, H);
+        let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+        parts[2].push(measure(|| {
+            term.draw(|f| tui::ui::render(&app, f)).unwrap();
+        }));
+        parts[3].push(measure(|| app.load()));
+        parts[4].push(measure(|| {
+            term.draw(|f| tui::ui::render(&app, f)).unwrap();
+        }));
+    }
+    for (what, v) in [
+        "db::open",
+        "actor + App::build (keymap, as-of month, screens)",
+        "draw the shell",
+        "App::load (总览 refresh)",
+        "draw 总览",
+    ]
+    .iter()
+    .zip(parts)
+    {
+        row(&format!("TUI start, part: {what}"), &stats(v), "—");
+    }
+    let s = time(10, || {
+        black_box(start(db));
+    });
+    row(
+        "TUI start → first full frame, in-process (open, build, shell, load 总览, draw)",
+        &s,
+        "≤ 50 ms whole process",
+    );
+
+    let v = (0..5)
+        .map(|_| {
+            let (mut app, _term) = start(db);
+            (settle(&mut app), Duration::ZERO)
+        })
+        .collect();
+    row(
+        "TUI background: lookup index ready after the first frame (wall; own thread)",
+        &stats(v),
+        "— (before the user reaches 查询)",
+    );
+
+    // first arrival on each screen (its first load)
+    for (key, name) in [('2', "项目"), ('3', "查询"), ('4', "拨付"), ('6', "绩效")] {
+        let v = (0..5)
+            .map(|_| {
+                let (mut app, mut term) = start(db);
+                measure(|| press(&mut app, &mut term, ch(key)))
+            })
+            .collect();
+        row(
+            &format!("TUI first arrival on {name} ({key}), incl. its first load"),
+            &stats(v),
+            KEY_BUDGET,
+        );
+    }
+
+    let (mut app, mut term) = start(db);
+    settle(&mut app);
+    let (down, pgdn, end, top) = (ch('j'), code(KeyCode::PageDown), ch('G'), ch('g'));
+    let s = keys(&mut app, &mut term, 100, |_| down, none);
+    row("TUI key on 总览: j (lagging list)", &s, KEY_BUDGET);
+
+    // 项目: the programs table
+    press(&mut app, &mut term, ch('2'));
+    let s = keys(
+        &mut app,
+        &mut term,
+        300,
+        |_| down,
+        |i| {
+            if i % 150 == 0 {
+                vec![top]
+            } else {
+                vec![]
+            }
+        },
+    );
+    row("TUI key on 项目: j", &s, KEY_BUDGET);
+    let s = keys(
+        &mut app,
+        &mut term,
+        100,
+        |_| pgdn,
+        |i| {
+            if i % 4 == 0 {
+                vec![top]
+            } else {
+                vec![]
+            }
+        },
+    );
+    row("TUI key on 项目: PgDn", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 100, |_| end, |_| vec![top]);
+    row("TUI key on 项目: G (jump to end)", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 90, |_| ch('s'), none);
+    row("TUI key on 项目: s (sort by next column)", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 90, |_| ch('S'), none);
+    row("TUI key on 项目: S (reverse sort)", &s, KEY_BUDGET);
+    let s = keys(
+        &mut app,
+        &mut term,
+        60,
+        |_| code(KeyCode::Enter),
+        |i| {
+            if i == 0 {
+                vec![top]
+            } else {
+                vec![code(KeyCode::Esc), down, down, down]
+            }
+        },
+    );
+    row(
+        "TUI key on 项目: Enter (open a program: figures, allocations, first page of its disbursements, …)",
+        &s,
+        KEY_BUDGET,
+    );
+    let s = keys(&mut app, &mut term, 300, |_| down, none);
+    row(
+        "TUI key in a program: j (its disbursements)",
+        &s,
+        KEY_BUDGET,
+    );
+    let s = keys(&mut app, &mut term, 100, |_| pgdn, none);
+    row("TUI key in a program: PgDn (keyset page)", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 50, |_| end, |_| vec![top]);
+    row("TUI key in a program: G (last page)", &s, KEY_BUDGET);
+    let s = keys(
+        &mut app,
+        &mut term,
+        50,
+        |_| code(KeyCode::Esc),
+        |_| vec![code(KeyCode::Enter)],
+    );
+    row(
+        "TUI key in a program: Esc (back to the table)",
+        &s,
+        KEY_BUDGET,
+    );
+
+    // 拨付: the register of every disbursement (1M rows)
+    press(&mut app, &mut term, ch('4'));
+    let s = keys(&mut app, &mut term, 300, |_| down, none);
+    row("TUI key on 拨付 (1M rows): j", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 200, |_| pgdn, none);
+    row(
+        "TUI key on 拨付 (1M rows): PgDn (keyset page)",
+        &s,
+        KEY_BUDGET,
+    );
+    let s = keys(&mut app, &mut term, 50, |_| end, |_| vec![top]);
+    row("TUI key on 拨付 (1M rows): G (jump to end)", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 50, |_| top, |_| vec![end]);
+    row(
+        "TUI key on 拨付 (1M rows): g (jump to start)",
+        &s,
+        KEY_BUDGET,
+    );
+
+    // switching between screens already visited
+    // (not 3: on 查询 the input has focus and digits are text; Tab leaves it)
+    let order = ['1', '2', '4', '6', '8'];
+    for c in order {
+        press(&mut app, &mut term, ch(c));
+    }
+    let s = keys(
+        &mut app,
+        &mut term,
+        120,
+        |i| ch(order[i % order.len()]),
+        none,
+    );
+    row(
+        "TUI key: 1/2/4/6/8 (switch screen, visited)",
+        &s,
+        KEY_BUDGET,
+    );
+    let s = keys(&mut app, &mut term, 120, |_| code(KeyCode::Tab), none);
+    row("TUI key: Tab (next screen)", &s, KEY_BUDGET);
+    press(&mut app, &mut term, ch('1'));
+    let s = keys(
+        &mut app,
+        &mut term,
+        20,
+        |i| ch(if i % 2 == 0 { '[' } else { ']' }),
+        none,
+    );
+    row(
+        "TUI key on 总览: [ / ] (as-of month back / forward)",
+        &s,
+        KEY_BUDGET,
+    );
+
+    // 查询: typing a name fragment and pinyin initials
+    press(&mut app, &mut term, ch('3'));
+    let name: String = app
+        .conn
+        .query_row("SELECT name FROM enterprise WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    let frag: Vec<char> = name.chars().skip(3).take(4).collect();
+    let (initials, _) = zhida_core::pinyin_keys::pinyin_keys(&name);
+    let ini: Vec<char> = initials.chars().skip(3).take(5).collect();
+    let bs = code(KeyCode::Backspace);
+    for (what, q) in [("name fragment", &frag), ("pinyin initials", &ini)] {
+        let text: String = q.iter().collect();
+        let s = keys(
+            &mut app,
+            &mut term,
+            200,
+            |i| ch(q[i % q.len()]),
+            |i| {
+                if i % q.len() == 0 {
+                    vec![bs; q.len()]
+                } else {
+                    vec![]
+                }
+            },
+        );
+        row(
+            &format!("TUI key on 查询: type a character of {what} '{text}'"),
+            &s,
+            KEY_BUDGET,
+        );
+    }
+    let s = keys(
+        &mut app,
+        &mut term,
+        100,
+        |_| bs,
+        |i| {
+            if i % frag.len() == 0 {
+                frag.iter().map(|c| ch(*c)).collect()
+            } else {
+                vec![]
+            }
+        },
+    );
+    row("TUI key on 查询: Backspace", &s, KEY_BUDGET);
 }

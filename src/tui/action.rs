@@ -76,4 +76,6 @@ pub enum Action {
     // raw text input (not in the keymap)
     Char(char),
     Backspace,
+    /// a background job finished: its output is applied (not in the keymap)
+    Background,
 }

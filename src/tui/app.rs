@@ -13,6 +13,7 @@ use zhida_core::users::Actor;
 use zhida_core::{Lang, Unit};
 
 use super::action::{Action, ScreenId};
+use super::background::Background;
 use super::i18n;
 use super::keymap::{self, KeySpec, Keymap, Scope};
 use super::screens::{self, Env, Outcome, Screen, Target};
@@ -67,6 +68,8 @@ pub struct App {
     pub checks: CheckConfig,
     /// true until [`App::load`] ran: the body shows "loading"
     pub loading: bool,
+    /// slow computations running off the UI thread (see `screens/mod.rs`)
+    jobs: Background,
 }
 
 impl App {
@@ -81,6 +84,7 @@ impl App {
     ) -> App {
         let mut app = App::build(conn, actor, lang, config, today);
         app.load();
+        app.warm();
         app
     }
 
@@ -89,6 +93,38 @@ impl App {
     pub fn load(&mut self) {
         self.loading = false;
         self.ensure_fresh();
+    }
+
+    /// Let every screen start the background work it will need (the terminal calls this
+    /// once the first full frame is drawn, so that those threads do not delay it).
+    pub fn warm(&mut self) {
+        for i in 0..self.screens.len() {
+            self.with_screen_at(i, |s, env| s.warm(env));
+        }
+        self.apply_jobs();
+    }
+
+    /// Background jobs spawned and not yet finished.
+    pub fn jobs_running(&self) -> bool {
+        self.jobs.running()
+    }
+
+    /// Finished background jobs wait to be applied by [`App::update`].
+    pub fn jobs_ready(&self) -> bool {
+        self.jobs.has_ready()
+    }
+
+    /// Hand every finished job's output to the screen that asked for it.
+    fn apply_jobs(&mut self) {
+        for done in self.jobs.take_ready() {
+            let key = done.key;
+            match done.output {
+                Ok(out) => {
+                    self.with_screen_at(done.screen.index(), |s, env| s.job_done(key, out, env));
+                }
+                Err(e) => self.set_error(e),
+            }
+        }
     }
 
     /// Build the app without loading any screen: resolve the keymap (problems go to the
@@ -118,6 +154,7 @@ impl App {
             }
         };
         let month = listing::default_as_of_month(&conn, today).unwrap_or(Month::of(today));
+        let jobs = Background::for_connection(&conn);
         let screens: Vec<Box<dyn Screen>> =
             ScreenId::ALL.iter().map(|id| screens::build(*id)).collect();
         let n = screens.len();
@@ -139,6 +176,7 @@ impl App {
             today,
             checks: config.checks.clone(),
             loading: true,
+            jobs,
         }
     }
 
@@ -177,6 +215,15 @@ impl App {
         &mut self,
         f: impl FnOnce(&mut dyn Screen, &Env) -> Result<T, zhida_core::Error>,
     ) -> Option<T> {
+        self.with_screen_at(self.current, f)
+    }
+
+    /// Run `f` on screen `idx` with an environment; errors go to the status line.
+    fn with_screen_at<T>(
+        &mut self,
+        idx: usize,
+        f: impl FnOnce(&mut dyn Screen, &Env) -> Result<T, zhida_core::Error>,
+    ) -> Option<T> {
         let env = Env {
             conn: &self.conn,
             figures: &self.figures,
@@ -186,8 +233,10 @@ impl App {
             actor: &self.actor,
             today: self.today,
             checks: &self.checks,
+            jobs: &self.jobs,
         };
-        match f(self.screens[self.current].as_mut(), &env) {
+        let screen = self.screens.get_mut(idx)?;
+        match f(screen.as_mut(), &env) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.set_error(e);
@@ -255,8 +304,17 @@ impl App {
         }
     }
 
-    /// Apply one action.
+    /// Apply one action, then the output of every background job that has finished.
     pub fn update(&mut self, action: Action) -> Flow {
+        let flow = match action {
+            Action::Background => Flow::Continue,
+            a => self.apply(a),
+        };
+        self.apply_jobs();
+        flow
+    }
+
+    fn apply(&mut self, action: Action) -> Flow {
         match std::mem::replace(&mut self.overlay, Overlay::None) {
             Overlay::None => {}
             Overlay::ConfirmQuit => {

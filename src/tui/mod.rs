@@ -4,11 +4,13 @@
 //!   palette, docs/keys.md) · `i18n.rs` every UI string, zh and en · `text.rs`
 //!   display-width pad/truncate · `table.rs` visible-window tables · `pager.rs` keyset
 //!   paging through disbursements
-//! - `app.rs` state and `App::update` · `ui.rs` the shell's drawing
+//! - `app.rs` state and `App::update` · `ui.rs` the shell's drawing · `background.rs`
+//!   slow computations on their own thread and connection (pattern in `screens/mod.rs`)
 //! - `screens/` one module per screen behind the `Screen` trait
 
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod form;
 pub mod i18n;
 pub mod keymap;
@@ -23,12 +25,14 @@ pub mod writes;
 mod tests;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::DefaultTerminal;
 use zhida_core::Error;
 
 use crate::cli::Ctx;
+use action::Action;
 use app::{App, Flow};
 use keymap::KeySpec;
 
@@ -55,20 +59,41 @@ pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let size = terminal.size()?;
     app.resize(size.width, size.height);
-    // show the shell at once, then load the first screen's figures
+    // show the shell at once, then load the first screen's figures, then start what
+    // runs in the background
     terminal.draw(|f| ui::render(app, f))?;
     app.load();
+    terminal.draw(|f| ui::render(app, f))?;
+    app.warm();
+    terminal.draw(|f| ui::render(app, f))?;
     loop {
-        terminal.draw(|f| ui::render(app, f))?;
-        match event::read()? {
-            Event::Key(k)
-                if k.kind == KeyEventKind::Press
-                    && app.handle_key(KeySpec::from_event(&k)) == Flow::Quit =>
-            {
-                return Ok(());
+        if wait_for_input(app)? {
+            match event::read()? {
+                Event::Key(k)
+                    if k.kind == KeyEventKind::Press
+                        && app.handle_key(KeySpec::from_event(&k)) == Flow::Quit =>
+                {
+                    return Ok(());
+                }
+                Event::Resize(w, h) => app.resize(w, h),
+                _ => {}
             }
-            Event::Resize(w, h) => app.resize(w, h),
-            _ => {}
+        } else {
+            app.update(Action::Background);
+        }
+        terminal.draw(|f| ui::render(app, f))?;
+    }
+}
+
+/// Wait until a terminal event is ready (true) or, while background jobs run, until one
+/// of them has finished (false: apply it and redraw).
+fn wait_for_input(app: &App) -> std::io::Result<bool> {
+    loop {
+        if !app.jobs_running() || event::poll(Duration::from_millis(25))? {
+            return Ok(true);
+        }
+        if app.jobs_ready() {
+            return Ok(false);
         }
     }
 }

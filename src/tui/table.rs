@@ -1,13 +1,14 @@
 //! Drawing tables: columns sized by display width, low-priority columns dropped on narrow
 //! terminals, and only the visible window of rows handed to the terminal.
 
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Widget};
 use ratatui::Frame;
 
-use super::text::{fit, Align};
+use super::text::{truncate, width, Align};
 
 #[derive(Debug, Clone)]
 pub struct Col {
@@ -113,20 +114,50 @@ pub fn scroll(offset: usize, sel: usize, height: usize) -> usize {
     }
 }
 
-/// One line of fitted cells.
-pub fn row_line(cols: &[Col], lay: &[(usize, u16)], cells: &[Cell], style: Style) -> Line<'static> {
-    let mut spans = Vec::with_capacity(lay.len() * 2);
+/// Draw one row of cells at `area` (one terminal row): each cell's text truncated to its
+/// column, aligned within it, the row style under everything. Equal, cell for cell, to a
+/// `Line` of space-padded spans, but only the text goes through grapheme segmentation —
+/// padding is styled, not written (most of a wide table's cells are padding).
+pub fn draw_row(
+    buf: &mut Buffer,
+    area: Rect,
+    cols: &[Col],
+    lay: &[(usize, u16)],
+    cells: &[Cell],
+    style: Style,
+) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let mut x = area.x;
+    let blank = Cell::default();
     for (n, &(i, w)) in lay.iter().enumerate() {
         if n > 0 {
-            spans.push(Span::styled(" ", style));
+            // the space between columns
+            if x >= area.right() {
+                break;
+            }
+            buf.set_style(Rect::new(x, area.y, 1, 1), style);
+            x += 1;
         }
-        let cell = cells.get(i).cloned().unwrap_or_default();
-        spans.push(Span::styled(
-            fit(&cell.text, w as usize, cols[i].align),
-            cell.style.patch(style),
-        ));
+        let w = w.min(area.right().saturating_sub(x));
+        if w == 0 {
+            break;
+        }
+        let cell = cells.get(i).unwrap_or(&blank);
+        let cell_style = cell.style.patch(style);
+        let rect = Rect::new(x, area.y, w, 1);
+        buf.set_style(rect, cell_style);
+        let text = truncate(&cell.text, w as usize);
+        let pad = w.saturating_sub(width(&text) as u16);
+        let start = match cols[i].align {
+            Align::Left => x,
+            Align::Right => x + pad,
+        };
+        Span::styled(text, cell_style).render(Rect::new(start, area.y, w - pad, 1), buf);
+        x += w;
     }
-    Line::from(spans)
 }
 
 /// Draw a table: header, then `rows` (already the visible window), `selected` being an
@@ -167,19 +198,28 @@ pub fn draw(
         })
         .collect();
     let head_style = Style::default().add_modifier(Modifier::BOLD);
-    let mut lines = vec![row_line(cols, &lay, &header, head_style)];
-    if rows.is_empty() {
-        lines.push(Line::from(empty.to_string()));
+    let buf = f.buffer_mut();
+    let line = |n: usize| Rect {
+        y: inner.y + n as u16,
+        height: 1,
+        ..inner
+    };
+    draw_row(buf, line(0), cols, &lay, &header, head_style);
+    if rows.is_empty() && inner.height > 1 {
+        Line::from(empty.to_string()).render(line(1), buf);
     }
-    for (n, r) in rows.iter().enumerate() {
+    for (n, r) in rows
+        .iter()
+        .take((inner.height as usize).saturating_sub(1))
+        .enumerate()
+    {
         let style = if selected == Some(n) {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {
             Style::default()
         };
-        lines.push(row_line(cols, &lay, r, style));
+        draw_row(buf, line(n + 1), cols, &lay, r, style);
     }
-    f.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]

@@ -1192,6 +1192,43 @@ fn lookup_index_is_reloaded_only_when_the_data_changes() {
     );
 }
 
+/// On a database file the lookup index loads on its own thread: the first frame and
+/// the keys never wait for it; what was typed meanwhile is searched when it arrives.
+#[test]
+fn lookup_index_loads_in_the_background_on_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("直达.db");
+    {
+        let mem = fixture();
+        let mut file = zhida_core::db::open(&path).unwrap();
+        rusqlite::backup::Backup::new(&mem, &mut file)
+            .unwrap()
+            .run_to_completion(1000, std::time::Duration::ZERO, None)
+            .unwrap();
+    }
+    let conn = zhida_core::db::open(&path).unwrap();
+    let mut app = app_with(conn, Lang::Zh, &Config::default());
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "gzjd");
+    assert_eq!(lookup(&app).query, "gzjd");
+    let started = std::time::Instant::now();
+    while app.jobs_running() {
+        assert!(started.elapsed().as_secs() < 10, "the index never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        if app.jobs_ready() {
+            app.update(Action::Background);
+        }
+    }
+    app.update(Action::Background);
+    let l = lookup(&app);
+    assert_eq!(l.index.as_ref().map(|i| i.len()), Some(5));
+    let names: Vec<_> = l.results.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["元江县甘庄街道杨记餐饮店", "元江县甘庄街道鑫源科技有限公司"]
+    );
+}
+
 #[test]
 fn jumps_from_other_screens_open_the_program_or_the_enterprise() {
     use super::screens::Target;

@@ -16,7 +16,6 @@ use zhida_core::ledger::{self, DisbursementInput};
 use zhida_core::model::{Disbursement, ProgramStatus, Role, Status};
 use zhida_core::repo::listing::DisbFilter;
 use zhida_core::repo::lookup;
-use zhida_core::repo::program_figures;
 use zhida_core::{Error, Lang};
 
 use super::fmt::status_style;
@@ -547,12 +546,13 @@ impl Screen for Disbursements {
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         self.role = Some(env.actor.role);
         self.user = env.actor.user.clone();
-        self.programs = program_figures(env.conn, env.as_of())?
-            .into_iter()
+        self.programs = env
+            .program_figures()?
+            .iter()
             .map(|f| ProgramChoice {
                 id: f.program.id,
-                code: f.program.code,
-                name: f.program.name,
+                code: f.program.code.clone(),
+                name: f.program.name.clone(),
                 active: f.program.status == ProgramStatus::Active,
             })
             .collect();

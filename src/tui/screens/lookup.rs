@@ -15,11 +15,15 @@ use zhida_core::Error;
 use super::fmt::status_style;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
+use crate::tui::background::Output;
 use crate::tui::i18n;
 use crate::tui::table::{self, scroll, Cell, Col};
 
 /// Best hits kept per keystroke.
 pub const LIMIT: usize = 200;
+
+/// The background job that loads the enterprise index.
+const INDEX_JOB: &str = "index";
 
 /// One line of the result list.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +41,12 @@ pub struct Lookup {
     pub index: Option<EnterpriseIndex>,
     /// the database's change stamp when the index was loaded
     stamp: (i64, u64),
+    /// a background load of the index is running, asked for at this change stamp
+    loading: Option<(i64, u64)>,
     pub query: String,
-    last: Option<(String, Found)>,
+    /// the searches of the query's prefixes, shortest first: typing narrows the last one,
+    /// Backspace goes back to the one before without searching again
+    history: Vec<(String, Found)>,
     pub results: Vec<ResultRow>,
     pub sel: usize,
     pub offset: usize,
@@ -48,9 +56,23 @@ pub struct Lookup {
 }
 
 impl Lookup {
+    /// Load the index now (a jump from another screen needs it at once).
     fn load_index(&mut self, env: &Env) -> Result<(), Error> {
         self.stamp = listing::change_stamp(env.conn)?;
         self.index = Some(EnterpriseIndex::load(env.conn)?);
+        self.history.clear();
+        Ok(())
+    }
+
+    /// Load the index in the background (~0.1 s for 50,000 enterprises): typing goes on
+    /// meanwhile and is searched when it arrives ([`Screen::job_done`]).
+    fn request_index(&mut self, env: &Env) -> Result<(), Error> {
+        if self.loading.is_none() {
+            self.loading = Some(listing::change_stamp(env.conn)?);
+            env.spawn(ScreenId::Lookup, INDEX_JOB, |conn| {
+                Ok(Box::new(EnterpriseIndex::load(conn)?) as Output)
+            });
+        }
         Ok(())
     }
 
@@ -60,20 +82,31 @@ impl Lookup {
         self.offset = 0;
         if q.is_empty() {
             self.results.clear();
-            self.last = None;
+            self.history.clear();
             return Ok(());
         }
         let Some(index) = &self.index else {
             return Ok(());
         };
-        // a query that extends the previous one only needs to look at its matches
+        // a query that extends an earlier one only needs to look at its matches; the same
+        // query again (after a Backspace) is not searched at all
         let norm = zhida_core::search::normalize_query(&q);
-        let within = self
-            .last
-            .as_ref()
-            .filter(|(prev, _)| norm.starts_with(prev.as_str()))
-            .map(|(_, f)| f.all.as_slice());
-        let found = index.search(&q, within, LIMIT);
+        while self
+            .history
+            .last()
+            .is_some_and(|(prev, _)| !norm.starts_with(prev.as_str()))
+        {
+            self.history.pop();
+        }
+        let found = match self.history.last() {
+            Some((prev, f)) if *prev == norm => f.clone(),
+            prev => {
+                let within = prev.map(|(_, f)| f.all.as_slice());
+                let found = index.search(&q, within, LIMIT);
+                self.history.push((norm, found.clone()));
+                found
+            }
+        };
         let vouchers: Vec<VoucherHit> = if q.is_ascii() && q.len() >= 3 {
             listing::vouchers_by_prefix(env.conn, &q, 10)?
         } else {
@@ -84,8 +117,8 @@ impl Lookup {
             let e = index.position(v.enterprise_id).and_then(|p| index.get(p));
             ResultRow {
                 enterprise_id: v.enterprise_id,
-                name: e.map(|e| e.name.clone()).unwrap_or_default(),
-                credit_code: e.map(|e| e.credit_code.clone()).unwrap_or_default(),
+                name: e.map(|e| e.name.to_string()).unwrap_or_default(),
+                credit_code: e.map(|e| e.credit_code.to_string()).unwrap_or_default(),
                 voucher: Some(v.voucher_no.clone()),
                 kind: None,
             }
@@ -95,8 +128,8 @@ impl Lookup {
         let enterprise_row = |h: &zhida_core::search::Hit| {
             index.get(h.index).map(|e| ResultRow {
                 enterprise_id: e.id,
-                name: e.name.clone(),
-                credit_code: e.credit_code.clone(),
+                name: e.name.to_string(),
+                credit_code: e.credit_code.to_string(),
                 voucher: None,
                 kind: Some(h.kind),
             })
@@ -117,7 +150,6 @@ impl Lookup {
                 .filter_map(enterprise_row),
         );
         self.results = rows;
-        self.last = Some((norm, found));
         Ok(())
     }
 
@@ -159,10 +191,37 @@ impl Screen for Lookup {
 
     fn on_enter(&mut self, env: &Env) -> Result<(), Error> {
         if self.index.is_none() {
-            self.load_index(env)?;
+            self.request_index(env)?;
         }
         // the input has focus on arrival
         self.detail = None;
+        Ok(())
+    }
+
+    /// Start loading the index right after the first frame, so that it is there when
+    /// the user arrives.
+    fn warm(&mut self, env: &Env) -> Result<(), Error> {
+        if self.index.is_none() {
+            self.request_index(env)?;
+        }
+        Ok(())
+    }
+
+    fn job_done(&mut self, key: &'static str, output: Output, env: &Env) -> Result<(), Error> {
+        if key != INDEX_JOB {
+            return Ok(());
+        }
+        let Ok(index) = output.downcast::<EnterpriseIndex>() else {
+            return Ok(());
+        };
+        self.stamp = self.loading.take().unwrap_or_default();
+        self.index = Some(*index);
+        // what was typed meanwhile, searched now; the selection stays where it was
+        let (sel, offset) = (self.sel, self.offset);
+        self.history.clear();
+        self.search(env)?;
+        self.sel = sel.min(self.results.len().saturating_sub(1));
+        self.offset = offset.min(self.sel);
         Ok(())
     }
 
@@ -182,7 +241,7 @@ impl Screen for Lookup {
             self.load_index(env)?;
         }
         self.query = q.clone();
-        self.last = None;
+        self.history.clear();
         self.search(env)?;
         let exact = self.results.iter().position(|r| match target {
             Target::Voucher(v) => r.voucher.as_deref() == Some(v.as_str()),
@@ -206,12 +265,13 @@ impl Screen for Lookup {
     }
 
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
-        // reload the index only when the database changed (a month change does not touch it)
+        // reload the index only when the database changed (a month change does not touch
+        // it), in the background: the old one serves until the new one arrives
         if self.index.is_some() && listing::change_stamp(env.conn)? != self.stamp {
-            self.load_index(env)?;
+            self.request_index(env)?;
         }
         let (sel, offset) = (self.sel, self.offset);
-        self.last = None;
+        self.history.clear();
         self.search(env)?;
         self.sel = sel.min(self.results.len().saturating_sub(1));
         self.offset = offset.min(self.sel);
@@ -243,7 +303,7 @@ impl Screen for Lookup {
             return Ok(Outcome::Done);
         }
         if self.index.is_none() {
-            self.on_enter(env)?;
+            self.request_index(env)?;
         }
         let h = Self::results_height(env);
         let last = self.results.len().saturating_sub(1);
@@ -345,6 +405,8 @@ impl Lookup {
             .collect();
         let empty = if self.query.trim().is_empty() {
             ""
+        } else if self.index.is_none() {
+            s.loading
         } else {
             s.lookup_none
         };

@@ -5,6 +5,25 @@
 //! with an [`Env`] (database, as-of month); a form returns `true` from `dirty` while it
 //! holds unsaved input and `text_input` while a field has focus; writes go through
 //! `zhida_core` functions inside `update`, never in `render`.
+//!
+//! Slow work (tens of milliseconds or more: running every check for the findings counts,
+//! loading the 50,000-enterprise lookup index) never runs inside a key's update. The
+//! pattern (`tui/background.rs`):
+//! 1. in `refresh`, `on_enter` or `warm`, the screen calls
+//!    `env.spawn(self.id(), "key", move |conn| { …; Ok(Box::new(value) as Output) })` —
+//!    the closure runs on its own thread with its own read-only connection to the same
+//!    file, so it captures only owned, `Send` inputs (dates, config, ids), never `env`;
+//! 2. the screen keeps drawing what it has (the old value, or "—" / "loading");
+//! 3. when the job finishes, `App::update` calls `job_done("key", output, env)` on that
+//!    screen, which downcasts the output (`output.downcast::<T>()`), stores it and may
+//!    discard it if it is stale (remember what the job was asked for, e.g. the as-of
+//!    month, and compare); errors go to the status line.
+//!
+//! The event loop wakes every 25 ms while jobs run, so results appear without a key. On
+//! an in-memory database (tests) jobs run inline and are applied at the end of the same
+//! update. `warm` is called once on every screen after the first frame: the place to
+//! start loading what a screen will need (the lookup index), so that it is ready when the
+//! user arrives.
 
 pub mod audit;
 pub mod disbursements;
@@ -30,6 +49,7 @@ use zhida_core::users::Actor;
 use zhida_core::{Error, Lang, Unit};
 
 use super::action::{Action, ScreenId};
+use super::background::{Background, Output};
 use super::i18n::Strings;
 use super::keymap::Scope;
 use super::writes::Write;
@@ -88,6 +108,8 @@ pub struct Env<'a> {
     pub today: NaiveDate,
     #[allow(dead_code)] // SLOT(checks): month-end runs the checks with it
     pub checks: &'a CheckConfig,
+    /// background jobs (see the module doc)
+    pub jobs: &'a Background,
 }
 
 impl Env<'_> {
@@ -99,6 +121,17 @@ impl Env<'_> {
     /// Every program's figures as of the selected month.
     pub fn program_figures(&self) -> Result<Rc<Vec<ProgramFigures>>, Error> {
         self.figures.get(self.conn, self.as_of())
+    }
+
+    /// Run `run` off the UI thread; its output reaches `screen`'s [`Screen::job_done`]
+    /// with `key`.
+    pub fn spawn(
+        &self,
+        screen: ScreenId,
+        key: &'static str,
+        run: impl FnOnce(&Connection) -> Result<Output, Error> + Send + 'static,
+    ) {
+        self.jobs.spawn(self.conn, screen, key, run);
     }
 }
 
@@ -161,6 +194,15 @@ pub trait Screen {
     fn written(&mut self, _ok: bool) {}
     /// Jump requested by another screen (month-end: Enter on a finding).
     fn focus(&mut self, _target: &Target, _env: &Env) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Called once on every screen after the first frame: start background jobs for what
+    /// the screen will need (see the module doc). Never slow itself.
+    fn warm(&mut self, _env: &Env) -> Result<(), Error> {
+        Ok(())
+    }
+    /// A background job this screen spawned with `key` finished (see the module doc).
+    fn job_done(&mut self, _key: &'static str, _output: Output, _env: &Env) -> Result<(), Error> {
         Ok(())
     }
     fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error>;

@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 use rust_decimal::Decimal;
 use zhida_core::model::{format_score, Evaluation, Grade, Indicator, Role};
-use zhida_core::repo::program_figures;
 use zhida_core::repo::worklists;
 use zhida_core::repo::write::NewEvaluation;
 use zhida_core::{Error, Lang};
@@ -255,8 +254,9 @@ impl Screen for Performance {
         let keep = self.selected().map(|r| r.code.clone());
         let evals = worklists::evaluations_until(env.conn, env.as_of())?;
         let inds = worklists::all_indicators(env.conn)?;
-        let mut rows: Vec<PerfRow> = program_figures(env.conn, env.as_of())?
-            .into_iter()
+        let mut rows: Vec<PerfRow> = env
+            .program_figures()?
+            .iter()
             .map(|f| PerfRow {
                 evaluations: evals
                     .iter()
@@ -268,9 +268,9 @@ impl Screen for Performance {
                     .filter(|i| i.program_code == f.program.code)
                     .cloned()
                     .collect(),
-                code: f.program.code,
-                name: f.program.name,
-                department: f.program.department,
+                code: f.program.code.clone(),
+                name: f.program.name.clone(),
+                department: f.program.department.clone(),
                 fiscal_year: f.program.fiscal_year,
             })
             .collect();

@@ -1,6 +1,10 @@
--- Upgrade from schema version 1 to 2: the triggers that keep program_month right, and the
--- table filled from the disbursements already stored (version 1 never wrote it).
+-- Upgrade from schema version 1 to 2: the triggers that keep program_month right, the
+-- table filled from the disbursements already stored (version 1 never wrote it), and
+-- ix_disb_program_date with `id` after `date` (a program's rows in keyset order).
 -- Frozen once released, like v1.sql.
+
+DROP INDEX IF EXISTS ix_disb_program_date;
+CREATE INDEX ix_disb_program_date ON disbursement(program_id, date, id, amount_fen, status);
 CREATE TRIGGER IF NOT EXISTS program_month_ins AFTER INSERT ON disbursement
 BEGIN
     INSERT INTO program_month (program_id, month, paid_fen, committed_fen, paid_count, row_count, last_paid)

@@ -90,7 +90,7 @@ const AGGREGATE: &str = "INSERT INTO program_month (program_id, month, paid_fen,
 /// for repairs, tests and the benchmark.
 pub fn rebuild(conn: &Connection) -> Result<u64> {
     conn.execute("DELETE FROM program_month", [])?;
-    // SQLite scans the covering index ix_disb_program_date (program_id, date, amount_fen,
+    // SQLite scans the covering index ix_disb_program_date (program_id, date, id, amount_fen,
     // status): no table lookups, ~0.6 s CPU for 1M rows on the bench machine
     let n = conn.execute(AGGREGATE, [])?;
     Ok(n as u64)
