@@ -4,6 +4,9 @@
 --
 -- Conventions: money is INTEGER 分 (fen); dates are TEXT 'YYYY-MM-DD'; months 'YYYY-MM'.
 -- The constraints below protect the data on their own, whatever program writes to it.
+-- A CHECK on a list of more than two values is written as ORs, not IN (...): SQLite
+-- builds a temporary b-tree for such an IN list on every execution of an INSERT (about
+-- 3 µs a row, a third of a bulk load).
 
 PRAGMA foreign_keys = ON;
 
@@ -12,7 +15,7 @@ CREATE TABLE IF NOT EXISTS program (
     code                    TEXT NOT NULL UNIQUE CHECK (length(trim(code)) > 0),
     name                    TEXT NOT NULL CHECK (length(trim(name)) > 0),
     department              TEXT NOT NULL DEFAULT '',
-    level                   TEXT NOT NULL CHECK (level IN ('central', 'provincial', 'municipal', 'county')),
+    level                   TEXT NOT NULL CHECK (level = 'central' OR level = 'provincial' OR level = 'municipal' OR level = 'county'),
     fiscal_year             INTEGER NOT NULL CHECK (fiscal_year BETWEEN 1990 AND 2200),
     policy_ref              TEXT NOT NULL DEFAULT '',
     is_direct               INTEGER NOT NULL DEFAULT 0 CHECK (is_direct IN (0, 1)),
@@ -32,7 +35,7 @@ CREATE TABLE IF NOT EXISTS enterprise (
     -- GB 32100-2015 统一社会信用代码; validated (check digit) by the domain layer
     credit_code  TEXT NOT NULL UNIQUE CHECK (length(credit_code) = 18 AND credit_code = upper(credit_code)),
     name         TEXT NOT NULL CHECK (length(trim(name)) > 0),
-    size         TEXT NOT NULL CHECK (size IN ('large', 'medium', 'small', 'micro', 'individual')),
+    size         TEXT NOT NULL CHECK (size = 'large' OR size = 'medium' OR size = 'small' OR size = 'micro' OR size = 'individual'),
     industry     TEXT NOT NULL DEFAULT '',
     township     TEXT NOT NULL DEFAULT '',
     contact      TEXT NOT NULL DEFAULT '',
@@ -58,7 +61,7 @@ CREATE TABLE IF NOT EXISTS disbursement (
     enterprise_id INTEGER NOT NULL REFERENCES enterprise(id),
     amount_fen   INTEGER NOT NULL,
     date         TEXT NOT NULL CHECK (date(date) IS date),
-    status       TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'paid', 'rejected')),
+    status       TEXT NOT NULL CHECK (status = 'pending' OR status = 'approved' OR status = 'paid' OR status = 'rejected'),
     entered_by   TEXT NOT NULL DEFAULT '',
     approved_by  TEXT NOT NULL DEFAULT '',
     reverses_id  INTEGER REFERENCES disbursement(id),      -- the row this reversal (冲销) cancels
@@ -82,7 +85,7 @@ CREATE TABLE IF NOT EXISTS recovery (
     program_id        INTEGER NOT NULL REFERENCES program(id),
     date              TEXT NOT NULL CHECK (date(date) IS date),
     amount_fen        INTEGER NOT NULL CHECK (amount_fen > 0),
-    reason            TEXT NOT NULL CHECK (reason IN ('idle', 'expired', 'performance', 'clawback')),
+    reason            TEXT NOT NULL CHECK (reason = 'idle' OR reason = 'expired' OR reason = 'performance' OR reason = 'clawback'),
     doc_no            TEXT NOT NULL DEFAULT '',
     enterprise_id     INTEGER REFERENCES enterprise(id),   -- clawback only
     reallocated_to_id INTEGER REFERENCES program(id),      -- 统筹安排 target
@@ -132,7 +135,7 @@ CREATE TABLE IF NOT EXISTS period_close (
 
 CREATE TABLE IF NOT EXISTS app_user (
     name        TEXT PRIMARY KEY CHECK (length(trim(name)) > 0),
-    role        TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'auditor')),
+    role        TEXT NOT NULL CHECK (role = 'clerk' OR role = 'supervisor' OR role = 'auditor'),
     created_at  TEXT NOT NULL
 );
 

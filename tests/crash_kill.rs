@@ -184,6 +184,26 @@ fn open_and_verify(db: &Path) -> Connection {
     let want: Option<String> = fresh.query_row(indexes, [], |r| r.get(0)).unwrap();
     let have: Option<String> = conn.query_row(indexes, [], |r| r.get(0)).unwrap();
     assert_eq!(have, want, "disbursement indexes");
+    // ... and these triggers (closed months, program × month sums), with the sums right
+    let triggers = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name)";
+    let want: Option<String> = fresh.query_row(triggers, [], |r| r.get(0)).unwrap();
+    let have: Option<String> = conn.query_row(triggers, [], |r| r.get(0)).unwrap();
+    assert_eq!(have, want, "triggers");
+    assert!(
+        zhida_core::repo::summary::is_fresh(&conn).unwrap(),
+        "program_month"
+    );
+    let sums = "SELECT count(*), coalesce(sum(paid_fen), 0), coalesce(sum(committed_fen), 0) FROM program_month";
+    let stored: (i64, i64, i64) = conn
+        .query_row(sums, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    conn.execute_batch("SAVEPOINT s").unwrap();
+    zhida_core::repo::summary::rebuild(&conn).unwrap();
+    let rebuilt: (i64, i64, i64) = conn
+        .query_row(sums, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    conn.execute_batch("ROLLBACK TO s; RELEASE s").unwrap();
+    assert_eq!(stored, rebuilt, "program_month equals a rebuild");
     conn
 }
 

@@ -253,6 +253,15 @@ mod tests {
         for (ty, name, tbl) in rows {
             out.push(format!("{ty} {name} on {tbl}"));
             if ty == "table" {
+                // the table's text too: its CHECK constraints
+                let sql: String = conn
+                    .query_row(
+                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                        [&name],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                out.push(sql);
                 let mut cols = conn
                     .prepare(&format!("PRAGMA table_info(\"{name}\")"))
                     .unwrap();
@@ -302,6 +311,14 @@ mod tests {
                 .unwrap();
             assert_eq!(name, "元江县甘庄街道示例农业科技有限公司");
             verify(&conn).unwrap();
+            // the rewritten CHECKs still refuse what they refused, on a new connection too
+            for c in [&conn, &fresh] {
+                let bad = c.execute(
+                    "INSERT INTO enterprise (credit_code, name, size) VALUES ('91530428MA6LTE2E4X', '甲', 'huge')",
+                    [],
+                );
+                assert!(bad.is_err(), "size 'huge' refused (from version {from})");
+            }
         }
     }
 

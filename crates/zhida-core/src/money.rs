@@ -85,6 +85,14 @@ impl Money {
     /// Parse any accepted input form. See the module docs.
     pub fn parse(input: &str) -> Result<Money, MoneyError> {
         let original = input.trim();
+        match parse_plain(original) {
+            Some(m) => Ok(m),
+            None => Money::parse_any(original),
+        }
+    }
+
+    /// Every accepted form (see [`Money::parse`]); `original` is trimmed.
+    fn parse_any(original: &str) -> Result<Money, MoneyError> {
         if original.is_empty() {
             return Err(MoneyError::Empty);
         }
@@ -208,6 +216,35 @@ impl Money {
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }
+}
+
+/// The plain form most files hold, `-?digits(.d|.dd)?` with at most 15 integer digits,
+/// read straight into fen (an import parses a million of them); None for anything else,
+/// which [`Money::parse_any`] then reads. Gives what `parse_any` gives for that form.
+fn parse_plain(s: &str) -> Option<Money> {
+    let b = s.as_bytes();
+    let (neg, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let (int, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(p) => (&b[..p], Some(&b[p + 1..])),
+        None => (b, None),
+    };
+    let digits = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
+    if int.is_empty() || int.len() > 15 || !digits(int) {
+        return None;
+    }
+    let value = |d: &[u8]| d.iter().fold(0i64, |v, c| v * 10 + i64::from(c - b'0'));
+    let cents = match frac {
+        None => 0,
+        Some(f) if (1..=2).contains(&f.len()) && digits(f) => {
+            value(f) * if f.len() == 1 { 10 } else { 1 }
+        }
+        Some(_) => return None,
+    };
+    let fen = value(int) * 100 + cents;
+    Some(Money(if neg { -fen } else { fen }))
 }
 
 fn valid_number_text(s: &str) -> bool {
@@ -409,6 +446,24 @@ mod tests {
     }
 
     proptest! {
+        /// The fast path for plain amounts reads what the general parser reads.
+        #[test]
+        fn plain_amounts_read_as_the_general_parser_reads_them(
+            s in "-?[0-9]{1,15}(\\.[0-9]{1,2})?"
+        ) {
+            prop_assert_eq!(parse_plain(&s), Money::parse_any(&s).ok());
+        }
+
+        /// What the fast path leaves to the general parser, it leaves entirely.
+        #[test]
+        fn other_amounts_are_left_to_the_general_parser(
+            s in "[-+￥,.0-9万元 ]{0,12}"
+        ) {
+            if let Some(m) = parse_plain(s.trim()) {
+                prop_assert_eq!(Ok(m), Money::parse_any(s.trim()));
+            }
+        }
+
         #[test]
         fn parse_of_format_is_identity(fen in -900_000_000_000_000_000i64..900_000_000_000_000_000i64) {
             let m = Money(fen);

@@ -15,7 +15,7 @@ use crate::repo::summary::{Deltas, RowKey};
 use crate::repo::write::{self, NewEnterprise, NewProgram, NewRecovery};
 
 use super::columns::{a, d, e, i, p, r, v, Header, Kind};
-use super::fields::{Fields, Stop};
+use super::fields::{EnterpriseIds, Fields, Stop};
 use super::source::{Fatal, Records};
 use super::Options;
 
@@ -61,7 +61,7 @@ pub(crate) struct Cx<'c> {
     pub opts: Options,
     pub closed: HashSet<String>,
     pub programs: HashMap<String, i64>,
-    pub enterprises: HashMap<String, i64>,
+    pub enterprises: EnterpriseIds,
     /// largest id of the kind's table before this file: larger ids were written by it
     pub max_before: i64,
     /// ids updated by this file (a second update of the same key is a repeat)
@@ -84,11 +84,14 @@ impl<'c> Cx<'c> {
         } else {
             code_map(conn, "SELECT code, id FROM program")?
         };
-        let enterprises = if matches!(kind, Kind::Disbursements | Kind::Recoveries) {
-            code_map(conn, "SELECT credit_code, id FROM enterprise")?
-        } else {
-            HashMap::new()
-        };
+        let mut enterprises = EnterpriseIds::default();
+        if matches!(kind, Kind::Disbursements | Kind::Recoveries) {
+            let mut stmt = conn.prepare("SELECT credit_code, id FROM enterprise")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                enterprises.insert(r.get_ref(0)?.as_str().unwrap_or(""), r.get(1)?);
+            }
+        }
         let max_before: i64 = conn.query_row(
             &format!("SELECT coalesce(max(id), 0) FROM {}", kind.table()),
             [],

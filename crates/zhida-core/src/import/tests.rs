@@ -756,3 +756,53 @@ fn bulk_disbursements_rebuild_indexes_and_a_bad_row_keeps_them() {
         3
     );
 }
+
+/// A bulk file into an empty table on a WAL file: loaded with a rollback journal and
+/// without per-row foreign-key lookups, and the connection is back to WAL with foreign
+/// keys on afterwards — also when the file is refused.
+#[test]
+fn bulk_import_puts_the_connection_settings_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::db::open(&dir.path().join("直达.db")).unwrap();
+    load(&mut conn, "programs.csv", PROGRAMS_ZH).unwrap();
+    load(&mut conn, "enterprises.csv", &enterprises_en()).unwrap();
+    let e1 = ent1();
+    let mut text = String::from(disb_header());
+    for k in 0..60_000 {
+        text.push_str(&format!(
+            "PZ-{k:07},WG-2025,{e1},{}.00,2025-{:02}-{:02},paid,李娟,王建国,,元江县澧江街道稳岗返还\n",
+            100 + k % 900,
+            1 + k % 12,
+            1 + k % 28
+        ));
+    }
+    assert!(text.len() as u64 >= BULK_BYTES);
+    let settings = |c: &Connection| -> (String, i64) {
+        (
+            c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap(),
+            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap(),
+        )
+    };
+    assert_eq!(settings(&conn), ("wal".to_string(), 1));
+    let mut bad = text.clone();
+    bad.push_str(&format!("PZ-X,WG-2025,{e1},1.001,2025-05-01,paid,李娟,王建国,,\n"));
+    refused(&mut conn, "disbursements.csv", bad.as_bytes());
+    assert_eq!(settings(&conn), ("wal".to_string(), 1), "after a refused file");
+    let s = load(&mut conn, "disbursements.csv", &text).unwrap();
+    assert_eq!(s.written, 60_000);
+    assert_eq!(settings(&conn), ("wal".to_string(), 1), "after the load");
+    crate::db::verify(&conn).unwrap();
+    crate::repo::summary::tests::assert_summary_right(&conn, "bulk import on a file");
+    // the closed-month trigger is back: a direct insert into a closed month is refused
+    conn.execute(
+        "INSERT INTO period_close (month, closed_by, closed_at) VALUES ('2025-01', '王建国', '2025-02-05 09:00:00')",
+        [],
+    )
+    .unwrap();
+    let direct = conn.execute(
+        "INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status)
+         VALUES ('PZ-late', 1, 1, 100, '2025-01-20', 'pending')",
+        [],
+    );
+    assert!(direct.is_err(), "closed month refused by the trigger");
+}

@@ -1,7 +1,26 @@
 -- Upgrade from schema version 1 to 2: the triggers that keep program_month right, the
--- table filled from the disbursements already stored (version 1 never wrote it), and
--- ix_disb_program_date with `id` after `date` (a program's rows in keyset order).
+-- table filled from the disbursements already stored (version 1 never wrote it),
+-- ix_disb_program_date with `id` after `date` (a program's rows in keyset order), and
+-- CHECKs on lists of values written without IN (...).
 -- Frozen once released, like v1.sql.
+
+-- CHECKs on lists of values as ORs instead of IN (...) (see schema.sql): the same
+-- constraints, so the table text is changed in place, as SQLite documents for changes
+-- that leave the stored rows as they are; the DDL below bumps the schema version, so
+-- other connections read it again too.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'level IN (''central'', ''provincial'', ''municipal'', ''county'')', 'level = ''central'' OR level = ''provincial'' OR level = ''municipal'' OR level = ''county''')
+WHERE type = 'table' AND name = 'program';
+UPDATE sqlite_schema SET sql = replace(sql, 'size IN (''large'', ''medium'', ''small'', ''micro'', ''individual'')', 'size = ''large'' OR size = ''medium'' OR size = ''small'' OR size = ''micro'' OR size = ''individual''')
+WHERE type = 'table' AND name = 'enterprise';
+UPDATE sqlite_schema SET sql = replace(sql, 'status IN (''pending'', ''approved'', ''paid'', ''rejected'')', 'status = ''pending'' OR status = ''approved'' OR status = ''paid'' OR status = ''rejected''')
+WHERE type = 'table' AND name = 'disbursement';
+UPDATE sqlite_schema SET sql = replace(sql, 'reason IN (''idle'', ''expired'', ''performance'', ''clawback'')', 'reason = ''idle'' OR reason = ''expired'' OR reason = ''performance'' OR reason = ''clawback''')
+WHERE type = 'table' AND name = 'recovery';
+UPDATE sqlite_schema SET sql = replace(sql, 'role IN (''clerk'', ''supervisor'', ''auditor'')', 'role = ''clerk'' OR role = ''supervisor'' OR role = ''auditor''')
+WHERE type = 'table' AND name = 'app_user';
+-- RESET: writing off, and this connection reads the changed schema again
+PRAGMA writable_schema = RESET;
 
 DROP INDEX IF EXISTS ix_disb_program_date;
 CREATE INDEX ix_disb_program_date ON disbursement(program_id, date, id, amount_fen, status);
