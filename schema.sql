@@ -313,3 +313,26 @@ BEGIN
                          WHEN last_paid IS NULL OR excluded.last_paid > last_paid THEN excluded.last_paid
                          ELSE last_paid END;
 END;
+
+-- ---------------------------------------------------------------- search cache
+
+-- The enterprises' search keys packed into a few large values, for one-shot lookups
+-- (`zhida status`, repo/name_cache.rs): key = kind << 32 | chunk. A cache: the triggers
+-- below only count changes to `enterprise`; a reader rebuilds the values when `changes`
+-- differs from `built`, or answers from `enterprise` itself.
+CREATE TABLE IF NOT EXISTS enterprise_search (
+    key   INTEGER PRIMARY KEY,
+    data  BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enterprise_search_state (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    changes  INTEGER NOT NULL DEFAULT 0,
+    built    INTEGER
+);
+INSERT OR IGNORE INTO enterprise_search_state (id, changes) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS enterprise_search_ins AFTER INSERT ON enterprise
+BEGIN UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS enterprise_search_upd AFTER UPDATE OF id, credit_code, name, py_initials, py_full ON enterprise
+BEGIN UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS enterprise_search_del AFTER DELETE ON enterprise
+BEGIN UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1; END;

@@ -161,18 +161,19 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode, Error> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    for line in render(&rows, ctx.lang) {
-        println!("{line}");
-    }
+    // one write for the whole table, not one per line
+    let mut text = render(&rows, ctx.lang).join("\n");
+    text.push('\n');
     if rows.len() == limit {
-        println!(
-            "{}",
-            match ctx.lang {
-                Lang::Zh => format!("（仅显示前 {limit} 条，可用 --limit 显示更多）"),
-                Lang::En => format!("(first {limit} rows shown; use --limit for more)"),
-            }
-        );
+        text.push_str(&match ctx.lang {
+            Lang::Zh => format!("（仅显示前 {limit} 条，可用 --limit 显示更多）\n"),
+            Lang::En => format!("(first {limit} rows shown; use --limit for more)\n"),
+        });
     }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    // a closed pipe (`zhida status x | head`) is not an error of the lookup
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     Ok(ExitCode::SUCCESS)
 }
 

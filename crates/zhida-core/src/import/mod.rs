@@ -528,13 +528,18 @@ fn import_one(
     // the loader sums what it writes, and checks closed months itself
     // (`Fields::open_date` against the months read in this transaction): the per-row
     // triggers for both come back before the commit
-    let (suspended, checked) = if kind == Kind::Disbursements {
-        (
+    // (an enterprise file: the triggers that count changes for the search cache, counted
+    // once at the end instead of once per row)
+    let (suspended, checked) = match kind {
+        Kind::Disbursements => (
             Some(summary::suspend_triggers(conn).map_err(db_fail)?),
             drop_objects(conn, "trigger", "name = 'disbursement_closed_ins'").map_err(db_fail)?,
-        )
-    } else {
-        (None, Vec::new())
+        ),
+        Kind::Enterprises => (
+            None,
+            drop_objects(conn, "trigger", "name GLOB 'enterprise_search_*'").map_err(db_fail)?,
+        ),
+        _ => (None, Vec::new()),
     };
     let mut errs = Errs {
         file: name.clone(),
@@ -614,6 +619,12 @@ fn import_one(
             checked
                 .iter()
                 .try_for_each(|(_, sql)| conn.execute_batch(sql))?;
+            if kind == Kind::Enterprises {
+                conn.execute(
+                    "UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1",
+                    [],
+                )?;
+            }
             Ok(())
         };
         if opts.dry_run {

@@ -779,15 +779,23 @@ fn bulk_import_puts_the_connection_settings_back() {
     assert!(text.len() as u64 >= BULK_BYTES);
     let settings = |c: &Connection| -> (String, i64) {
         (
-            c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap(),
-            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap(),
+            c.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap(),
+            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+                .unwrap(),
         )
     };
     assert_eq!(settings(&conn), ("wal".to_string(), 1));
     let mut bad = text.clone();
-    bad.push_str(&format!("PZ-X,WG-2025,{e1},1.001,2025-05-01,paid,李娟,王建国,,\n"));
+    bad.push_str(&format!(
+        "PZ-X,WG-2025,{e1},1.001,2025-05-01,paid,李娟,王建国,,\n"
+    ));
     refused(&mut conn, "disbursements.csv", bad.as_bytes());
-    assert_eq!(settings(&conn), ("wal".to_string(), 1), "after a refused file");
+    assert_eq!(
+        settings(&conn),
+        ("wal".to_string(), 1),
+        "after a refused file"
+    );
     let s = load(&mut conn, "disbursements.csv", &text).unwrap();
     assert_eq!(s.written, 60_000);
     assert_eq!(settings(&conn), ("wal".to_string(), 1), "after the load");
@@ -805,4 +813,33 @@ fn bulk_import_puts_the_connection_settings_back() {
         [],
     );
     assert!(direct.is_err(), "closed month refused by the trigger");
+}
+
+/// An enterprise file counts one change for the search cache (not one per row), so the
+/// next lookup rebuilds the cache and finds the new names.
+#[test]
+fn an_enterprise_file_refreshes_the_search_cache() {
+    let mut conn = base();
+    let n = |c: &Connection| count(c, "SELECT changes FROM enterprise_search_state");
+    let before = n(&conn);
+    // a lookup builds the cache now
+    assert!(
+        crate::repo::lookup::find_enterprises(&conn, "红河谷", 5)
+            .unwrap()
+            .len()
+            == 1
+    );
+    let more = format!(
+        "credit_code,name,size,industry,township,contact\n{},元江县因远镇新来食品厂,small,食品加工,因远镇,赵六\n",
+        CreditCode::complete("91530428MA6K99990").unwrap()
+    );
+    load(&mut conn, "enterprises.csv", &more).unwrap();
+    assert_eq!(n(&conn), before + 1, "one change for the whole file");
+    let found = crate::repo::lookup::find_enterprises(&conn, "新来食品", 5).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name, "元江县因远镇新来食品厂");
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM sqlite_master WHERE name GLOB 'enterprise_search_*' AND type = 'trigger'"),
+        3
+    );
 }

@@ -1,7 +1,8 @@
 -- Upgrade from schema version 1 to 2: the triggers that keep program_month right, the
 -- table filled from the disbursements already stored (version 1 never wrote it),
--- ix_disb_program_date with `id` after `date` (a program's rows in keyset order), and
--- CHECKs on lists of values written without IN (...).
+-- ix_disb_program_date with `id` after `date` (a program's rows in keyset order),
+-- CHECKs on lists of values written without IN (...), and the enterprise search cache
+-- (built by its first reader).
 -- Frozen once released, like v1.sql.
 
 -- CHECKs on lists of values as ORs instead of IN (...) (see schema.sql): the same
@@ -95,3 +96,26 @@ SELECT program_id, substr(date, 1, 7),
        COUNT(*),
        MAX(CASE WHEN status = 'paid' AND amount_fen > 0 THEN date END)
 FROM disbursement GROUP BY program_id, substr(date, 1, 7);
+
+-- ---------------------------------------------------------------- search cache
+
+-- The enterprises' search keys packed into a few large values, for one-shot lookups
+-- (`zhida status`, repo/name_cache.rs): key = kind << 32 | chunk. A cache: the triggers
+-- below only count changes to `enterprise`; a reader rebuilds the values when `changes`
+-- differs from `built`, or answers from `enterprise` itself.
+CREATE TABLE IF NOT EXISTS enterprise_search (
+    key   INTEGER PRIMARY KEY,
+    data  BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enterprise_search_state (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    changes  INTEGER NOT NULL DEFAULT 0,
+    built    INTEGER
+);
+INSERT OR IGNORE INTO enterprise_search_state (id, changes) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS enterprise_search_ins AFTER INSERT ON enterprise
+BEGIN UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS enterprise_search_upd AFTER UPDATE OF id, credit_code, name, py_initials, py_full ON enterprise
+BEGIN UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS enterprise_search_del AFTER DELETE ON enterprise
+BEGIN UPDATE enterprise_search_state SET changes = changes + 1 WHERE id = 1; END;

@@ -76,6 +76,10 @@ struct QueryKeys {
     code_prefix: Option<String>,
     /// `%frag%` for the name
     name_like: String,
+    /// the fragment itself, when it has no ASCII letter: then `instr` finds exactly what
+    /// LIKE finds (LIKE folds only ASCII case), without LIKE's pattern matcher (half of
+    /// a `zhida status 元江县` run goes to it)
+    name_exact: Option<String>,
     /// lower-cased ASCII letters, when the query could be pinyin
     pinyin: Option<String>,
 }
@@ -96,19 +100,13 @@ fn query_keys(query: &str) -> QueryKeys {
         voucher: q.to_string(),
         code_prefix,
         name_like: format!("%{}%", like_escape(q)),
+        name_exact: (!q.bytes().any(|b| b.is_ascii_alphabetic())).then(|| q.to_string()),
         pinyin,
     }
 }
 
 /// Shortest pinyin query matched as a subsequence of the initials.
 const SUBSEQUENCE_MIN: usize = 4;
-
-/// The SQL selecting ids of enterprises matching ?1 (code prefix, or NULL), ?2 (name
-/// LIKE), ?3 (pinyin subsequence LIKE, or NULL), ?4 (pinyin substring LIKE, or NULL).
-/// The code prefix is a range on the unique index: every code char sorts below `~`.
-const MATCHING_ENTERPRISES: &str = "SELECT id FROM enterprise WHERE ?1 IS NOT NULL AND credit_code >= ?1 AND credit_code < ?1 || '~'
-     UNION SELECT id FROM enterprise WHERE name LIKE ?2 ESCAPE '\\'
-     UNION SELECT id FROM enterprise WHERE ?3 IS NOT NULL AND (py_initials LIKE ?3 OR py_initials LIKE ?4 OR py_full LIKE ?4)";
 
 fn enterprise_params(k: &QueryKeys) -> (Option<String>, String, Option<String>, Option<String>) {
     let contains = k.pinyin.as_ref().map(|p| format!("%{p}%"));
@@ -121,7 +119,104 @@ fn enterprise_params(k: &QueryKeys) -> (Option<String>, String, Option<String>, 
             format!("{p}%")
         }
     });
-    (k.code_prefix.clone(), k.name_like.clone(), sub, contains)
+    let name = k.name_exact.clone().unwrap_or_else(|| k.name_like.clone());
+    (k.code_prefix.clone(), name, sub, contains)
+}
+
+/// (name, credit code, id) of every enterprise matching `k` by code prefix, name or
+/// pinyin: one pass over the table for every kind of match (a UNION of
+/// a query per kind reads it once per kind, then seeks each id again to sort).
+fn table_matches(conn: &Connection, k: &QueryKeys) -> Result<Vec<(String, String, i64)>> {
+    let (cp, name, sub, contains) = enterprise_params(k);
+    let name_test = if k.name_exact.is_some() {
+        "instr(name, ?2) > 0"
+    } else {
+        "name LIKE ?2 ESCAPE '\\'"
+    };
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT name, credit_code, id FROM enterprise
+             WHERE (?1 IS NOT NULL AND credit_code >= ?1 AND credit_code < ?1 || '~')
+                OR {name_test}
+                OR (?3 IS NOT NULL AND (py_initials LIKE ?3 OR py_initials LIKE ?4 OR py_full LIKE ?4))"
+        ))?
+        .query_map(params![cp, name, sub, contains], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(found)
+}
+
+/// The same matches from the packed search cache (`name_cache`): a few large values
+/// instead of a pass over every row, which is what a one-shot `zhida status` pays most
+/// for. None when the cache cannot answer now. The tests below compare it with
+/// [`table_matches`].
+fn cached_matches(conn: &Connection, k: &QueryKeys) -> Result<Option<Vec<(String, String, i64)>>> {
+    // the name test: LIKE '%q%' folds ASCII case only; instr when q has no ASCII letter
+    let (needle, fold) = match &k.name_exact {
+        Some(q) => (q.as_bytes().to_vec(), false),
+        None => (k.voucher.to_ascii_lowercase().into_bytes(), true),
+    };
+    // the pinyin test of `enterprise_params`: initials as a subsequence from the start
+    // (four letters or more) or a prefix, or initials / full pinyin containing it
+    let pinyin = k.pinyin.as_ref().map(|p| p.as_bytes().to_vec());
+    // (LIKE folds ASCII case: the keys are compared lower-cased, `p` is lower case)
+    let test = |ini: &[u8], full: &[u8]| -> bool {
+        let Some(p) = &pinyin else {
+            return false;
+        };
+        let eq = |a: &u8, b: &u8| a.to_ascii_lowercase() == *b;
+        let from_start = if p.len() >= SUBSEQUENCE_MIN {
+            ini.first().is_some_and(|c| eq(c, &p[0])) && {
+                let mut rest = ini.iter().skip(1);
+                p[1..].iter().all(|c| rest.any(|x| eq(x, c)))
+            }
+        } else {
+            ini.len() >= p.len() && ini.iter().zip(p.iter()).all(|(a, b)| eq(a, b))
+        };
+        let within = |hay: &[u8]| {
+            hay.windows(p.len())
+                .any(|w| w.iter().zip(p.iter()).all(|(a, b)| eq(a, b)))
+        };
+        from_start || within(ini) || within(full)
+    };
+    let test_ref: &crate::repo::name_cache::PinyinTest<'_> = &test;
+    let hits = match crate::repo::name_cache::search(
+        conn,
+        &needle,
+        fold,
+        pinyin.as_ref().map(|_| test_ref),
+    )? {
+        crate::repo::name_cache::Lookup::Found(v) => v,
+        crate::repo::name_cache::Lookup::Unavailable => return Ok(None),
+    };
+    let mut out: Vec<(String, String, i64)> = hits
+        .into_iter()
+        .map(|e| (e.name, e.credit_code, e.id))
+        .collect();
+    if let Some(cp) = &k.code_prefix {
+        // a range of the unique index on credit_code: every code char sorts below `~`
+        let mut stmt = conn.prepare_cached(
+            "SELECT name, credit_code, id FROM enterprise WHERE credit_code >= ?1 AND credit_code < ?1 || '~'",
+        )?;
+        let rows = stmt.query_map([cp], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The ids of the enterprises matching `k`, by name then credit code (Rust's str order is
+/// SQLite's BINARY collation): from the search cache, or else from the table.
+fn matching_ids(conn: &Connection, k: &QueryKeys) -> Result<Vec<i64>> {
+    let mut found = match cached_matches(conn, k)? {
+        Some(v) => v,
+        None => table_matches(conn, k)?,
+    };
+    found.sort_unstable();
+    found.dedup();
+    Ok(found.into_iter().map(|(_, _, id)| id).collect())
 }
 
 /// Every disbursement whose voucher is exactly `query`, or whose enterprise matches it by
@@ -137,14 +232,7 @@ pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Disburse
         return Ok(Vec::new());
     }
     let k = query_keys(query);
-    let (cp, name, sub, contains) = enterprise_params(&k);
-    let ids: Vec<i64> = conn
-        .prepare_cached(&format!(
-            "SELECT e.id FROM enterprise e WHERE e.id IN ({MATCHING_ENTERPRISES})
-             ORDER BY e.name, e.credit_code"
-        ))?
-        .query_map(params![cp, name, sub, contains], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let ids = matching_ids(conn, &k)?;
     let mut out: Vec<Disbursement> = Vec::new();
     let mut rows_of = conn.prepare_cached(&format!(
         "{DISBURSEMENT_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date DESC, d.id DESC LIMIT ?2"
@@ -201,18 +289,14 @@ pub fn find_enterprises(conn: &Connection, query: &str, limit: usize) -> Result<
         return Ok(Vec::new());
     }
     let k = query_keys(query);
-    let (cp, name, sub, contains) = enterprise_params(&k);
-    let sql = format!(
-        "SELECT {ENTERPRISE_COLUMNS} FROM enterprise e
-         WHERE e.id IN ({MATCHING_ENTERPRISES})
-         ORDER BY e.name, e.credit_code LIMIT ?5"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![cp, name, sub, contains, limit as i64],
-        enterprise_from_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTERPRISE_COLUMNS} FROM enterprise e WHERE e.id = ?1"
+    ))?;
+    let mut out = Vec::new();
+    for id in matching_ids(conn, &k)?.into_iter().take(limit) {
+        out.push(stmt.query_row([id], enterprise_from_row)?);
+    }
+    Ok(out)
 }
 
 /// The enterprise with this credit code (upper-cased before lookup).
@@ -729,5 +813,160 @@ mod tests {
         let text = plan.join("\n");
         assert!(text.contains("ix_disb_date"), "{text}");
         assert!(!text.contains("TEMP B-TREE"), "{text}");
+    }
+
+    /// The search cache answers exactly what the table answers, for every kind of query,
+    /// on generated enterprises plus names with upper-case letters, LIKE's special
+    /// characters and the cache's own separators; and it follows every change.
+    #[test]
+    fn search_cache_matches_the_table() {
+        let conn = crate::repo::summary::tests::generated();
+        let odd = [
+            "ABC贸易（元江）有限公司",
+            "abc_百分%之百商行",
+            "元江\t县\n换行\u{ff}字号",
+            "Pingxiang KEJI 萍乡科技",
+        ];
+        for (n, name) in odd.iter().enumerate() {
+            insert_enterprise(
+                &conn,
+                &NewEnterprise {
+                    credit_code: code(900 + n as u32),
+                    name: name.to_string(),
+                    size: Size::Micro,
+                    industry: String::new(),
+                    township: String::new(),
+                    contact: String::new(),
+                },
+            )
+            .unwrap();
+        }
+        let mut queries: Vec<String> = [
+            "元江",
+            "科技",
+            "有限公司",
+            "abc",
+            "ABC",
+            "_百",
+            "%之",
+            "江\t县",
+            "字号",
+            "萍乡科技",
+            "px",
+            "pxkj",
+            "pingxiang",
+            "keji",
+            "yj",
+            "yjx",
+            "91530428",
+            "91530428MA6K0090",
+            "9153",
+            "Z",
+            "no such",
+            "有",
+            "a",
+            "gs",
+            "kjyxgs",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // and fragments of real generated names and their initials
+        let mut stmt = conn
+            .prepare("SELECT name, py_initials FROM enterprise WHERE id % 97 = 1")
+            .unwrap();
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        for (name, ini) in rows {
+            queries.push(name.chars().skip(2).take(3).collect());
+            queries.push(ini.chars().take(4).collect());
+        }
+        let sorted = |mut v: Vec<(String, String, i64)>| {
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let check = |when: &str| {
+            for q in &queries {
+                let k = query_keys(q);
+                let cached = cached_matches(&conn, &k)
+                    .unwrap()
+                    .expect("the cache answers");
+                let table = table_matches(&conn, &k).unwrap();
+                assert_eq!(sorted(cached), sorted(table), "{when}: query {q:?}");
+            }
+        };
+        check("first use");
+        let hits = |q: &str| sorted(cached_matches(&conn, &query_keys(q)).unwrap().unwrap());
+        assert!(hits("abc").len() >= 2, "LIKE folds ASCII case");
+        assert_eq!(
+            hits("江\t县").len(),
+            1,
+            "a tab in a name is matched, not a separator"
+        );
+        // every change to an enterprise shows at the next lookup
+        conn.execute(
+            "UPDATE enterprise SET name = '元江县新名字有限公司' WHERE id = 3",
+            [],
+        )
+        .unwrap();
+        assert_eq!(hits("新名字").len(), 1);
+        conn.execute("DELETE FROM enterprise WHERE id = 5 AND NOT EXISTS (SELECT 1 FROM disbursement WHERE enterprise_id = 5)", [])
+            .unwrap();
+        insert_enterprise(
+            &conn,
+            &NewEnterprise {
+                credit_code: code(990),
+                name: "元江县后来者商店".into(),
+                size: Size::Micro,
+                industry: String::new(),
+                township: String::new(),
+                contact: String::new(),
+            },
+        )
+        .unwrap();
+        assert_eq!(hits("后来者").len(), 1);
+        check("after changes");
+    }
+
+    /// A stale cache that cannot be rebuilt now (another clerk holds the write lock)
+    /// is not waited for: the table answers.
+    #[test]
+    fn a_stale_cache_under_another_writer_falls_back_to_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("直达.db");
+        let conn = crate::db::open(&path).unwrap();
+        insert_enterprise(
+            &conn,
+            &NewEnterprise {
+                credit_code: code(1),
+                name: "元江县澧江街道甘蔗种植专业合作社".into(),
+                size: Size::Small,
+                industry: String::new(),
+                township: String::new(),
+                contact: String::new(),
+            },
+        )
+        .unwrap();
+        let other = crate::db::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let t = std::time::Instant::now();
+        let k = query_keys("甘蔗");
+        assert!(cached_matches(&conn, &k).unwrap().is_none());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "no waiting"
+        );
+        let ids: Vec<i64> = table_matches(&conn, &k)
+            .unwrap()
+            .into_iter()
+            .map(|x| x.2)
+            .collect();
+        assert_eq!(ids, [1]);
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(cached_matches(&conn, &k).unwrap().map(|v| v.len()), Some(1));
     }
 }

@@ -4,6 +4,7 @@
 pub mod figures;
 pub mod listing;
 pub mod lookup;
+pub mod name_cache;
 pub mod summary;
 pub mod worklists;
 pub mod write;
