@@ -272,6 +272,14 @@ pub mod fmt {
         d.to_f64().unwrap_or(0.0).clamp(0.0, 1.0)
     }
 
+    /// ` · 筛选: text█` for a list's title while a filter is typed or set; empty otherwise.
+    pub fn filter_suffix(s: &crate::tui::i18n::Strings, filter: &str, typing: bool) -> String {
+        if !typing && filter.is_empty() {
+            return String::new();
+        }
+        format!(" · {}: {filter}{}", s.filter, if typing { "█" } else { "" })
+    }
+
     pub fn status_style(s: Status) -> Style {
         Style::default().fg(match s {
             Status::Pending => Color::Yellow,

@@ -26,6 +26,7 @@ use zhida_core::model::Role;
 use zhida_core::repo::lookup;
 use zhida_core::{Error, Lang};
 
+use super::fmt::filter_suffix;
 use super::overview::FindingCounts;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
@@ -715,14 +716,7 @@ impl MonthEnd {
                 )
             );
         }
-        if self.filtering || !self.filter.is_empty() {
-            title.push_str(&format!(
-                " · {}: {}{}",
-                s.filter,
-                self.filter,
-                if self.filtering { "█" } else { "" }
-            ));
-        }
+        title.push_str(&filter_suffix(s, &self.filter, self.filtering));
         title.push(' ');
         let block = Block::default().borders(Borders::ALL).title(title);
         let block = if self.blocked {

@@ -17,7 +17,7 @@ use zhida_core::repo::listing::{self, DisbFilter};
 use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
-use super::fmt::{pct, status_style};
+use super::fmt::{filter_suffix, pct, status_style};
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n::{self, Strings};
@@ -437,14 +437,7 @@ impl Programs {
             self.view.len(),
             s.rows
         );
-        if self.filtering || !self.filter.is_empty() {
-            title.push_str(&format!(
-                " · {}: {}{}",
-                s.filter,
-                self.filter,
-                if self.filtering { "█" } else { "" }
-            ));
-        }
+        title.push_str(&filter_suffix(s, &self.filter, self.filtering));
         title.push(' ');
         table::draw(
             f,
