@@ -387,7 +387,14 @@ impl App {
             lang: self.lang,
             checks: &self.checks,
         };
+        let before = listing::change_stamp(&self.conn).ok();
         let result = w.run(&mut self.conn, &cx);
+        if let (Ok(_), Write::Acknowledge { key, .. }, Some(before)) = (&result, &w, before) {
+            // on failure the findings are simply computed again
+            if self.findings.acknowledged(&self.conn, key, before).is_err() {
+                self.findings.clear();
+            }
+        }
         let ok = result.is_ok();
         self.screens[self.current].written(ok);
         match result {

@@ -114,6 +114,35 @@ impl FindingsCache {
             run_checks(conn, as_of, cfg, lang, &CheckFilter::default())
         })
     }
+
+    /// This connection just acknowledged `key`, and the database stood at `before` until
+    /// then: mark the finding in the cached list instead of running every check again (on
+    /// a big ledger that takes seconds, once per acknowledgement). When anything else had
+    /// changed since the findings were computed, they are dropped and recomputed instead.
+    pub fn acknowledged(
+        &self,
+        conn: &Connection,
+        key: &str,
+        before: (i64, u64),
+    ) -> Result<(), Error> {
+        let mut slot = self.slot.borrow_mut();
+        let Some(c) = slot.as_mut().filter(|c| c.stamp == before) else {
+            slot.take();
+            return Ok(());
+        };
+        let Some(ack) = zhida_core::ack::get(conn, key)? else {
+            slot.take();
+            return Ok(());
+        };
+        let mut v = (*c.value).clone();
+        for f in v.iter_mut().filter(|f| f.key() == key) {
+            f.acknowledged = true;
+            f.ack = Some(ack.clone());
+        }
+        c.value = Rc::new(v);
+        c.stamp = listing::change_stamp(conn)?;
+        Ok(())
+    }
 }
 
 /// What a screen may use while updating: the database and the shared view settings.

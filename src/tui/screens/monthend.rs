@@ -1437,6 +1437,72 @@ mod tests {
         );
     }
 
+    /// The cached findings through a counting compute, to see when the checks run.
+    fn cached(
+        cache: &super::super::FindingsCache,
+        conn: &rusqlite::Connection,
+        runs: &std::cell::Cell<usize>,
+    ) -> Rc<Vec<Finding>> {
+        cache
+            .get_with(conn, d("2025-05-31"), || {
+                runs.set(runs.get() + 1);
+                zhida_core::checks::run_checks(
+                    conn,
+                    d("2025-05-31"),
+                    &Default::default(),
+                    Lang::Zh,
+                    &Default::default(),
+                )
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn an_acknowledgement_marks_the_cached_findings_without_running_the_checks_again() {
+        use zhida_core::repo::listing::change_stamp;
+        let mut conn = ledger();
+        let boss = zhida_core::users::Actor::load(&conn, "王科长").unwrap();
+        let cache = super::super::FindingsCache::default();
+        let runs = std::cell::Cell::new(0);
+        cached(&cache, &conn, &runs);
+        let before = change_stamp(&conn).unwrap();
+        zhida_core::ack::acknowledge(&mut conn, &boss, OVER_CAP, "已核实").unwrap();
+        cache.acknowledged(&conn, OVER_CAP, before).unwrap();
+        let v = cached(&cache, &conn, &runs);
+        assert_eq!(runs.get(), 1, "no second run");
+        let f = v.iter().find(|f| f.key() == OVER_CAP).unwrap();
+        assert_eq!(f.ack.as_ref().map(|a| a.note.as_str()), Some("已核实"));
+        assert_eq!(v.iter().filter(|f| f.acknowledged).count(), 1);
+
+        // another write came first: the findings are computed again, and see it
+        insert_disbursement(
+            &conn,
+            &NewDisbursement {
+                voucher_no: "PZ2025-0098".into(),
+                program_code: "WG2025".into(),
+                credit_code: yy().to_string(),
+                amount: zhida_core::Money(1_000_00),
+                date: d("2025-05-28"),
+                status: Status::Approved,
+                entered_by: "小张".into(),
+                approved_by: "小张".into(),
+                reverses: None,
+                note: String::new(),
+            },
+        )
+        .unwrap();
+        let key = "LOW_SCORE|WG2025|||2025";
+        let before = change_stamp(&conn).unwrap();
+        zhida_core::ack::acknowledge(&mut conn, &boss, key, "整改中").unwrap();
+        cache.acknowledged(&conn, key, before).unwrap();
+        let v = cached(&cache, &conn, &runs);
+        assert_eq!(runs.get(), 2);
+        assert!(v
+            .iter()
+            .any(|f| f.voucher.as_deref() == Some("PZ2025-0098")));
+        assert_eq!(v.iter().filter(|f| f.acknowledged).count(), 2);
+    }
+
     #[test]
     fn overview_and_programs_show_the_findings() {
         let mut a = app("小李");
