@@ -508,6 +508,8 @@ impl Screen for MonthEnd {
         self.month = Some(env.month);
         self.findings = env.findings()?;
         self.totals = FindingCounts::of(&self.findings);
+        // the last open error acknowledged: back to every finding
+        self.blocked &= self.totals.open_errors > 0;
         self.acknowledged = self.findings.iter().filter(|f| f.acknowledged).count();
         let closed = close::closed_months(env.conn)?;
         self.closed = closed
@@ -1134,11 +1136,14 @@ mod tests {
         assert!(!screen.contains("LAGGING"), "{screen}");
         assert!(screen.contains("再按 c 强制月结"), "{screen}");
         for note in ["绩效整改中", "已追回", "已报收回"] {
+            assert!(me(&a).blocked);
             acknowledge(&mut a, note);
             assert!(!a.status.error, "{}", a.status.text);
         }
         assert_eq!(acks(&a), 3);
+        assert!(!me(&a).blocked, "every finding shown again");
         let screen = render(&mut a, 120, 30);
+        assert!(screen.contains("核查发现 · 5 条"), "{screen}");
         assert!(screen.contains("✓ 没有未确认的错误，可以月结"), "{screen}");
         a.update(Action::CloseMonth);
         assert!(
