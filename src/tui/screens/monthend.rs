@@ -203,6 +203,7 @@ impl MonthEnd {
                 || [
                     f.rule.as_str(),
                     f.rule.label(Lang::Zh),
+                    f.rule.label(Lang::En),
                     &f.program,
                     f.enterprise.as_deref().unwrap_or(""),
                     f.voucher.as_deref().unwrap_or(""),
@@ -247,6 +248,13 @@ impl MonthEnd {
         self.sel = found
             .unwrap_or(self.sel)
             .min(self.rows.len().saturating_sub(1));
+        // the row selected is gone (acknowledged in the blocked view): its place went to
+        // the next rule's header, so step onto that rule's first finding
+        if found.is_none() && matches!(self.rows.get(self.sel), Some(Row::Group(_))) {
+            if let Some(Row::Item(_)) = self.rows.get(self.sel + 1) {
+                self.sel += 1;
+            }
+        }
     }
 
     fn select_first_item(&mut self) {
@@ -491,8 +499,9 @@ impl Screen for MonthEnd {
         self.filtering || !matches!(self.modal, Modal::None)
     }
 
+    /// In a form Tab moves between fields; while typing a filter it still switches screens.
     fn tab_moves_focus(&self) -> bool {
-        matches!(self.modal, Modal::Ack(..) | Modal::Export(_))
+        !matches!(self.modal, Modal::None)
     }
 
     fn dirty(&self) -> bool {
@@ -1168,6 +1177,45 @@ mod tests {
                 "SELECT count(*) FROM audit_log WHERE tbl = 'period_close' AND user = '小李'"
             ),
             1
+        );
+    }
+
+    #[test]
+    fn acknowledging_the_last_of_a_rule_moves_on_to_the_next_open_error() {
+        let conn = ledger();
+        // a second enterprise over the 科技创新券 cap (and the program overdrawn)
+        insert_disbursement(
+            &conn,
+            &NewDisbursement {
+                voucher_no: "PZ2025-0097".into(),
+                program_code: "KJ2025".into(),
+                credit_code: gz().to_string(),
+                amount: zhida_core::Money(110_000_00),
+                date: d("2025-04-10"),
+                status: Status::Paid,
+                entered_by: "小李".into(),
+                approved_by: "王科长".into(),
+                reverses: None,
+                note: String::new(),
+            },
+        )
+        .unwrap();
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        go(&mut a, ScreenId::MonthEnd);
+        a.update(Action::CloseMonth);
+        let over_cap: Vec<String> = me(&a)
+            .findings
+            .iter()
+            .filter(|f| f.rule == Rule::OverCap)
+            .map(|f| f.key())
+            .collect();
+        assert_eq!(over_cap.len(), 2);
+        select(&mut a, &over_cap[1]);
+        acknowledge(&mut a, "已追回");
+        assert_eq!(
+            a.screen().selection().as_deref(),
+            Some("RECOVER_DUE|CY2024|||2025"),
+            "the next open error, not its rule's header"
         );
     }
 
