@@ -1228,25 +1228,21 @@ mod tests {
 
     #[test]
     fn a_jump_to_a_voucher_past_the_first_page_selects_it() {
-        use zhida_core::repo::write::{insert_disbursement, NewDisbursement};
         let conn = ledger();
         for i in 0..150 {
-            insert_disbursement(
+            let date = d("2025-01-01") + chrono::Duration::days(i);
+            add_disbursement(
                 &conn,
-                &NewDisbursement {
-                    voucher_no: format!("PZ2025-1{i:03}"),
-                    program_code: "WG2025".into(),
-                    credit_code: yy().to_string(),
-                    amount: Money(100_00),
-                    date: d("2025-01-01") + chrono::Duration::days(i),
-                    status: Status::Paid,
-                    entered_by: "小李".into(),
-                    approved_by: "王科长".into(),
-                    reverses: None,
-                    note: String::new(),
-                },
-            )
-            .unwrap();
+                (
+                    &format!("PZ2025-1{i:03}"),
+                    "WG2025",
+                    &yy(),
+                    100_00,
+                    &date.to_string(),
+                ),
+                Status::Paid,
+                ("小李", "王科长"),
+            );
         }
         let mut a = app_on(conn, "小李", Lang::Zh);
         a.jump(

@@ -940,7 +940,6 @@ mod tests {
     use super::*;
     use crate::tui::app::App;
     use zhida_core::model::Status;
-    use zhida_core::repo::write::{insert_disbursement, NewDisbursement};
 
     // The testkit ledger as of 2025-05-31: errors LOW_SCORE (WG2025 58.50), OVER_CAP
     // (KJ2025, 鑫源 120,000 > 100,000) and RECOVER_DUE (CY2024 ended 2024-12-31);
@@ -1038,22 +1037,12 @@ mod tests {
     fn run_checks_reads_the_database_afresh_and_reports_the_counts() {
         let mut a = on_month_end("小李");
         // another clerk's row: entered and approved by the same person
-        insert_disbursement(
+        add_disbursement(
             &a.conn,
-            &NewDisbursement {
-                voucher_no: "PZ2025-0099".into(),
-                program_code: "WG2025".into(),
-                credit_code: yy().to_string(),
-                amount: zhida_core::Money(5_000_00),
-                date: d("2025-05-28"),
-                status: Status::Approved,
-                entered_by: "小张".into(),
-                approved_by: "小张".into(),
-                reverses: None,
-                note: String::new(),
-            },
-        )
-        .unwrap();
+            ("PZ2025-0099", "WG2025", &yy(), 5_000_00, "2025-05-28"),
+            Status::Approved,
+            ("小张", "小张"),
+        );
         assert_eq!(me(&a).findings.len(), 5, "not before r");
         a.update(Action::RunChecks);
         assert!(!a.status.error);
@@ -1184,22 +1173,12 @@ mod tests {
     fn acknowledging_the_last_of_a_rule_moves_on_to_the_next_open_error() {
         let conn = ledger();
         // a second enterprise over the 科技创新券 cap (and the program overdrawn)
-        insert_disbursement(
+        add_disbursement(
             &conn,
-            &NewDisbursement {
-                voucher_no: "PZ2025-0097".into(),
-                program_code: "KJ2025".into(),
-                credit_code: gz().to_string(),
-                amount: zhida_core::Money(110_000_00),
-                date: d("2025-04-10"),
-                status: Status::Paid,
-                entered_by: "小李".into(),
-                approved_by: "王科长".into(),
-                reverses: None,
-                note: String::new(),
-            },
-        )
-        .unwrap();
+            ("PZ2025-0097", "KJ2025", &gz(), 110_000_00, "2025-04-10"),
+            Status::Paid,
+            ("小李", "王科长"),
+        );
         let mut a = app_on(conn, "小李", Lang::Zh);
         go(&mut a, ScreenId::MonthEnd);
         a.update(Action::CloseMonth);
@@ -1528,22 +1507,12 @@ mod tests {
         assert_eq!(v.iter().filter(|f| f.acknowledged).count(), 1);
 
         // another write came first: the findings are computed again, and see it
-        insert_disbursement(
+        add_disbursement(
             &conn,
-            &NewDisbursement {
-                voucher_no: "PZ2025-0098".into(),
-                program_code: "WG2025".into(),
-                credit_code: yy().to_string(),
-                amount: zhida_core::Money(1_000_00),
-                date: d("2025-05-28"),
-                status: Status::Approved,
-                entered_by: "小张".into(),
-                approved_by: "小张".into(),
-                reverses: None,
-                note: String::new(),
-            },
-        )
-        .unwrap();
+            ("PZ2025-0098", "WG2025", &yy(), 1_000_00, "2025-05-28"),
+            Status::Approved,
+            ("小张", "小张"),
+        );
         let key = "LOW_SCORE|WG2025|||2025";
         let before = change_stamp(&conn).unwrap();
         zhida_core::ack::acknowledge(&mut conn, &boss, key, "整改中").unwrap();
