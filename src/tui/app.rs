@@ -63,6 +63,7 @@ pub struct App {
     pub overlay: Overlay,
     pub size: (u16, u16),
     figures: screens::FiguresCache,
+    findings: screens::FindingsCache,
     pub today: chrono::NaiveDate,
     pub checks: CheckConfig,
     /// true until [`App::load`] ran: the body shows "loading"
@@ -136,6 +137,7 @@ impl App {
             overlay: Overlay::None,
             size: (80, 24),
             figures: screens::FiguresCache::default(),
+            findings: screens::FindingsCache::default(),
             today,
             checks: config.checks.clone(),
             loading: true,
@@ -180,6 +182,7 @@ impl App {
         let env = Env {
             conn: &self.conn,
             figures: &self.figures,
+            findings: &self.findings,
             month: self.month,
             lang: self.lang,
             body_rows: self.body_rows(),
@@ -357,6 +360,7 @@ impl App {
             }
             Action::Refresh => {
                 self.figures.clear();
+                self.findings.clear();
                 self.set_message(i18n::strings(self.lang).refreshed);
                 self.reload_all();
             }
@@ -383,7 +387,14 @@ impl App {
             lang: self.lang,
             checks: &self.checks,
         };
+        let before = listing::change_stamp(&self.conn).ok();
         let result = w.run(&mut self.conn, &cx);
+        if let (Ok(_), Write::Acknowledge { key, .. }, Some(before)) = (&result, &w, before) {
+            // on failure the findings are simply computed again
+            if self.findings.acknowledged(&self.conn, key, before).is_err() {
+                self.findings.clear();
+            }
+        }
         let ok = result.is_ok();
         self.screens[self.current].written(ok);
         match result {

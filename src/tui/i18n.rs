@@ -44,7 +44,6 @@ pub struct Strings {
     pub paid_per_month: &'static str,
     pub lagging: &'static str,
     pub findings: &'static str,
-    pub findings_slot: &'static str,
     pub programs_count: &'static str,
     // programs
     pub code: &'static str,
@@ -124,7 +123,6 @@ pub const ZH: Strings = Strings {
     paid_per_month: "每月拨付",
     lagging: "执行滞后项目",
     findings: "核查发现",
-    findings_slot: "—（核查模块待接入）",
     programs_count: "项目数",
     code: "编码",
     name: "名称",
@@ -209,7 +207,6 @@ pub const EN: Strings = Strings {
     paid_per_month: "Paid per month",
     lagging: "Most lagging programs",
     findings: "Findings",
-    findings_slot: "— (checks not connected yet)",
     programs_count: "programs",
     code: "Code",
     name: "Name",
@@ -540,4 +537,205 @@ pub fn work(lang: Lang) -> &'static Work {
         Lang::Zh => &ZH_WORK,
         Lang::En => &EN_WORK,
     }
+}
+
+// ------------------------------------------------------------------------------------
+// 月结 Month-end, and the findings shown on 总览 and 项目
+
+/// Labels of the month-end screen and of the findings on the other screens.
+pub struct MonthEndStrings {
+    pub unacknowledged: &'static str,
+    pub can_close: &'static str,
+    pub no_closed_month: &'static str,
+    pub no_findings: &'static str,
+    pub detail: &'static str,
+    pub ack_hint: &'static str,
+    pub fold_hint: &'static str,
+    pub select_finding: &'static str,
+    pub ack_note: &'static str,
+    pub path_hint: &'static str,
+    pub bad_extension: &'static str,
+    pub no_directory: &'static str,
+    pub overwrite: &'static str,
+    pub blocked_keys: &'static str,
+    pub none: &'static str,
+    pub on_month_end: &'static str,
+}
+
+pub const ZH_MONTH_END: MonthEndStrings = MonthEndStrings {
+    unacknowledged: "未确认",
+    can_close: "✓ 没有未确认的错误，可以月结：按 c 关账",
+    no_closed_month: "尚无已结账月份",
+    no_findings: "（没有核查发现）",
+    detail: "详情",
+    ack_hint: "未确认 · a 填写说明确认",
+    fold_hint: "Enter 折叠/展开",
+    select_finding: "请先选中一条核查结果",
+    ack_note: "确认说明",
+    path_hint: ".csv（UTF-8 带 BOM，Excel/WPS 可直接打开）或 .xlsx",
+    bad_extension: "文件名应以 .csv 或 .xlsx 结尾",
+    no_directory: "目录不存在",
+    overwrite: "文件已存在，保存将覆盖它",
+    blocked_keys: "a 逐条确认 · 再按 c 强制月结（仅复核/科长） · Esc 显示全部",
+    none: "无",
+    on_month_end: "7 月结",
+};
+
+pub const EN_MONTH_END: MonthEndStrings = MonthEndStrings {
+    unacknowledged: "open",
+    can_close: "✓ no unacknowledged error: press c to close the month",
+    no_closed_month: "no month closed yet",
+    no_findings: "(no findings)",
+    detail: "Detail",
+    ack_hint: "not acknowledged · a to acknowledge with a note",
+    fold_hint: "Enter fold/unfold",
+    select_finding: "select a finding first",
+    ack_note: "Note",
+    path_hint: ".csv (UTF-8 with BOM, opens in Excel/WPS) or .xlsx",
+    bad_extension: "the file name must end in .csv or .xlsx",
+    no_directory: "no such directory",
+    overwrite: "the file exists and will be overwritten",
+    blocked_keys: "a acknowledge each · c again to force (supervisor only) · Esc show all",
+    none: "none",
+    on_month_end: "7 month-end",
+};
+
+pub fn month_end(lang: Lang) -> &'static MonthEndStrings {
+    match lang {
+        Lang::Zh => &ZH_MONTH_END,
+        Lang::En => &EN_MONTH_END,
+    }
+}
+
+/// `错误 3（未确认 2）  警告 5` — the counts on 总览 and the month-end summary.
+pub fn finding_counts(lang: Lang, errors: usize, open_errors: usize, warnings: usize) -> String {
+    match lang {
+        Lang::Zh => format!("错误 {errors}（未确认 {open_errors}）  警告 {warnings}"),
+        Lang::En => format!("{errors} error ({open_errors} open)  {warnings} warn"),
+    }
+}
+
+/// `（未确认 2）` / ` (2 open)` after an error count.
+pub fn open_count(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("（未确认 {n}）"),
+        Lang::En => format!(" ({n} open)"),
+    }
+}
+
+/// The state of the month on the month-end screen.
+pub fn month_closed_by(lang: Lang, month: &str, by: &str, at: &str) -> String {
+    match lang {
+        Lang::Zh => format!("■ {month} 已结账：{by} {at}，该月不能再录入或修改"),
+        Lang::En => format!("■ {month} closed by {by} at {at}: nothing dated in it can change"),
+    }
+}
+
+pub fn cannot_close(lang: Lang, open_errors: usize) -> String {
+    match lang {
+        Lang::Zh => format!("✗ {open_errors} 条错误未确认，不能月结"),
+        Lang::En => format!("✗ {open_errors} unacknowledged errors: the month cannot close"),
+    }
+}
+
+pub fn last_closed(lang: Lang, month: &str, by: &str) -> String {
+    match lang {
+        Lang::Zh => format!("上次月结 {month}（{by}）"),
+        Lang::En => format!("last closed {month} ({by})"),
+    }
+}
+
+/// Status line after `r`.
+pub fn checks_ran(lang: Lang, as_of: &str, total: usize, counts: &str, ms: u128) -> String {
+    match lang {
+        Lang::Zh => format!("核查完成（截至 {as_of}）：共 {total} 条，{counts} · {ms} 毫秒"),
+        Lang::En => format!("checks as of {as_of}: {total} findings, {counts} · {ms} ms"),
+    }
+}
+
+/// A group header: `OVER_CAP 超上限 · 错误 · 3 条 · 未确认 2`.
+pub fn finding_group(lang: Lang, rule: &str, severity: &str, n: usize, open: usize) -> String {
+    match lang {
+        Lang::Zh => format!("{rule} · {severity} · {n} 条 · 未确认 {open}"),
+        Lang::En => format!("{rule} · {severity} · {n} · {open} open"),
+    }
+}
+
+/// Where Enter leads from a finding.
+pub fn open_on(lang: Lang, screen: &str) -> String {
+    match lang {
+        Lang::Zh => format!("Enter 在「{screen}」中查看"),
+        Lang::En => format!("Enter shows it on {screen}"),
+    }
+}
+
+pub fn acknowledged_by(lang: Lang, note: &str, by: &str, at: &str) -> String {
+    match lang {
+        Lang::Zh => format!("✓ 已确认：{note}（{by} {at}）"),
+        Lang::En => format!("✓ acknowledged: {note} ({by} {at})"),
+    }
+}
+
+pub fn already_closed(lang: Lang, month: &str, by: &str, at: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{month} 已于 {at} 由 {by} 结账"),
+        Lang::En => format!("{month} was closed by {by} at {at}"),
+    }
+}
+
+/// The refusal in the status line, naming what is open.
+pub fn close_blocked(lang: Lang, month: &str, open: &[String]) -> String {
+    let shown = open.iter().take(5).cloned().collect::<Vec<_>>();
+    let more = open.len().saturating_sub(shown.len());
+    match lang {
+        Lang::Zh => format!(
+            "{month} 有 {} 条未确认的错误，不能月结：{}{}",
+            open.len(),
+            shown.join("、"),
+            if more > 0 {
+                format!(" 等（另有 {more} 条）")
+            } else {
+                String::new()
+            }
+        ),
+        Lang::En => format!(
+            "{month} has {} unacknowledged errors and cannot close: {}{}",
+            open.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" (+{more} more)")
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+pub fn blocked_title(lang: Lang, month: &str, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("{month} 不能月结：以下 {n} 条错误未确认"),
+        Lang::En => format!("{month} cannot close: {n} errors are not acknowledged"),
+    }
+}
+
+pub fn close_question(lang: Lang, month: &str) -> String {
+    match lang {
+        Lang::Zh => format!("月结 {month}：结账后该月不能再录入或修改任何数据"),
+        Lang::En => {
+            format!("Close {month}: nothing dated in it can be entered or changed afterwards")
+        }
+    }
+}
+
+pub fn force_question(lang: Lang, month: &str, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("强制月结 {month}，跳过 {n} 条未确认的错误？（需复核/科长角色）"),
+        Lang::En => {
+            format!("Force-close {month} past {n} unacknowledged errors? (supervisor only)")
+        }
+    }
+}
+
+pub fn report_file(month: &str) -> String {
+    format!("zhida-report-{month}.xlsx")
 }

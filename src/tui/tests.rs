@@ -969,6 +969,9 @@ pub fn gallery(lang: Lang) -> Vec<(&'static str, App)> {
     }
     a.update(Action::Open);
     out.push(("lookup_detail", a));
+    let mut a = mk();
+    a.update(Action::Go(ScreenId::MonthEnd));
+    out.push(("month_end", a));
     let mut a = with_placeholder(mk());
     a.update(Action::Go(ScreenId::Recovery));
     out.push(("placeholder", a));

@@ -621,14 +621,18 @@ impl Screen for Disbursements {
             ..DisbFilter::default()
         });
         self.pager.first(env.conn)?;
-        if let Some(pos) = self
+        match self
             .pager
             .rows
             .iter()
             .position(|r| r.voucher_no == d.voucher_no)
         {
-            self.pager.sel = pos;
-            self.pager.offset = scroll(0, pos, Self::height(env));
+            Some(pos) => {
+                self.pager.sel = pos;
+                self.pager.offset = scroll(0, pos, Self::height(env));
+            }
+            // beyond the first page of this enterprise's rows
+            None => self.pager.start_at(env.conn, &d)?,
         }
         self.loaded = true;
         Ok(())
@@ -1220,6 +1224,37 @@ mod tests {
             screen.contains("PZ2024-0101") && screen.contains("PZ2025-0005"),
             "{screen}"
         );
+    }
+
+    #[test]
+    fn a_jump_to_a_voucher_past_the_first_page_selects_it() {
+        let conn = ledger();
+        for i in 0..150 {
+            let date = d("2025-01-01") + chrono::Duration::days(i);
+            add_disbursement(
+                &conn,
+                (
+                    &format!("PZ2025-1{i:03}"),
+                    "WG2025",
+                    &yy(),
+                    100_00,
+                    &date.to_string(),
+                ),
+                Status::Paid,
+                ("小李", "王科长"),
+            );
+        }
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        a.jump(
+            ScreenId::Disbursements,
+            Target::Voucher("PZ2025-1140".into()),
+        );
+        assert_eq!(a.screen().selection().as_deref(), Some("PZ2025-1140"));
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("企业 元江县因远镇红糖加工厂"), "{screen}");
+        // what lies before is fetched when moving up
+        a.update(Action::Up);
+        assert_eq!(a.screen().selection().as_deref(), Some("PZ2025-1139"));
     }
 
     fn snap(a: &mut App, name: &str) {

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod disbursements;
 pub mod lookup;
+pub mod monthend;
 pub mod overview;
 pub mod performance;
 pub mod placeholder;
@@ -23,6 +24,7 @@ use chrono::NaiveDate;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rusqlite::Connection;
+use zhida_core::checks::{run_checks, CheckFilter, Finding};
 use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
 use zhida_core::repo::{listing, program_figures, ProgramFigures};
@@ -34,39 +36,49 @@ use super::i18n::Strings;
 use super::keymap::Scope;
 use super::writes::Write;
 
-/// Program figures shared by the screens that show them (总览 and 项目 ask for the same
-/// as-of date): computed once per as-of date and database change, not once per screen.
-#[derive(Default)]
-pub struct FiguresCache {
-    slot: RefCell<Option<Cached>>,
+/// Results computed from the whole database as of a date and shared by the screens that
+/// show them (总览, 项目 and 月结 ask for the same as-of date): computed once per as-of
+/// date and database change (`listing::change_stamp`), never once per screen or frame.
+pub struct AsOfCache<T> {
+    slot: RefCell<Option<Cached<T>>>,
 }
 
-/// Figures as of a date, with the database's change stamp when they were read.
-struct Cached {
+impl<T> Default for AsOfCache<T> {
+    fn default() -> Self {
+        AsOfCache {
+            slot: RefCell::new(None),
+        }
+    }
+}
+
+/// A value as of a date, with the database's change stamp when it was read.
+struct Cached<T> {
     as_of: NaiveDate,
     stamp: (i64, u64),
-    figs: Rc<Vec<ProgramFigures>>,
+    value: Rc<T>,
 }
 
-impl FiguresCache {
-    pub fn get(
+impl<T> AsOfCache<T> {
+    /// The value as of `as_of`, computed by `compute` unless the cached one still holds.
+    fn get_with(
         &self,
         conn: &Connection,
         as_of: NaiveDate,
-    ) -> Result<Rc<Vec<ProgramFigures>>, Error> {
+        compute: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<Rc<T>, Error> {
         let stamp = listing::change_stamp(conn)?;
         if let Some(c) = &*self.slot.borrow() {
             if c.as_of == as_of && c.stamp == stamp {
-                return Ok(Rc::clone(&c.figs));
+                return Ok(Rc::clone(&c.value));
             }
         }
-        let figs = Rc::new(program_figures(conn, as_of)?);
+        let value = Rc::new(compute()?);
         *self.slot.borrow_mut() = Some(Cached {
             as_of,
             stamp,
-            figs: Rc::clone(&figs),
+            value: Rc::clone(&value),
         });
-        Ok(figs)
+        Ok(value)
     }
 
     pub fn clear(&self) {
@@ -74,10 +86,70 @@ impl FiguresCache {
     }
 }
 
+/// Every program's figures (总览, 项目).
+pub type FiguresCache = AsOfCache<Vec<ProgramFigures>>;
+
+impl FiguresCache {
+    pub fn get(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+    ) -> Result<Rc<Vec<ProgramFigures>>, Error> {
+        self.get_with(conn, as_of, || program_figures(conn, as_of))
+    }
+}
+
+/// Every month-end finding, sorted as `run_checks` sorts them (总览 counts, 项目 flags, 月结).
+pub type FindingsCache = AsOfCache<Vec<Finding>>;
+
+impl FindingsCache {
+    pub fn get(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+        cfg: &CheckConfig,
+        lang: Lang,
+    ) -> Result<Rc<Vec<Finding>>, Error> {
+        self.get_with(conn, as_of, || {
+            run_checks(conn, as_of, cfg, lang, &CheckFilter::default())
+        })
+    }
+
+    /// This connection just acknowledged `key`, and the database stood at `before` until
+    /// then: mark the finding in the cached list instead of running every check again (on
+    /// a big ledger that takes seconds, once per acknowledgement). When anything else had
+    /// changed since the findings were computed, they are dropped and recomputed instead.
+    pub fn acknowledged(
+        &self,
+        conn: &Connection,
+        key: &str,
+        before: (i64, u64),
+    ) -> Result<(), Error> {
+        let mut slot = self.slot.borrow_mut();
+        let Some(c) = slot.as_mut().filter(|c| c.stamp == before) else {
+            slot.take();
+            return Ok(());
+        };
+        let Some(ack) = zhida_core::ack::get(conn, key)? else {
+            slot.take();
+            return Ok(());
+        };
+        let mut v = (*c.value).clone();
+        for f in v.iter_mut().filter(|f| f.key() == key) {
+            f.acknowledged = true;
+            f.ack = Some(ack.clone());
+        }
+        c.value = Rc::new(v);
+        c.stamp = listing::change_stamp(conn)?;
+        Ok(())
+    }
+}
+
 /// What a screen may use while updating: the database and the shared view settings.
 pub struct Env<'a> {
     pub conn: &'a Connection,
     pub figures: &'a FiguresCache,
+    pub findings: &'a FindingsCache,
     pub month: Month,
     pub lang: Lang,
     /// rows available to the screen body (terminal height minus the chrome)
@@ -86,7 +158,6 @@ pub struct Env<'a> {
     pub actor: &'a Actor,
     /// the day the app started (form defaults)
     pub today: NaiveDate,
-    #[allow(dead_code)] // SLOT(checks): month-end runs the checks with it
     pub checks: &'a CheckConfig,
 }
 
@@ -99,6 +170,12 @@ impl Env<'_> {
     /// Every program's figures as of the selected month.
     pub fn program_figures(&self) -> Result<Rc<Vec<ProgramFigures>>, Error> {
         self.figures.get(self.conn, self.as_of())
+    }
+
+    /// Every finding as of the selected month (acknowledged ones marked).
+    pub fn findings(&self) -> Result<Rc<Vec<Finding>>, Error> {
+        self.findings
+            .get(self.conn, self.as_of(), self.checks, self.lang)
     }
 }
 
@@ -183,7 +260,6 @@ pub trait Screen {
 
 /// Where a jump from one screen to another lands.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(dead_code)] // SLOT(checks): month-end jumps to enterprises and vouchers
 pub enum Target {
     Program(String),
     Enterprise(String),
@@ -199,7 +275,7 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
         ScreenId::Disbursements => Box::new(disbursements::Disbursements::default()),
         ScreenId::Recovery => Box::new(placeholder::Placeholder::new(id, Some(Scope::Recovery))),
         ScreenId::Performance => Box::new(performance::Performance::default()),
-        ScreenId::MonthEnd => Box::new(placeholder::Placeholder::new(id, Some(Scope::MonthEnd))),
+        ScreenId::MonthEnd => Box::new(monthend::MonthEnd::default()),
         ScreenId::Audit => Box::new(audit::AuditLog::default()),
     }
 }
@@ -223,6 +299,14 @@ pub mod fmt {
 
     pub fn ratio(d: Decimal) -> f64 {
         d.to_f64().unwrap_or(0.0).clamp(0.0, 1.0)
+    }
+
+    /// ` · 筛选: text█` for a list's title while a filter is typed or set; empty otherwise.
+    pub fn filter_suffix(s: &crate::tui::i18n::Strings, filter: &str, typing: bool) -> String {
+        if !typing && filter.is_empty() {
+            return String::new();
+        }
+        format!(" · {}: {filter}{}", s.filter, if typing { "█" } else { "" })
     }
 
     pub fn status_style(s: Status) -> Style {

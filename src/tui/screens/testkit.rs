@@ -302,6 +302,32 @@ pub fn render(app: &mut App, w: u16, h: u16) -> String {
     out
 }
 
+/// One more disbursement: `(voucher, program, credit code, fen, date)`, its status and
+/// who entered and approved it.
+pub fn add_disbursement(
+    conn: &Connection,
+    (voucher, program, code, fen, date): (&str, &str, &CreditCode, i64, &str),
+    status: Status,
+    (entered_by, approved_by): (&str, &str),
+) {
+    insert_disbursement(
+        conn,
+        &NewDisbursement {
+            voucher_no: voucher.into(),
+            program_code: program.into(),
+            credit_code: code.to_string(),
+            amount: Money(fen),
+            date: d(date),
+            status,
+            entered_by: entered_by.into(),
+            approved_by: approved_by.into(),
+            reverses: None,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+}
+
 pub fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
