@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use zhida_core::config::CheckConfig;
 use zhida_core::ledger::{self, DisbursementInput};
 use zhida_core::model::Role;
-use zhida_core::repo::write::NewEvaluation;
+use zhida_core::repo::write::{NewEvaluation, NewRecovery};
 use zhida_core::users::Actor;
 use zhida_core::{Error, Lang};
 
@@ -37,6 +37,7 @@ pub enum Write {
         name: String,
         actual: Option<Decimal>,
     },
+    Recovery(NewRecovery),
 }
 
 /// Everything the domain needs besides the connection.
@@ -111,6 +112,20 @@ impl Write {
                     format!("已保存指标“{name}”实际值"),
                     format!("actual of indicator '{name}' saved"),
                 )
+            }
+            Write::Recovery(r) => {
+                zhida_core::recover::record_recovery(conn, actor, r)?;
+                let (amount, code) = (r.amount.format_yuan(), &r.program_code);
+                match &r.reallocated_to {
+                    Some(to) => done(
+                        format!("已登记收回 {code} {amount} 元，统筹至 {to}"),
+                        format!("recovered {amount} from {code}, reallocated to {to}"),
+                    ),
+                    None => done(
+                        format!("已登记收回 {code} {amount} 元"),
+                        format!("recovered {amount} from {code}"),
+                    ),
+                }
             }
         })
     }

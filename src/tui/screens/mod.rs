@@ -13,6 +13,7 @@ pub mod overview;
 pub mod performance;
 pub mod placeholder;
 pub mod programs;
+pub mod recovery;
 #[cfg(test)]
 pub mod testkit;
 
@@ -197,7 +198,7 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
         ScreenId::Programs => Box::new(programs::Programs::default()),
         ScreenId::Lookup => Box::new(lookup::Lookup::default()),
         ScreenId::Disbursements => Box::new(disbursements::Disbursements::default()),
-        ScreenId::Recovery => Box::new(placeholder::Placeholder::new(id, Some(Scope::Recovery))),
+        ScreenId::Recovery => Box::new(recovery::Recovery::default()),
         ScreenId::Performance => Box::new(performance::Performance::default()),
         ScreenId::MonthEnd => Box::new(placeholder::Placeholder::new(id, Some(Scope::MonthEnd))),
         ScreenId::Audit => Box::new(audit::AuditLog::default()),
