@@ -27,10 +27,10 @@ use zhida_core::{CreditCode, Error, Lang, Money};
 use super::disbursements::default_date;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
-use crate::tui::form::{Choice, Event, Field, Form, Kind};
+use crate::tui::form::{after_write, Choice, Event, Field, Form, Kind};
 use crate::tui::i18n;
 use crate::tui::keymap::Scope;
-use crate::tui::table::{self, scroll, Cell, Col};
+use crate::tui::table::{self, moved, scroll, Cell, Col};
 use crate::tui::text::{truncate, width};
 use crate::tui::writes::{permitted, refusal, Write};
 
@@ -337,11 +337,7 @@ impl Screen for Recovery {
     }
 
     fn written(&mut self, ok: bool) {
-        if ok {
-            self.form = None;
-        } else if let Some((_, f)) = &mut self.form {
-            f.confirming = false;
-        }
+        after_write(&mut self.form, ok);
     }
 
     fn focus(&mut self, target: &Target, env: &Env) -> Result<(), Error> {
@@ -377,27 +373,22 @@ impl Screen for Recovery {
             return Ok(out);
         }
         let h = Self::height(env);
-        let last = self.rows.len().saturating_sub(1);
-        match action {
-            Action::RecordRecovery => return self.start(env),
-            Action::Down => self.sel = (self.sel + 1).min(last),
-            Action::Up => self.sel = self.sel.saturating_sub(1),
-            Action::PageDown => self.sel = (self.sel + h).min(last),
-            Action::PageUp => self.sel = self.sel.saturating_sub(h),
-            Action::Top => self.sel = 0,
-            Action::Bottom => self.sel = last,
-            Action::Open => {
-                if let Some(c) = self.selected() {
-                    return Ok(Outcome::Jump(
-                        ScreenId::Programs,
-                        Target::Program(c.figures.program.code.clone()),
-                    ));
-                }
-            }
-            _ => return Ok(Outcome::Ignored),
+        if let Some(sel) = moved(action, self.sel, self.rows.len(), h) {
+            self.sel = sel;
+            self.offset = scroll(self.offset, self.sel, h);
+            return Ok(Outcome::Done);
         }
-        self.offset = scroll(self.offset, self.sel, h);
-        Ok(Outcome::Done)
+        Ok(match action {
+            Action::RecordRecovery => return self.start(env),
+            Action::Open => match self.selected() {
+                Some(c) => Outcome::Jump(
+                    ScreenId::Programs,
+                    Target::Program(c.figures.program.code.clone()),
+                ),
+                None => Outcome::Done,
+            },
+            _ => Outcome::Ignored,
+        })
     }
 
     fn selection(&self) -> Option<String> {
