@@ -2,7 +2,7 @@
 //! built here with the core functions, one scenario per user story of the work screens:
 //! (a) a clerk enters a disbursement, a supervisor approves and pays it in a second run;
 //! (b) month-end: run the checks, acknowledge, export, close, then a refused payment;
-//! (c) recover an idle program's balance and reallocate it.
+//! (c) recovering an idle program's balance and reallocating it is in `e2e_recovery.rs`.
 
 #![allow(clippy::inconsistent_digit_grouping)]
 

@@ -65,6 +65,11 @@ fn split(area: Rect) -> [Rect; 3] {
     .areas(area)
 }
 
+/// A column wide enough for its title and every label it may show.
+fn widest<'a>(labels: impl IntoIterator<Item = &'a str>, title: &str) -> u16 {
+    labels.into_iter().map(width).fold(width(title), usize::max) as u16
+}
+
 fn flag_style(rule: Rule) -> Style {
     Style::default().fg(if rule == Rule::RecoverDue {
         Color::Red
@@ -409,12 +414,10 @@ impl Screen for Recovery {
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
         let (s, w, lang) = (cx.s, i18n::work(cx.lang), cx.lang);
         let [top, detail, bottom] = split(area);
-        let flag_w = [Rule::RecoverDue, Rule::Idle]
-            .iter()
-            .map(|r| width(r.label(lang)))
-            .chain([width(w.finding)])
-            .max()
-            .unwrap_or(8) as u16;
+        let flag_w = widest(
+            [Rule::RecoverDue, Rule::Idle].map(|r| r.label(lang)),
+            w.finding,
+        );
         let cols = vec![
             Col::left(s.code, 8, 9),
             Col::flex(s.name, 10, 10),
@@ -458,24 +461,24 @@ impl Screen for Recovery {
             .collect();
         let flagged: Vec<&Candidate> = self.rows.iter().filter(|c| c.flag.is_some()).collect();
         let total: Money = flagged.iter().map(|c| c.figures.balance).sum();
-        let title = match lang {
+        let due = match lang {
             Lang::Zh => format!(
-                " {} · {} 项应收回或闲置，合计 {} · 共 {} {} ",
-                i18n::tab(ScreenId::Recovery, lang),
+                "{} 项应收回或闲置，合计 {}",
                 flagged.len(),
-                total.format(cx.unit),
-                self.rows.len(),
-                s.rows
+                total.format(cx.unit)
             ),
             Lang::En => format!(
-                " {} · {} idle or due, {} in all · {} {} ",
-                i18n::tab(ScreenId::Recovery, lang),
+                "{} idle or due, {} in all",
                 flagged.len(),
-                total.format(cx.unit),
-                self.rows.len(),
-                s.rows
+                total.format(cx.unit)
             ),
         };
+        let title = format!(
+            " {} · {due} · {} {} ",
+            i18n::tab(ScreenId::Recovery, lang),
+            self.rows.len(),
+            s.rows
+        );
         table::draw(
             f,
             top,
@@ -509,12 +512,7 @@ impl Screen for Recovery {
                 detail,
             );
         }
-        let reason_w = Reason::ALL
-            .iter()
-            .map(|r| width(r.label(lang)))
-            .chain([width(s.reason)])
-            .max()
-            .unwrap_or(6) as u16;
+        let reason_w = widest(Reason::ALL.iter().map(|r| r.label(lang)), s.reason);
         let history = self.selected_history();
         let mut hcols = vec![
             Col::left(s.date, 10, 9),
