@@ -410,6 +410,16 @@ impl Form {
     }
 }
 
+/// After the write a screen's form asked for: on success the form closes; on failure it
+/// stays open, back from the confirmation, for correction.
+pub fn after_write<K>(slot: &mut Option<(K, Form)>, ok: bool) {
+    if ok {
+        *slot = None;
+    } else if let Some((_, f)) = slot {
+        f.confirming = false;
+    }
+}
+
 /// A yes/no question before a one-key write (approve, pay).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {

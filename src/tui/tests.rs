@@ -972,6 +972,12 @@ pub fn gallery(lang: Lang) -> Vec<(&'static str, App)> {
     let mut a = mk();
     a.update(Action::Go(ScreenId::MonthEnd));
     out.push(("month_end", a));
+    let mut a = mk();
+    a.update(Action::Go(ScreenId::Recovery));
+    for _ in 0..3 {
+        a.update(Action::Down);
+    }
+    out.push(("recovery", a));
     let mut a = with_placeholder(mk());
     a.update(Action::Go(ScreenId::Recovery));
     out.push(("placeholder", a));

@@ -12,7 +12,7 @@ use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
 use zhida_core::ledger::{self, DisbursementInput};
 use zhida_core::model::Role;
-use zhida_core::repo::write::NewEvaluation;
+use zhida_core::repo::write::{NewEvaluation, NewRecovery};
 use zhida_core::users::Actor;
 use zhida_core::{ack, close, report};
 use zhida_core::{Error, Lang};
@@ -54,6 +54,7 @@ pub enum Write {
         month: Month,
         force: bool,
     },
+    Recovery(NewRecovery),
 }
 
 /// Everything the domain needs besides the connection.
@@ -153,6 +154,20 @@ impl Write {
                         format!("{month} 已强制月结（{who}），跳过 {n} 条未确认的错误"),
                         format!("{month} force-closed by {who} past {n} unacknowledged errors"),
                     )
+                }
+            }
+            Write::Recovery(r) => {
+                zhida_core::recover::record_recovery(conn, actor, r)?;
+                let (amount, code) = (r.amount.format_yuan(), &r.program_code);
+                match &r.reallocated_to {
+                    Some(to) => done(
+                        format!("已登记收回 {code} {amount} 元，统筹至 {to}"),
+                        format!("recovered {amount} from {code}, reallocated to {to}"),
+                    ),
+                    None => done(
+                        format!("已登记收回 {code} {amount} 元"),
+                        format!("recovered {amount} from {code}"),
+                    ),
                 }
             }
         })

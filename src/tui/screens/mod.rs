@@ -14,6 +14,7 @@ pub mod overview;
 pub mod performance;
 pub mod placeholder;
 pub mod programs;
+pub mod recovery;
 #[cfg(test)]
 pub mod testkit;
 
@@ -273,7 +274,7 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
         ScreenId::Programs => Box::new(programs::Programs::default()),
         ScreenId::Lookup => Box::new(lookup::Lookup::default()),
         ScreenId::Disbursements => Box::new(disbursements::Disbursements::default()),
-        ScreenId::Recovery => Box::new(placeholder::Placeholder::new(id, Some(Scope::Recovery))),
+        ScreenId::Recovery => Box::new(recovery::Recovery::default()),
         ScreenId::Performance => Box::new(performance::Performance::default()),
         ScreenId::MonthEnd => Box::new(monthend::MonthEnd::default()),
         ScreenId::Audit => Box::new(audit::AuditLog::default()),

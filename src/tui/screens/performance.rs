@@ -18,10 +18,10 @@ use zhida_core::{Error, Lang};
 use super::disbursements::default_date;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
-use crate::tui::form::{Choice, Event, Field, Form, Kind};
+use crate::tui::form::{after_write, Choice, Event, Field, Form, Kind};
 use crate::tui::i18n;
 use crate::tui::keymap::Scope;
-use crate::tui::table::{self, scroll, Cell, Col};
+use crate::tui::table::{self, moved, scroll, Cell, Col};
 use crate::tui::writes::{permitted, refusal, Write};
 
 /// One program as the screen ranks it.
@@ -292,11 +292,7 @@ impl Screen for Performance {
     }
 
     fn written(&mut self, ok: bool) {
-        if ok {
-            self.form = None;
-        } else if let Some((_, f)) = &mut self.form {
-            f.confirming = false;
-        }
+        after_write(&mut self.form, ok);
     }
 
     fn focus(&mut self, target: &Target, _env: &Env) -> Result<(), Error> {
@@ -350,15 +346,13 @@ impl Screen for Performance {
             });
         }
         let h = Self::height(env);
-        let last = self.rows.len().saturating_sub(1);
+        if let Some(sel) = moved(action, self.sel, self.rows.len(), h) {
+            self.sel = sel;
+            self.offset = scroll(self.offset, self.sel, h);
+            return Ok(Outcome::Done);
+        }
         match action {
             Action::EditEvaluation | Action::EditIndicator => return self.start(action, env),
-            Action::Down => self.sel = (self.sel + 1).min(last),
-            Action::Up => self.sel = self.sel.saturating_sub(1),
-            Action::PageDown => self.sel = (self.sel + h).min(last),
-            Action::PageUp => self.sel = self.sel.saturating_sub(h),
-            Action::Top => self.sel = 0,
-            Action::Bottom => self.sel = last,
             Action::Open => {
                 if let Some(r) = self.selected() {
                     return Ok(Outcome::Jump(

@@ -36,7 +36,7 @@ use crate::config::CheckConfig;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::money::Money;
-use crate::repo::figures::program_figures;
+use crate::repo::figures::{program_figures, ProgramFigures};
 
 pub use output::{findings_csv, findings_json, findings_table, neutralise};
 
@@ -297,6 +297,24 @@ pub fn run_checks(
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(out)
+}
+
+/// The IDLE or RECOVER_DUE finding of one program as of `as_of`, exactly as
+/// [`run_checks`] finds it (the 收回 screen ranks its candidates with it, so the screen
+/// and `zhida check` cannot disagree). Not marked acknowledged.
+pub fn idle_finding(
+    f: &ProgramFigures,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+) -> Option<Finding> {
+    let ctx = Ctx {
+        as_of,
+        year: as_of.year(),
+        cfg,
+        lang,
+    };
+    program_rules::idle_or_recover_due(&ctx, f)
 }
 
 fn load_acks(conn: &Connection) -> Result<HashMap<String, Ack>> {

@@ -159,28 +159,42 @@ pub fn allocations_of(conn: &Connection, program_id: i64) -> Result<Vec<Allocati
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+const RECOVERY_SELECT: &str =
+    "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
+     FROM recovery r JOIN program p ON p.id = r.program_id
+     LEFT JOIN enterprise e ON e.id = r.enterprise_id
+     LEFT JOIN program t ON t.id = r.reallocated_to_id";
+
+fn recovery_from_row(r: &Row<'_>) -> rusqlite::Result<Recovery> {
+    Ok(Recovery {
+        id: r.get(0)?,
+        program_code: r.get(1)?,
+        date: parse_date(&r.get::<_, String>(2)?)?,
+        amount: r.get(3)?,
+        reason: r.get(4)?,
+        doc_no: r.get(5)?,
+        credit_code: r.get(6)?,
+        reallocated_to: r.get(7)?,
+        note: r.get(8)?,
+    })
+}
+
 /// Recoveries of a program, oldest first.
 pub fn recoveries_of(conn: &Connection, program_id: i64) -> Result<Vec<Recovery>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
-         FROM recovery r JOIN program p ON p.id = r.program_id
-         LEFT JOIN enterprise e ON e.id = r.enterprise_id
-         LEFT JOIN program t ON t.id = r.reallocated_to_id
-         WHERE r.program_id = ?1 ORDER BY r.date, r.id",
-    )?;
-    let rows = stmt.query_map([program_id], |r| {
-        Ok(Recovery {
-            id: r.get(0)?,
-            program_code: r.get(1)?,
-            date: parse_date(&r.get::<_, String>(2)?)?,
-            amount: r.get(3)?,
-            reason: r.get(4)?,
-            doc_no: r.get(5)?,
-            credit_code: r.get(6)?,
-            reallocated_to: r.get(7)?,
-            note: r.get(8)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.program_id = ?1 ORDER BY r.date, r.id"
+    ))?;
+    let rows = stmt.query_map([program_id], recovery_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every recovery dated ≤ `as_of`, by program code, then oldest first (the 收回 screen;
+/// recoveries are few next to disbursements).
+pub fn recoveries_until(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Recovery>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.date <= ?1 ORDER BY p.code, r.date, r.id"
+    ))?;
+    let rows = stmt.query_map([iso(as_of)], recovery_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -686,6 +700,11 @@ mod tests {
         assert_eq!(allocations_of(&conn, wg).unwrap().len(), 1);
         let r = recoveries_of(&conn, wg).unwrap();
         assert_eq!(r[0].reallocated_to.as_deref(), Some("KJ2025"));
+        assert_eq!(recoveries_until(&conn, d("2025-06-01")).unwrap(), r);
+        assert!(
+            recoveries_until(&conn, d("2025-05-31")).unwrap().is_empty(),
+            "dated after the as-of day"
+        );
         assert_eq!(evaluations_of(&conn, wg).unwrap()[0].score_x100, 8550);
         let i = indicators_of(&conn, wg).unwrap();
         assert_eq!(i[0].met(), Some(false));
