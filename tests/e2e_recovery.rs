@@ -5,12 +5,12 @@
 
 #![allow(clippy::inconsistent_digit_grouping)]
 
-mod support;
+mod common;
 
 use std::path::Path;
 
 use chrono::NaiveDate;
-use support::{line_with, Tmux};
+use common::{line_with, Tmux};
 use zhida_core::model::{Reason, Role, Size, Status};
 use zhida_core::repo::write::*;
 use zhida_core::users::{self, Actor};
@@ -108,7 +108,7 @@ fn recover_an_idle_programs_balance_and_reallocate_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("zhida.db");
     build_db(&db);
-    let (t, done) = Tmux::start("recovery", dir.path(), &db, "小李");
+    let t = Tmux::open("recovery", dir.path(), &db, "小李");
 
     // as of May 2025 (the latest payments): CY2025 has lain idle 110 days
     t.send(&["5"]);
@@ -171,7 +171,7 @@ fn recover_an_idle_programs_balance_and_reallocate_it() {
     let kj = line_with(&screen, "KJ2025");
     assert!(kj.contains("440,000.00"), "{screen}");
     assert!(line_with(&screen, "CY2025").contains("300,000.00"));
-    t.quit(&done);
+    t.quit_ok();
     drop(t);
 
     let conn = zhida_core::db::open(&db).unwrap();

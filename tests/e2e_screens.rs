@@ -6,12 +6,12 @@
 
 #![allow(clippy::inconsistent_digit_grouping)]
 
-mod support;
+mod common;
 
 use std::path::Path;
 
 use chrono::NaiveDate;
-use support::{line_with, Tmux};
+use common::{line_with, Tmux};
 use zhida_core::model::{Role, Size, Status};
 use zhida_core::repo::write::*;
 use zhida_core::users::{self, Actor};
@@ -115,7 +115,7 @@ fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
     build_db(&db);
 
     // run 1: the clerk
-    let (t, done) = Tmux::start("a1", dir.path(), &db, "小李");
+    let t = Tmux::open("a1", dir.path(), &db, "小李");
     t.send(&["4"]);
     t.wait_for("the register", |s| s.contains("PZ2025-0001"));
     t.send(&["n"]);
@@ -144,11 +144,11 @@ fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
     // the clerk may not approve
     t.send(&["a"]);
     t.wait_for("the refusal", |s| s.contains("需要复核（科长）角色"));
-    t.quit(&done);
+    t.quit_ok();
     drop(t);
 
     // run 2: the supervisor
-    let (t, done) = Tmux::start("a2", dir.path(), &db, "王科长");
+    let t = Tmux::open("a2", dir.path(), &db, "王科长");
     t.send(&["4"]);
     t.wait_for("the register", |s| s.contains("PZ2025-0100"));
     t.send(&["G"]);
@@ -173,7 +173,7 @@ fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
         screen.contains("approve") && screen.contains("小李"),
         "{screen}"
     );
-    t.quit(&done);
+    t.quit_ok();
 
     let conn = zhida_core::db::open(&db).unwrap();
     let d = zhida_core::repo::lookup::disbursement_by_voucher(&conn, "PZ2025-0100")

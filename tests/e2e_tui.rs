@@ -5,14 +5,16 @@
 // Amounts in fen are written 元_分 (e.g. `120_000_00`) so that the yuan stay readable.
 #![allow(clippy::inconsistent_digit_grouping)]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use zhida_core::model::{Level, Size, Status};
 use zhida_core::repo::write::*;
 use zhida_core::{CreditCode, Money};
+
+use common::Tmux;
 
 fn d(s: &str) -> NaiveDate {
     zhida_core::dates::parse_date(s).unwrap()
@@ -111,139 +113,24 @@ fn build_db(path: &Path) {
     tx.commit().unwrap();
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]);
-        c
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut c = self.cmd();
-        c.args(["send-keys", "-t", "zhida"]).args(keys);
-        assert!(c.status().unwrap().success(), "tmux send-keys {keys:?}");
-    }
-
-    fn send_literal(&self, text: &str) {
-        let st = self
-            .cmd()
-            .args(["send-keys", "-t", "zhida", "-l", text])
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    fn capture(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-t", "zhida"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Poll the screen until `pred` holds, or fail with what was on screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {what}; screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        self.cmd()
-            .args(["has-session", "-t", "zhida"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
-
 /// zhida running in a detached tmux session of 100×30 on a fresh database.
 struct Session {
     tmux: Tmux,
-    done: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 fn start(tag: &str, extra_args: &str) -> Session {
-    let have_tmux = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .map(|o| o.status.success());
-    assert!(
-        matches!(have_tmux, Ok(true)),
-        "tmux is required for the end-to-end TUI test: install it (apt-get install tmux)"
-    );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("zhida.db");
     build_db(&db);
-    let done = dir.path().join("exit-status");
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, "[ui]\nlang = \"zh\"\n").unwrap();
-    let tmux = Tmux {
-        socket: format!("zhida-e2e-{tag}-{}", std::process::id()),
-    };
-    // the shell writes the exit status after zhida returns: proof that it quit cleanly
-    let script = format!(
-        "'{}' --db '{}' --user 王科长 --config '{}' {extra_args}; echo $? > '{}'; sleep 30",
-        env!("CARGO_BIN_EXE_zhida"),
-        db.display(),
-        config.display(),
-        done.display()
-    );
-    let st = tmux
-        .cmd()
-        .args(["new-session", "-d", "-s", "zhida", "-x", "100", "-y", "30"])
-        .arg("env")
-        .arg("LANG=C.UTF-8")
-        .arg("sh")
-        .arg("-c")
-        .arg(&script)
-        .status()
-        .unwrap();
-    assert!(st.success(), "tmux new-session");
-    Session {
-        tmux,
-        done,
-        _dir: dir,
-    }
+    let tmux = Tmux::start_with(tag, dir.path(), &db, "王科长", (100, 30), extra_args);
+    Session { tmux, _dir: dir }
 }
 
 impl Session {
     /// Press q and wait for the process to exit; returns its exit status.
     fn quit(&self) -> String {
-        self.tmux.send(&["q"]);
-        let start = Instant::now();
-        while !self.done.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "zhida did not exit after q"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        std::fs::read_to_string(&self.done)
-            .unwrap()
-            .trim()
-            .to_string()
+        self.tmux.quit()
     }
 }
 

@@ -23,7 +23,6 @@ pub struct Strings {
     pub palette_title: &'static str,
     pub palette_none: &'static str,
     pub confirm_quit: &'static str,
-    pub placeholder: &'static str,
     pub filter: &'static str,
     pub no_rows: &'static str,
     pub loading: &'static str,
@@ -104,7 +103,6 @@ pub const ZH: Strings = Strings {
     palette_title: "命令面板",
     palette_none: "没有匹配的命令",
     confirm_quit: "有未保存的表单，确定退出？(y 退出 / 其他键取消)",
-    placeholder: "此页面正在建设中",
     filter: "筛选",
     no_rows: "（无数据）",
     loading: "载入中…",
@@ -188,7 +186,6 @@ pub const EN: Strings = Strings {
     palette_title: "Command palette",
     palette_none: "no matching command",
     confirm_quit: "A form has unsaved changes. Quit? (y quit / any other key cancels)",
-    placeholder: "This screen is under construction",
     filter: "filter",
     no_rows: "(no rows)",
     loading: "loading…",
@@ -346,13 +343,6 @@ pub fn month_msg(lang: Lang, month: &str) -> String {
     }
 }
 
-pub fn not_built(lang: Lang, what: &str) -> String {
-    match lang {
-        Lang::Zh => format!("{what}: 此页面尚未实现"),
-        Lang::En => format!("{what}: not available on this screen yet"),
-    }
-}
-
 /// Strings of the work screens (拨付, 收回, 绩效, 月结, 日志) and their forms.
 #[allow(dead_code)] // SLOT(checks): recovery and month-end strings
 pub struct Work {
@@ -381,6 +371,8 @@ pub struct Work {
     pub enterprise_hint: &'static str,
     pub month_hint: &'static str,
     pub reverses: &'static str,
+    /// the status cell of a reversal row
+    pub reversal: &'static str,
     pub evaluator: &'static str,
     pub target: &'static str,
     pub met: &'static str,
@@ -445,6 +437,7 @@ pub const ZH_WORK: Work = Work {
     enterprise_hint: "名称片段 / 拼音首字母 / 信用代码，空 = 全部",
     month_hint: "YYYY-MM，空 = 全部",
     reverses: "冲销",
+    reversal: "冲销",
     evaluator: "评价人",
     target: "目标",
     met: "达成",
@@ -509,6 +502,7 @@ pub const EN_WORK: Work = Work {
     enterprise_hint: "name fragment / pinyin initials / credit code; empty = all",
     month_hint: "YYYY-MM; empty = all",
     reverses: "reverses",
+    reversal: "reversal",
     evaluator: "Evaluator",
     target: "Target",
     met: "met",

@@ -2,6 +2,8 @@
 //! detached tmux session on its own socket; keys go in with `send-keys`, the screen comes
 //! back with `capture-pane`, and the shell records zhida's exit status in a file.
 
+#![allow(dead_code)] // each test crate uses part of it
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -15,6 +17,18 @@ impl Tmux {
     /// Start `zhida --db DB --user USER --config DIR/config.toml ARGS` at `width`×`height`,
     /// in `dir` (where relative paths typed into the interface land).
     pub fn start(tag: &str, dir: &Path, db: &Path, user: &str, size: (u16, u16)) -> Tmux {
+        Tmux::start_with(tag, dir, db, user, size, "")
+    }
+
+    /// [`Tmux::start`] with more command-line arguments (`--lang en`).
+    pub fn start_with(
+        tag: &str,
+        dir: &Path,
+        db: &Path,
+        user: &str,
+        size: (u16, u16),
+        extra_args: &str,
+    ) -> Tmux {
         let have_tmux = Command::new("tmux")
             .arg("-V")
             .output()
@@ -30,7 +44,7 @@ impl Tmux {
             done: dir.join(format!("exit-{tag}")),
         };
         let script = format!(
-            "'{}' --db '{}' --user '{}' --config '{}'; echo $? > '{}'; sleep 30",
+            "'{}' --db '{}' --user '{}' --config '{}' {extra_args}; echo $? > '{}'; sleep 30",
             env!("CARGO_BIN_EXE_zhida"),
             db.display(),
             user,
@@ -50,6 +64,13 @@ impl Tmux {
             .status()
             .unwrap();
         assert!(st.success(), "tmux new-session");
+        t
+    }
+
+    /// [`Tmux::start`] at 120×32, then wait for the overview with the user in its header.
+    pub fn open(tag: &str, dir: &Path, db: &Path, user: &str) -> Tmux {
+        let t = Tmux::start(tag, dir, db, user, (120, 32));
+        t.wait_for("the overview", |s| s.contains("总览") && s.contains(user));
         t
     }
 
@@ -116,6 +137,22 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+impl Tmux {
+    /// Whether the tmux session (the shell around zhida) is still there.
+    pub fn alive(&self) -> bool {
+        self.cmd()
+            .args(["has-session", "-t", "zhida"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+
+    /// q, and zhida exits with status 0.
+    pub fn quit_ok(&self) {
+        assert_eq!(self.quit(), "0", "exit status");
     }
 }
 

@@ -742,7 +742,7 @@ impl Screen for Disbursements {
             Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
         let cols = vec![
             Col::left(s.date, 10, 9),
-            Col::left(s.voucher, 12, 10),
+            Col::left(s.voucher, 15, 10),
             Col::flex(s.program, 8, 5),
             Col::flex(s.enterprise, 12, 8),
             Col::right(s.amount, 13, 9),
@@ -759,8 +759,9 @@ impl Screen for Disbursements {
             .skip(offset)
             .take(h)
             .map(|r| {
+                // a reversal is always a paid row: its kind says more than its status
                 let status = if r.reverses.is_some() {
-                    format!("{}({})", r.status.label(cx.lang), w.reverses)
+                    w.reversal.to_string()
                 } else {
                     r.status.label(cx.lang).to_string()
                 };

@@ -435,7 +435,7 @@ impl Lookup {
             Col::flex(s.program, 10, 10),
             Col::right(s.amount, 14, 8),
             Col::left(s.status, 6, 9),
-            Col::left(s.voucher, 12, 5),
+            Col::left(s.voucher, 15, 5),
         ];
         let h = list.height.saturating_sub(3) as usize;
         let offset = scroll(self.detail_offset, self.detail_sel, h);

@@ -1,6 +1,6 @@
 //! One module per screen, each with its own state, keys and render, behind the
-//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` (declare it below) and
-//! replace its placeholder arm in [`build`]. Its keys are rows of the keymap table
+//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` (declare it below), add
+//! its `ScreenId` (src/tui/action.rs) and its arm in [`build`]. Its keys are rows of the keymap table
 //! (`keymap::DEFAULTS`, scope = the screen's [`Scope`]); `update` receives them as actions
 //! with an [`Env`] (database, as-of month); a form returns `true` from `dirty` while it
 //! holds unsaved input and `text_input` while a field has focus; writes go through
@@ -12,7 +12,6 @@ pub mod lookup;
 pub mod monthend;
 pub mod overview;
 pub mod performance;
-pub mod placeholder;
 pub mod programs;
 pub mod recovery;
 #[cfg(test)]
