@@ -62,11 +62,7 @@ pub struct ReconcileArgs {
 }
 
 /// The period from `--month` or `--from/--to` (either end may be open: the export's).
-pub fn period(
-    month: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<Options, Error> {
+pub fn period(month: Option<&str>, from: Option<&str>, to: Option<&str>) -> Result<Options, Error> {
     let date = |flag: &str, s: Option<&str>| {
         s.map(|s| parse_date(s).map_err(|e| Error::invalid(format!("{flag}: {e}"))))
             .transpose()

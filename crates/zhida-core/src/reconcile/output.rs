@@ -240,8 +240,13 @@ pub fn item_lines(i: &Item, lang: Lang) -> Vec<[String; 5]> {
             .unwrap_or_else(|| "—".into())
     };
     if let Some(k) = &i.key {
+        let what = if i.category == Category::NotPaid {
+            lang.pick("状态", "status")
+        } else {
+            ""
+        };
         out.push([
-            i.category.label(lang).to_string(),
+            what.to_string(),
             side_o(),
             side_u(),
             ack_text(&i.ack),
@@ -259,7 +264,7 @@ pub fn item_lines(i: &Item, lang: Lang) -> Vec<[String; 5]> {
     }
     if out.is_empty() {
         out.push([
-            i.category.label(lang).to_string(),
+            String::new(),
             side_o(),
             side_u(),
             String::new(),

@@ -347,8 +347,8 @@ impl Profile {
             .or_else(|| crate::dates::parse_date(t).ok())
     }
 
-    /// The 直达 flag: Some(true/false), None for an empty cell, Err for anything else.
-    pub fn parse_direct(&self, s: &str) -> std::result::Result<Option<bool>, ()> {
+    /// The 直达 flag: Some(true/false), None for an empty cell, Err (why) for anything else.
+    pub fn parse_direct(&self, s: &str) -> std::result::Result<Option<bool>, String> {
         let t = s.trim().to_lowercase();
         if self.direct_yes.contains(&t) {
             Ok(Some(true))
@@ -357,7 +357,12 @@ impl Profile {
         } else if t.is_empty() {
             Ok(None)
         } else {
-            Err(())
+            Err(format!(
+                "无法识别 '{}' (expected one of {} / {})",
+                s.trim(),
+                self.direct_yes.join(","),
+                self.direct_no.join(",")
+            ))
         }
     }
 

@@ -203,7 +203,9 @@ pub fn read_export(name: &str, bytes: &[u8], p: &Profile) -> Result<Vec<Upstream
         })?;
         (recs, 0)
     } else {
-        text = decode(name, bytes, p.encoding)?;
+        // the csv reader counts a CRLF line end late (BurntSushi/rust-csv#395): every
+        // record after the first would be reported a line too early
+        text = decode(name, bytes, p.encoding)?.replace("\r\n", "\n");
         let rest = skip_lines(&text, p.skip_lines);
         let recs = Records::csv(Box::new(rest.as_bytes()), shared.clone());
         (recs, p.skip_lines as u64)
@@ -370,17 +372,8 @@ fn parse_row(
     let is_direct = match cols.is_direct {
         Some(i) => match p.parse_direct(get(i)) {
             Ok(v) => v,
-            Err(()) => {
-                errs.push(
-                    line,
-                    col(i),
-                    format!(
-                        "无法识别 '{}' (expected one of {} / {})",
-                        get(i),
-                        p.direct_yes.join(","),
-                        p.direct_no.join(",")
-                    ),
-                );
+            Err(why) => {
+                errs.push(line, col(i), why);
                 None
             }
         },

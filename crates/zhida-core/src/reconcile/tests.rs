@@ -490,7 +490,7 @@ fn the_period_restricts_both_sides() {
     // a period after the export: everything of ours in it is 'only ours'
     let r = run_opts(
         &fx,
-        &format!("{HEADER}"),
+        HEADER,
         &Options {
             from: Some(d("2026-10-20")),
             to: Some(d("2026-10-31")),
@@ -814,4 +814,20 @@ fn an_xlsx_export_with_a_title_row_and_date_cells() {
     let kinds: Vec<DiffKind> = v2.diffs.iter().map(|d| d.kind).collect();
     assert_eq!(kinds, [DiffKind::Date, DiffKind::Direct]);
     assert_eq!(v2.matched_by, Some(MatchedBy::CodeAmountDate));
+}
+
+#[test]
+fn line_numbers_with_crlf_and_a_title_block() {
+    let (fx, c) = ledger();
+    let mut p = profile();
+    p.skip_lines = 2;
+    let csv = format!(
+        "\u{feff}元江县国库支付明细\r\n单位：元\r\n{}ZF1,V1,2026-10-10,P-001,是,甲,{},1.234\r\n",
+        HEADER.replace('\n', "\r\n"),
+        c[0]
+    );
+    let e = reconcile_bytes(&fx.conn, "x.csv", csv.as_bytes(), &p, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("x.csv:4: 支付金额: "), "{e}");
 }
