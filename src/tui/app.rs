@@ -65,6 +65,8 @@ pub struct App {
     figures: screens::FiguresCache,
     pub today: chrono::NaiveDate,
     pub checks: CheckConfig,
+    /// the configuration directory (reconciliation profiles)
+    pub config_dir: Option<std::path::PathBuf>,
     /// true until [`App::load`] ran: the body shows "loading"
     pub loading: bool,
 }
@@ -138,6 +140,7 @@ impl App {
             figures: screens::FiguresCache::default(),
             today,
             checks: config.checks.clone(),
+            config_dir: config.dir.clone(),
             loading: true,
         }
     }
@@ -186,6 +189,7 @@ impl App {
             actor: &self.actor,
             today: self.today,
             checks: &self.checks,
+            config_dir: self.config_dir.as_deref(),
         };
         match f(self.screens[self.current].as_mut(), &env) {
             Ok(v) => Some(v),

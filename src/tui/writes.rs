@@ -37,6 +37,11 @@ pub enum Write {
         name: String,
         actual: Option<Decimal>,
     },
+    /// acknowledge a finding or a reconciliation difference (`finding_ack`)
+    Acknowledge {
+        key: String,
+        note: String,
+    },
 }
 
 /// Everything the domain needs besides the connection.
@@ -112,6 +117,10 @@ impl Write {
                     format!("actual of indicator '{name}' saved"),
                 )
             }
+            Write::Acknowledge { key, note } => {
+                zhida_core::ack::acknowledge(conn, actor, key, note)?;
+                done(format!("已确认 {key}"), format!("acknowledged {key}"))
+            }
         })
     }
 }
@@ -121,7 +130,7 @@ pub fn permitted(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
         New | Pay | Reject | RecordRecovery | EditEvaluation | EditIndicator | Acknowledge
-        | CloseMonth => role != Role::Auditor,
+        | CloseMonth | ReconAcknowledge => role != Role::Auditor,
         Approve | Reverse => role == Role::Supervisor,
         _ => true,
     }

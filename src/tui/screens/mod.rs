@@ -13,6 +13,7 @@ pub mod overview;
 pub mod performance;
 pub mod placeholder;
 pub mod programs;
+pub mod reconcile;
 #[cfg(test)]
 pub mod testkit;
 
@@ -88,6 +89,8 @@ pub struct Env<'a> {
     pub today: NaiveDate,
     #[allow(dead_code)] // SLOT(checks): month-end runs the checks with it
     pub checks: &'a CheckConfig,
+    /// the configuration directory (reconciliation profiles live in its `profiles/`)
+    pub config_dir: Option<&'a std::path::Path>,
 }
 
 impl Env<'_> {
@@ -201,6 +204,7 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
         ScreenId::Performance => Box::new(performance::Performance::default()),
         ScreenId::MonthEnd => Box::new(placeholder::Placeholder::new(id, Some(Scope::MonthEnd))),
         ScreenId::Audit => Box::new(audit::AuditLog::default()),
+        ScreenId::Reconcile => Box::new(reconcile::Reconcile::default()),
     }
 }
 
