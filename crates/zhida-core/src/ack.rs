@@ -3,6 +3,8 @@
 //! note. Acknowledged findings still show, marked, with the note. Audited.
 //! Reconciliation differences (对账差异, keys `RECON|…`) are acknowledged the same way.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -80,6 +82,24 @@ pub fn acknowledge(conn: &mut Connection, actor: &Actor, key: &str, note: &str) 
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// Every acknowledgement whose key starts with `prefix` ("" = all), by key.
+pub fn with_prefix(conn: &Connection, prefix: &str) -> Result<HashMap<String, Ack>> {
+    let mut stmt = conn.prepare(
+        "SELECT key, note, by, at FROM finding_ack WHERE substr(key, 1, length(?1)) = ?1",
+    )?;
+    let rows = stmt.query_map([prefix], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Ack {
+                note: r.get(1)?,
+                by: r.get(2)?,
+                at: r.get(3)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The acknowledgement of a key, if any.

@@ -466,7 +466,7 @@ pub fn reconcile_rows(
         }
     }
 
-    let acks = load_acks(conn)?;
+    let acks = crate::ack::with_prefix(conn, "RECON|")?;
     if !acks.is_empty() {
         for it in &mut items {
             if let Some(k) = &it.key {
@@ -645,22 +645,6 @@ fn load_voucher(conn: &Connection, voucher: &str) -> Result<Option<OurRow>> {
             our_row,
         )
         .optional()?)
-}
-
-fn load_acks(conn: &Connection) -> Result<HashMap<String, Ack>> {
-    let mut stmt =
-        conn.prepare("SELECT key, note, by, at FROM finding_ack WHERE key LIKE 'RECON|%'")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Ack {
-                note: r.get(1)?,
-                by: r.get(2)?,
-                at: r.get(3)?,
-            },
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The kinds a `RECON|…` key may name.

@@ -274,6 +274,10 @@ pub fn item_lines(i: &Item, lang: Lang) -> Vec<[String; 5]> {
     out
 }
 
+fn owned(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
 /// The human view: the period, a summary per category, then every item that is not a
 /// plain match (with `all`, those too). The last column is the key for `zhida ack`.
 pub fn reconciliation_table(r: &Reconciliation, lang: Lang, all: bool) -> String {
@@ -299,15 +303,12 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang, all: bool) -> String
             r.outside_period
         ),
     };
-    let headers: Vec<String> = [
+    let headers = owned(&[
         lang.pick("类别", "category"),
         lang.pick("笔数", "rows"),
         lang.pick("上游金额", "upstream amount"),
         lang.pick("我方金额", "our amount"),
-    ]
-    .iter()
-    .map(|h| h.to_string())
-    .collect();
+    ]);
     let rows: Vec<Vec<String>> = r
         .summary()
         .iter()
@@ -322,7 +323,7 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang, all: bool) -> String
         .collect();
     s.push_str(&text_table(&headers, &rows, &[1, 2, 3]));
     s.push('\n');
-    let headers: Vec<String> = [
+    let headers = owned(&[
         lang.pick("类别", "category"),
         lang.pick("项", "what"),
         lang.pick("我方凭证", "our voucher"),
@@ -332,10 +333,7 @@ pub fn reconciliation_table(r: &Reconciliation, lang: Lang, all: bool) -> String
         lang.pick("上游", "upstream"),
         lang.pick("确认", "ack"),
         lang.pick("键", "key"),
-    ]
-    .iter()
-    .map(|h| h.to_string())
-    .collect();
+    ]);
     let mut rows = Vec::new();
     for i in r
         .items

@@ -65,6 +65,13 @@ fn run_opts(fx: &Fx, csv: &str, opts: &Options) -> Reconciliation {
     reconcile_bytes(&fx.conn, "国库导出.csv", csv.as_bytes(), &profile(), opts).unwrap()
 }
 
+/// The error of a reconciliation that must fail, as text.
+fn failure(fx: &Fx, name: &str, bytes: &[u8], p: &Profile, opts: &Options) -> String {
+    reconcile_bytes(&fx.conn, name, bytes, p, opts)
+        .unwrap_err()
+        .to_string()
+}
+
 fn of(r: &Reconciliation, c: Category) -> Vec<&Item> {
     r.items.iter().filter(|i| i.category == c).collect()
 }
@@ -503,15 +510,13 @@ fn the_period_restricts_both_sides() {
         .collect();
     assert_eq!(ours, ["V09", "V14"]);
     // an empty export without a period cannot be reconciled
-    let e = reconcile_bytes(
-        &fx.conn,
+    let e = failure(
+        &fx,
         "空.csv",
         HEADER.as_bytes(),
         &profile(),
         &Options::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    );
     assert!(e.contains("--month"), "{e}");
 }
 
@@ -694,15 +699,13 @@ fn bad_rows_are_reported_by_line_and_column_and_nothing_is_reconciled() {
         "{HEADER}ZF1,V1,2026-10-10,P-001,是,甲,{cc},100.00\nZF2,,2026-10-11,P-001,是,乙,91530428MA6K0000XX,100.00\nZF3,,2026-10-12,P-001,也许,丙,{cc},1.234\nZF4,,2026-13-01,P-001,是,丁,{cc},100.00\nZF5,,2026-10-12,P-001,是,戊\n",
         cc = c[0]
     );
-    let e = reconcile_bytes(
-        &fx.conn,
+    let e = failure(
+        &fx,
         "国库导出.csv",
         csv.as_bytes(),
         &profile(),
         &Options::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    );
     let lines: Vec<&str> = e.lines().collect();
     assert!(
         lines[0].starts_with("国库导出.csv:3: 收款人统一社会信用代码: "),
@@ -714,15 +717,13 @@ fn bad_rows_are_reported_by_line_and_column_and_nothing_is_reconciled() {
     assert!(lines[4].starts_with("国库导出.csv:6: "), "{e}");
     assert!(e.contains("未做对账"), "{e}");
     // a mapped column missing from the header
-    let e = reconcile_bytes(
-        &fx.conn,
+    let e = failure(
+        &fx,
         "x.csv",
         "支付日期,收款人统一社会信用代码\n".as_bytes(),
         &profile(),
         &Options::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    );
     assert!(e.contains("x.csv:1: columns.amount = '支付金额'"), "{e}");
 }
 
@@ -749,9 +750,7 @@ fn a_gb18030_export_reads_like_utf8() {
         utf8
     );
     p.encoding = profile::Encoding::Utf8;
-    let e = reconcile_bytes(&fx.conn, "国库导出.csv", &gbk, &p, &Options::default())
-        .unwrap_err()
-        .to_string();
+    let e = failure(&fx, "国库导出.csv", &gbk, &p, &Options::default());
     assert!(e.contains("UTF-8"), "{e}");
 }
 
@@ -826,8 +825,6 @@ fn line_numbers_with_crlf_and_a_title_block() {
         HEADER.replace('\n', "\r\n"),
         c[0]
     );
-    let e = reconcile_bytes(&fx.conn, "x.csv", csv.as_bytes(), &p, &Options::default())
-        .unwrap_err()
-        .to_string();
+    let e = failure(&fx, "x.csv", csv.as_bytes(), &p, &Options::default());
     assert!(e.starts_with("x.csv:4: 支付金额: "), "{e}");
 }
