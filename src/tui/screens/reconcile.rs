@@ -549,10 +549,10 @@ impl Screen for Reconcile {
                 })
                 .collect();
             let title = match &self.result {
-                Some(r) if !self.show_matched => {
-                    format!(" {} · {} {} ", rs.matched_hidden, r.items.len(), s.rows)
+                Some(_) if !self.show_matched => {
+                    format!(" {} {} · {} ", self.rows.len(), s.rows, rs.matched_hidden)
                 }
-                Some(r) => format!(" {} {} ", r.items.len(), s.rows),
+                Some(_) => format!(" {} {} ", self.rows.len(), s.rows),
                 None => String::new(),
             };
             table::draw(
