@@ -1,6 +1,7 @@
 //! The command line: global options, the context every command gets, and dispatch to one
 //! module per command. Commands print one readable line per error and set the exit
-//! status: 0 ok, 1 `check --fail-on` matched, 2 bad input (nothing written).
+//! status: 0 ok, 1 `check --fail-on` / `reconcile --fail-on-diff` matched, 2 bad input
+//! (nothing written).
 
 pub mod ack;
 pub mod audit;
@@ -13,6 +14,7 @@ pub mod export;
 pub mod gen;
 pub mod import;
 pub mod init;
+pub mod reconcile;
 pub mod recover;
 pub mod report;
 pub mod status;
@@ -70,6 +72,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Record a recovery of idle funds 收回资金
     Recover(recover::RecoverArgs),
+    /// Reconcile an upstream payment export with our disbursements 对账
+    Reconcile(reconcile::ReconcileArgs),
     /// Close a month 月结
     Close(close::CloseArgs),
     /// Online backup of the database 备份
@@ -208,6 +212,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Status(a)) => status::run(&ctx, a),
         Some(Command::Report(a)) => report::run(&ctx, a),
         Some(Command::Recover(a)) => recover::run(&ctx, a),
+        Some(Command::Reconcile(a)) => reconcile::run(&ctx, a),
         Some(Command::Close(a)) => close::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run_backup(&ctx, a),
         Some(Command::Restore(a)) => backup::run_restore(&ctx, a),

@@ -1,7 +1,7 @@
 //! What the user can ask for. Keys resolve to an [`Action`] through the keymap; typed
 //! characters reach text inputs as [`Action::Char`]; `App::update` handles them all.
 
-/// The seven screens of SPEC §6 and the audit log, in tab order. Adding a screen: a module in `screens/` plus one arm
+/// The seven screens of SPEC §6, the audit log and reconciliation, in tab order. Adding a screen: a module in `screens/` plus one arm
 /// in [`crate::tui::screens::build`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScreenId {
@@ -13,10 +13,11 @@ pub enum ScreenId {
     Performance,
     MonthEnd,
     Audit,
+    Reconcile,
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 8] = [
+    pub const ALL: [ScreenId; 9] = [
         ScreenId::Overview,
         ScreenId::Programs,
         ScreenId::Lookup,
@@ -25,6 +26,7 @@ impl ScreenId {
         ScreenId::Performance,
         ScreenId::MonthEnd,
         ScreenId::Audit,
+        ScreenId::Reconcile,
     ];
 
     pub fn index(self) -> usize {
@@ -73,6 +75,11 @@ pub enum Action {
     Acknowledge,
     ExportReport,
     CloseMonth,
+    // 对账
+    ReconOpen,
+    ReconRun,
+    ReconAcknowledge,
+    ReconToggleMatched,
     // raw text input (not in the keymap)
     Char(char),
     Backspace,

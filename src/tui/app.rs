@@ -66,6 +66,8 @@ pub struct App {
     findings: screens::FindingsCache,
     pub today: chrono::NaiveDate,
     pub checks: CheckConfig,
+    /// the configuration directory (reconciliation profiles)
+    pub config_dir: Option<std::path::PathBuf>,
     /// true until [`App::load`] ran: the body shows "loading"
     pub loading: bool,
 }
@@ -140,6 +142,7 @@ impl App {
             findings: screens::FindingsCache::default(),
             today,
             checks: config.checks.clone(),
+            config_dir: config.dir.clone(),
             loading: true,
         }
     }
@@ -189,6 +192,7 @@ impl App {
             actor: &self.actor,
             today: self.today,
             checks: &self.checks,
+            config_dir: self.config_dir.as_deref(),
         };
         match f(self.screens[self.current].as_mut(), &env) {
             Ok(v) => Some(v),

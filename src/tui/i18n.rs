@@ -11,7 +11,7 @@ pub struct Strings {
     pub app: &'static str,
     pub rate_col: &'static str,
     pub peak: &'static str,
-    pub tabs: [&'static str; 8],
+    pub tabs: [&'static str; 9],
     pub user: &'static str,
     pub as_of: &'static str,
     pub unit_yuan: &'static str,
@@ -90,7 +90,7 @@ pub const ZH: Strings = Strings {
     rate_col: "执行率",
     peak: "最高",
     tabs: [
-        "总览", "项目", "查询", "拨付", "收回", "绩效", "月结", "日志",
+        "总览", "项目", "查询", "拨付", "收回", "绩效", "月结", "日志", "对账",
     ],
     user: "用户",
     as_of: "截至",
@@ -174,6 +174,7 @@ pub const EN: Strings = Strings {
         "Perform",
         "Month-end",
         "Log",
+        "Recon",
     ],
     user: "user",
     as_of: "as of",
@@ -269,6 +270,8 @@ pub fn scope_label(scope: Scope, lang: Lang) -> &'static str {
         (Scope::Performance, Lang::En) => "performance",
         (Scope::MonthEnd, Lang::Zh) => "月结",
         (Scope::MonthEnd, Lang::En) => "month-end",
+        (Scope::Reconcile, Lang::Zh) => "对账",
+        (Scope::Reconcile, Lang::En) => "reconcile",
     }
 }
 
@@ -747,4 +750,77 @@ pub fn force_question(lang: Lang, month: &str, n: usize) -> String {
 
 pub fn report_file(month: &str) -> String {
     format!("zhida-report-{month}.xlsx")
+}
+/// Strings of the 对账 Reconcile screen.
+pub struct Recon {
+    pub category: &'static str,
+    pub days: &'static str,
+    pub file: &'static str,
+    pub profile: &'static str,
+    pub open_title: &'static str,
+    pub file_hint: &'static str,
+    pub profile_hint: &'static str,
+    pub what: &'static str,
+    pub ours: &'static str,
+    pub upstream: &'static str,
+    pub reference: &'static str,
+    pub ack: &'static str,
+    pub ack_title: &'static str,
+    pub note: &'static str,
+    pub not_run: &'static str,
+    pub open_items: &'static str,
+    pub no_key: &'static str,
+    pub matched_hidden: &'static str,
+    pub nothing_to_open: &'static str,
+}
+
+pub const ZH_RECON: Recon = Recon {
+    category: "类别",
+    days: "天",
+    file: "导出文件",
+    profile: "对账方案",
+    open_title: "选择导出文件与对账方案",
+    file_hint: "CSV 或 xlsx 的路径",
+    profile_hint: "profiles/ 下的方案名称，或 .toml 路径",
+    what: "项",
+    ours: "我方",
+    upstream: "上游",
+    reference: "上游编号",
+    ack: "确认",
+    ack_title: "确认对账差异",
+    note: "说明",
+    not_run: "按 o 选择导出文件与对账方案",
+    open_items: "待处理",
+    no_key: "一致的行无需确认",
+    matched_hidden: "一致项已隐藏，按 m 显示",
+    nothing_to_open: "此行没有可打开的拨付或企业",
+};
+
+pub const EN_RECON: Recon = Recon {
+    category: "Category",
+    days: " days",
+    file: "Export",
+    profile: "Profile",
+    open_title: "Export file and profile",
+    file_hint: "path of a CSV or xlsx file",
+    profile_hint: "name in profiles/, or a .toml path",
+    what: "What",
+    ours: "Ours",
+    upstream: "Upstream",
+    reference: "Upstr. ref",
+    ack: "Ack",
+    ack_title: "Acknowledge difference",
+    note: "Note",
+    not_run: "press o to pick an export and a profile",
+    open_items: "open",
+    no_key: "a plain match needs no acknowledgement",
+    matched_hidden: "matches hidden; m shows them",
+    nothing_to_open: "no disbursement or enterprise behind this row",
+};
+
+pub fn recon(lang: Lang) -> &'static Recon {
+    match lang {
+        Lang::Zh => &ZH_RECON,
+        Lang::En => &EN_RECON,
+    }
 }

@@ -22,6 +22,7 @@ pub enum Scope {
     Recovery,
     Performance,
     MonthEnd,
+    Reconcile,
 }
 
 impl Scope {
@@ -119,6 +120,14 @@ pub const DEFAULTS: &[Binding] = &[
         ["8"],
         "操作日志",
         "audit log"
+    ),
+    b!(
+        Global,
+        Action::Go(ScreenId::Reconcile),
+        "screen_reconcile",
+        ["9"],
+        "对账",
+        "reconcile"
     ),
     b!(
         Global,
@@ -333,6 +342,38 @@ pub const DEFAULTS: &[Binding] = &[
         ["c"],
         "月结关账",
         "close month"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconOpen,
+        "recon_open",
+        ["o"],
+        "选择导出文件与方案",
+        "open export / profile"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconRun,
+        "recon_run",
+        ["r"],
+        "重新对账",
+        "reconcile again"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconAcknowledge,
+        "recon_acknowledge",
+        ["a"],
+        "确认差异",
+        "acknowledge"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconToggleMatched,
+        "recon_matched",
+        ["m"],
+        "显示/隐藏一致",
+        "show / hide matches"
     ),
 ];
 

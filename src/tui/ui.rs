@@ -102,16 +102,32 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 }
 
 fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
+    let labels: Vec<(String, &str, bool)> = ScreenId::ALL
+        .iter()
+        .map(|id| {
+            let key = app
+                .keymap
+                .binding(Action::Go(*id))
+                .and_then(|b| b.keys.first())
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            (key, i18n::tab(*id, app.lang), *id == app.screen_id())
+        })
+        .collect();
+    let full: usize = labels
+        .iter()
+        .map(|(k, name, _)| super::text::width(k) + super::text::width(name) + 2)
+        .sum();
+    // too narrow for every name (English at 80 columns): the other tabs show their key only
+    let compact = full > area.width as usize + 1;
     let mut spans = Vec::new();
-    for id in ScreenId::ALL.iter() {
-        let key = app
-            .keymap
-            .binding(Action::Go(*id))
-            .and_then(|b| b.keys.first())
-            .map(|k| k.to_string())
-            .unwrap_or_default();
-        let label = format!("{key} {} ", i18n::tab(*id, app.lang));
-        let style = if *id == app.screen_id() {
+    for (key, name, current) in labels {
+        let label = if compact && !current {
+            format!("{key} ")
+        } else {
+            format!("{key} {name} ")
+        };
+        let style = if current {
             Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::default()

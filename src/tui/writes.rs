@@ -179,7 +179,7 @@ pub fn permitted(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
         New | Pay | Reject | RecordRecovery | EditEvaluation | EditIndicator | Acknowledge
-        | CloseMonth => role != Role::Auditor,
+        | CloseMonth | ReconAcknowledge => role != Role::Auditor,
         Approve | Reverse => role == Role::Supervisor,
         _ => true,
     }

@@ -2,7 +2,7 @@
 //! values are errors naming the file, the key and the reason — never silently ignored.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,10 @@ pub struct Config {
     pub ui: UiConfig,
     /// action name → key (e.g. `approve = "A"`), resolved by the TUI's keymap.
     pub keys: BTreeMap<String, String>,
+    /// The directory the configuration was (or would have been) read from; reconciliation
+    /// profiles live in its `profiles/`. Not a setting: never read from or written to TOML.
+    #[serde(skip)]
+    pub dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -73,11 +77,15 @@ impl Config {
 
     /// Load from a file; a missing file is the default configuration only when `required` is false.
     pub fn load(path: &Path, required: bool) -> Result<Config> {
+        let dir = path.parent().map(Path::to_path_buf);
         match std::fs::read_to_string(path) {
-            Ok(text) => Config::from_toml(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                Ok(Config::default())
+            Ok(text) => {
+                Config::from_toml(&text, &path.display().to_string()).map(|c| Config { dir, ..c })
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config {
+                dir,
+                ..Config::default()
+            }),
             Err(e) => Err(Error::Config {
                 file: path.display().to_string(),
                 key: String::new(),

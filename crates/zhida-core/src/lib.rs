@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod pinyin_keys;
+pub mod reconcile;
 pub mod recover;
 pub mod repo;
 pub mod report;

@@ -14,6 +14,7 @@ pub mod overview;
 pub mod performance;
 pub mod programs;
 pub mod recovery;
+pub mod reconcile;
 #[cfg(test)]
 pub mod testkit;
 
@@ -159,6 +160,8 @@ pub struct Env<'a> {
     /// the day the app started (form defaults)
     pub today: NaiveDate,
     pub checks: &'a CheckConfig,
+    /// the configuration directory (reconciliation profiles live in its `profiles/`)
+    pub config_dir: Option<&'a std::path::Path>,
 }
 
 impl Env<'_> {
@@ -277,6 +280,7 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
         ScreenId::Performance => Box::new(performance::Performance::default()),
         ScreenId::MonthEnd => Box::new(monthend::MonthEnd::default()),
         ScreenId::Audit => Box::new(audit::AuditLog::default()),
+        ScreenId::Reconcile => Box::new(reconcile::Reconcile::default()),
     }
 }
 

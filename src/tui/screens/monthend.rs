@@ -1364,6 +1364,7 @@ mod tests {
             actor: Box::leak(Box::new(a.actor.clone())),
             today: d(TODAY),
             checks: Box::leak(Box::default()),
+            config_dir: None,
         }
     }
 

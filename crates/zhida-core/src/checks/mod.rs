@@ -318,18 +318,7 @@ pub fn idle_finding(
 }
 
 fn load_acks(conn: &Connection) -> Result<HashMap<String, Ack>> {
-    let mut stmt = conn.prepare("SELECT key, note, by, at FROM finding_ack")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Ack {
-                note: r.get(1)?,
-                by: r.get(2)?,
-                at: r.get(3)?,
-            },
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    crate::ack::with_prefix(conn, "")
 }
 
 /// Count findings by severity: (errors, warnings).

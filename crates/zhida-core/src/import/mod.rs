@@ -13,7 +13,7 @@
 mod columns;
 mod fields;
 mod loaders;
-mod source;
+pub(crate) mod source;
 #[cfg(test)]
 mod tests;
 

@@ -253,6 +253,21 @@ impl<R: Read> Read for Decoding<R> {
     }
 }
 
+/// Decode a whole file held in memory the way the importer does (UTF-8 with or without
+/// BOM, GB18030/GBK detected, UTF-16 with BOM). Err: the line of the bad byte and why.
+pub(crate) fn decode_all(bytes: &[u8]) -> Result<String, (u64, String)> {
+    let shared = Rc::new(Shared::default());
+    let mut d = Decoding::new(bytes, shared);
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2);
+    d.read_to_end(&mut out).map_err(|e| {
+        match e.get_ref().and_then(|r| r.downcast_ref::<EncodingError>()) {
+            Some(enc) => (enc.line, enc.to_string()),
+            None => (0, e.to_string()),
+        }
+    })?;
+    String::from_utf8(out).map_err(|e| (0, e.to_string()))
+}
+
 /// One record as the loaders see it.
 pub(crate) struct Item<'a> {
     pub line: u64,
@@ -291,6 +306,8 @@ pub(crate) struct RowRecords {
     pub header: Option<(u64, StringRecord)>,
     raw: Option<calamine::Range<Data>>,
     start_row: u64,
+    /// rows above the header (a title block), not read
+    skip: usize,
 }
 
 fn csv_error(e: csv::Error) -> Fatal {
@@ -332,6 +349,16 @@ impl<'a> Records<'a> {
 
     /// The first sheet of an xlsx workbook (already in memory).
     pub fn xlsx(bytes: &[u8], shared: &Shared) -> Result<Records<'static>, Fatal> {
+        Records::xlsx_after(bytes, shared, 0)
+    }
+
+    /// The first sheet of an xlsx workbook whose header is below `skip` rows (a title
+    /// block, as exports from other systems have).
+    pub fn xlsx_after(
+        bytes: &[u8],
+        shared: &Shared,
+        skip: usize,
+    ) -> Result<Records<'static>, Fatal> {
         shared.hasher.borrow_mut().update(bytes);
         shared.bytes.set(bytes.len() as u64);
         let cursor = io::Cursor::new(bytes.to_vec());
@@ -354,9 +381,9 @@ impl<'a> Records<'a> {
             }
         };
         let start_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
-        let header = range.rows().next().map(|cells| {
+        let header = range.rows().nth(skip).map(|cells| {
             let rec: StringRecord = cells.iter().map(|c| cell_text(c, false)).collect();
-            (start_row + 1, rec)
+            (start_row + skip as u64 + 1, rec)
         });
         Ok(Records::Rows(RowRecords {
             rows: Vec::new().into_iter(),
@@ -365,6 +392,7 @@ impl<'a> Records<'a> {
             header,
             raw: Some(range),
             start_row,
+            skip,
         }))
     }
 
@@ -395,7 +423,7 @@ impl<'a> Records<'a> {
         if let Records::Rows(r) = self {
             if let Some(range) = r.raw.take() {
                 let mut rows = Vec::new();
-                for (i, cells) in range.rows().enumerate().skip(1) {
+                for (i, cells) in range.rows().enumerate().skip(r.skip + 1) {
                     let rec: StringRecord = cells
                         .iter()
                         .enumerate()
