@@ -15,6 +15,12 @@
 //! - TARGET_MISS: the indicator's year, and the voucher part of the key holds the
 //!   indicator name (one finding per indicator, the key must tell them apart).
 //!
+//! SPEC §3 does not say which year, so an acknowledgement is also accepted under the
+//! spellings of the other natural readings that cannot name another finding (see
+//! [`Finding::ack_keys`]): a voucher finding under the year of D (the voucher already
+//! identifies it), and TARGET_MISS under the literal key with the voucher part empty
+//! (its voucher is null), with the indicator's year or the year of D.
+//!
 //! Performance: the program-level rules read [`program_figures`] (one grouped query);
 //! every enterprise and voucher rule comes from one sequential pass over `disbursement`
 //! sorted once in memory (see `scan.rs`) — never a query per program or enterprise.
@@ -204,6 +210,32 @@ impl Finding {
         )
     }
 
+    /// Every key an acknowledgement of this finding may be stored under, [`Finding::key`]
+    /// first (see the module docs); `year_of_d` is the year of the as-of date.
+    pub fn ack_keys(&self, year_of_d: i32) -> Vec<String> {
+        let mut keys = vec![self.key()];
+        let with = |voucher: &str, year: i32| {
+            format!(
+                "{}|{}|{}|{voucher}|{year}",
+                self.rule.as_str(),
+                self.program,
+                self.enterprise.as_deref().unwrap_or("")
+            )
+        };
+        if let Some(v) = self.voucher.as_deref() {
+            if self.year != year_of_d {
+                keys.push(with(v, year_of_d));
+            }
+        }
+        if self.key_detail.is_some() && self.voucher.is_none() {
+            keys.push(with("", self.year));
+            if self.year != year_of_d {
+                keys.push(with("", year_of_d));
+            }
+        }
+        keys
+    }
+
     fn sort_key(&self) -> (Severity, &str, &str, &str, &str, &str) {
         (
             self.severity,
@@ -287,7 +319,7 @@ pub fn run_checks(
     out.retain(|f| wants(f.rule) && filter.program.as_ref().is_none_or(|p| &f.program == p));
     let acks = load_acks(conn)?;
     for f in out.iter_mut().filter(|_| !acks.is_empty()) {
-        if let Some(a) = acks.get(&f.key()) {
+        if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
             f.acknowledged = true;
             f.ack = Some(a.clone());
         }

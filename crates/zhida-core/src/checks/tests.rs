@@ -886,3 +886,361 @@ fn findings_csv_neutralises_formulas_and_table_aligns_chinese() {
         "{table}"
     );
 }
+
+// ------------------------------------------------------------------ spec audit (SPEC §3)
+// Readings pinned by the independent reference (tests/reference/checks_ref.py); each
+// with its near miss.
+
+fn self_row(fx: &Fx, v: &str, cc: &str, date: &str, status: Status) {
+    fx.disb_full(v, "ZF", cc, "100.00", date, status, "杨丽", "杨丽", None);
+}
+
+#[test]
+fn over_cap_voucher_is_the_first_crossing_row_even_if_reversed_later() {
+    // "voucher = the row, in (date, voucher_no) order, at which the running total first
+    // exceeds the cap": the finding is the enterprise-year total's, the row locates it
+    let fx = Fx::new();
+    fx.program("KJ", "科技创新券", 2025, |p| {
+        p.cap_per_enterprise = Some(yuan("1000.00"))
+    });
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    let b = fx.ent(2, "元江县甘庄街道绿源种植专业合作社", Size::Small);
+    fx.paid("A1", "KJ", &a, "600.00", "2025-02-01");
+    fx.paid("A2", "KJ", &a, "500.00", "2025-02-02"); // crosses: 1100
+    fx.paid("A3", "KJ", &a, "500.00", "2025-02-03");
+    fx.reverse("A4", "KJ", &a, "-500.00", "2025-03-01", "A2"); // year total 1100
+                                                               // near miss: the reversal brings the total back to exactly the cap
+    fx.paid("B1", "KJ", &b, "600.00", "2025-02-01");
+    fx.paid("B2", "KJ", &b, "500.00", "2025-02-02");
+    fx.paid("B3", "KJ", &b, "400.00", "2025-02-03");
+    fx.reverse("B4", "KJ", &b, "-500.00", "2025-03-01", "B2");
+    let v = fx.rule("2025-06-30", Rule::OverCap);
+    assert_eq!(
+        brief(&v),
+        vec![row("KJ", Some(&a), Some("A2"), Some("100.00"))]
+    );
+    // before the reversal, b is over too (1500), at B2
+    assert_eq!(
+        brief(&fx.rule("2025-02-28", Rule::OverCap)),
+        vec![
+            row("KJ", Some(&a), Some("A2"), Some("600.00")),
+            row("KJ", Some(&b), Some("B2"), Some("500.00"))
+        ]
+    );
+}
+
+#[test]
+fn exclusive_across_three_programs_and_same_day_ties_by_voucher() {
+    let fx = Fx::new();
+    for c in ["HQ-1", "HQ-2", "HQ-3"] {
+        fx.program(c, "吸纳扩岗", 2025, |p| {
+            p.exclusive_group = Some("吸纳扩岗".into())
+        });
+    }
+    let a = fx.ent(1, "元江县澧江街道宏远劳务派遣有限公司", Size::Small);
+    let b = fx.ent(2, "元江县甘庄街道同心食品加工厂", Size::Micro);
+    let c = fx.ent(3, "元江县因远镇哈尼刺绣工坊", Size::Micro);
+    fx.paid("A1", "HQ-1", &a, "100.00", "2025-01-10");
+    fx.paid("A2", "HQ-2", &a, "200.00", "2025-02-10");
+    fx.paid("A3", "HQ-3", &a, "300.00", "2025-03-10");
+    // same day: voucher_no order decides which one is "earlier"
+    fx.paid("EX-2", "HQ-1", &b, "100.00", "2025-04-01");
+    fx.paid("EX-1", "HQ-2", &b, "100.00", "2025-04-01");
+    // near miss: the other program's payment was reversed before D, so it is not live
+    fx.paid("C1", "HQ-1", &c, "100.00", "2025-01-10");
+    fx.reverse("C2", "HQ-1", &c, "-100.00", "2025-01-20", "C1");
+    fx.paid("C3", "HQ-2", &c, "100.00", "2025-02-10");
+    let v = fx.rule("2025-06-30", Rule::Exclusive);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("HQ-1", Some(&b), Some("EX-2"), Some("100.00")),
+            row("HQ-2", Some(&a), Some("A2"), Some("200.00")),
+            row("HQ-3", Some(&a), Some("A3"), Some("300.00")),
+        ]
+    );
+}
+
+#[test]
+fn duplicate_each_later_one_of_a_chain_at_0_7_14_days() {
+    let fx = Fx::new();
+    fx.program("CY", "创业补贴", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道青年创业孵化中心", Size::Micro);
+    let b = fx.ent(2, "元江县因远镇白族刺绣工坊", Size::Micro);
+    fx.paid("A1", "CY", &a, "300.00", "2025-03-01");
+    fx.paid("A2", "CY", &a, "300.00", "2025-03-08"); // 7 days after A1
+    fx.paid("A3", "CY", &a, "300.00", "2025-03-15"); // 7 after A2, 14 after A1
+                                                     // near miss: 0 and 14 days without the middle row do not fire
+    fx.paid("B1", "CY", &b, "300.00", "2025-03-01");
+    fx.paid("B3", "CY", &b, "300.00", "2025-03-15");
+    // same day: the later voucher_no is "the later one"
+    fx.paid("B-Y", "CY", &b, "50.00", "2025-05-01");
+    fx.paid("B-X", "CY", &b, "50.00", "2025-05-01");
+    let v = fx.rule("2025-06-30", Rule::Duplicate);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("CY", Some(&a), Some("A2"), Some("300.00")),
+            row("CY", Some(&a), Some("A3"), Some("300.00")),
+            row("CY", Some(&b), Some("B-Y"), Some("50.00")),
+        ]
+    );
+}
+
+#[test]
+fn lagging_amount_rounds_half_up_to_the_fen() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县甘庄街道华侨农场茶叶有限公司", Size::Micro);
+    // June: time progress 1/2
+    for (code, budget) in [("A", "1000.01"), ("B", "1000.03"), ("C", "1000.02")] {
+        fx.program(code, "技改补助", 2025, |_| {});
+        fx.alloc(code, "2025-01-10", budget);
+    }
+    fx.paid("A1", "A", &e, "100.00", "2025-02-01");
+    let v = fx.rule("2025-06-30", Rule::Lagging);
+    // 500.005 → 500.01 (− 100 paid); 500.015 → 500.02; 500.01 exact
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("A", None, None, Some("400.01")),
+            row("B", None, None, Some("500.02")),
+            row("C", None, None, Some("500.01")),
+        ]
+    );
+    // May: 1000.01 × 5/12 = 416.6708… → 416.67 (below a half: down)
+    let v = fx.rule("2025-05-31", Rule::Lagging);
+    assert_eq!(v[0].amount.map(|m| m.plain()), Some("316.67".into()));
+}
+
+#[test]
+fn program_budget_zero_after_reduction_and_reallocated_budget() {
+    let fx = Fx::new();
+    fx.program("LY", "调减项目", 2025, |_| {});
+    fx.alloc("LY", "2025-01-10", "1200.00");
+    fx.alloc("LY", "2025-02-10", "-1200.00"); // budget 0: no LAGGING, no IDLE
+    fx.program("SK", "收回项目", 2025, |_| {});
+    fx.alloc("SK", "2025-01-10", "1200.00");
+    fx.program("TC", "统筹项目", 2025, |_| {});
+    insert_recovery(
+        &fx.conn,
+        &NewRecovery {
+            program_code: "SK".into(),
+            date: d("2025-03-01"),
+            amount: yuan("1200.00"),
+            reason: crate::model::Reason::Idle,
+            doc_no: "元财预〔2025〕8号".into(),
+            credit_code: None,
+            reallocated_to: Some("TC".into()),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    let all = fx.run("2025-06-30");
+    let got: Vec<(Rule, String, Option<String>)> = all
+        .iter()
+        .map(|f| (f.rule, f.program.clone(), f.amount.map(|m| m.plain())))
+        .collect();
+    // SK: a recovery lowers the balance (0: not idle) but not the budget, so SK lags;
+    // TC: the reallocated 1200 is its budget, never paid, idle from 2025-03-01
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        got,
+        vec![
+            (Rule::Idle, "TC".to_string(), s("1200.00")),
+            (Rule::Lagging, "SK".to_string(), s("600.00")),
+            (Rule::Lagging, "TC".to_string(), s("600.00")),
+        ]
+    );
+    assert!(
+        fx.rule("2025-05-29", Rule::Idle).is_empty(),
+        "89 days after the reallocation"
+    );
+    assert_eq!(fx.rule("2025-05-30", Rule::Idle).len(), 1);
+}
+
+#[test]
+fn recover_due_for_a_program_never_paid_counts_from_its_first_allocation() {
+    let fx = Fx::new();
+    fx.program("N-365", "一年未用", 2024, |p| {
+        p.end_date = Some(d("2026-12-31"))
+    });
+    fx.alloc("N-365", "2024-06-30", "100.00"); // 365 days before 2025-06-30
+    fx.program("N-364", "364天", 2024, |p| {
+        p.end_date = Some(d("2026-12-31"))
+    });
+    fx.alloc("N-364", "2024-07-01", "100.00");
+    let all = fx.run("2025-06-30");
+    let of = |r: Rule| {
+        all.iter()
+            .filter(|f| f.rule == r)
+            .map(|f| f.program.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(Rule::RecoverDue), vec!["N-365"]);
+    assert_eq!(of(Rule::Idle), vec!["N-364"]);
+}
+
+#[test]
+fn low_score_same_day_evaluations_take_the_later_year() {
+    let fx = Fx::new();
+    fx.program("JX-1", "绩效项目", 2024, |_| {});
+    fx.program("JX-2", "绩效项目", 2024, |_| {});
+    fx.eval("JX-1", 2023, 5000, "2025-02-15");
+    fx.eval("JX-1", 2024, 9000, "2025-02-15"); // latest: 90 → fine
+    fx.eval("JX-2", 2023, 9000, "2025-02-15");
+    fx.eval("JX-2", 2024, 5999, "2025-02-15"); // latest: 59.99 → low
+    let v = fx.rule("2025-06-30", Rule::LowScore);
+    assert_eq!(brief(&v), vec![row("JX-2", None, None, None)]);
+}
+
+#[test]
+fn self_approved_only_on_rows_that_count_and_are_live() {
+    // "Only rows dated ≤ D count", "Rejected rows count nowhere", and reversal/reversed
+    // rows "never produce voucher findings of their own"
+    let fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    self_row(&fx, "S1", &a, "2025-03-01", Status::Paid);
+    self_row(&fx, "S2", &a, "2025-03-01", Status::Approved);
+    self_row(&fx, "S3", &a, "2025-03-01", Status::Rejected);
+    self_row(&fx, "S4", &a, "2025-07-05", Status::Paid); // after D
+    self_row(&fx, "S5", &a, "2025-03-02", Status::Paid);
+    fx.reverse("S6", "ZF", &a, "-100.00", "2025-03-10", "S5");
+    let v = fx.rule("2025-06-30", Rule::SelfApproved);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("ZF", Some(&a), Some("S1"), Some("100.00")),
+            row("ZF", Some(&a), Some("S2"), Some("100.00"))
+        ]
+    );
+    // before the reversal S5 is live and fires
+    assert_eq!(fx.rule("2025-03-09", Rule::SelfApproved).len(), 3);
+}
+
+#[test]
+fn target_miss_on_every_indicator_with_an_actual() {
+    // indicators carry no date: every indicator with an actual counts, whatever its year
+    let fx = Fx::new();
+    fx.program("JX", "绩效项目", 2025, |_| {});
+    for (year, name, actual) in [(2026, "明年指标", "1"), (2025, "今年指标", "10")] {
+        insert_indicator(
+            &fx.conn,
+            &NewIndicator {
+                program_code: "JX".into(),
+                year,
+                name: name.into(),
+                unit: "户".into(),
+                target: "10".parse::<Decimal>().unwrap(),
+                actual: Some(actual.parse::<Decimal>().unwrap()),
+                direction: Direction::Ge,
+            },
+        )
+        .unwrap();
+    }
+    let v = fx.rule("2025-06-30", Rule::TargetMiss);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].key(), "TARGET_MISS|JX||明年指标|2026");
+}
+
+#[test]
+fn findings_sort_by_byte_order_of_codes() {
+    let fx = Fx::new();
+    for c in ["项目甲", "a-low", "Z-up", "Ⅱ-1"] {
+        fx.program(c, "排序项目", 2025, |p| p.once_per_year = true);
+    }
+    let e = fx.ent(1, "元江县澧江街道甲企业有限公司", Size::Small);
+    for c in ["项目甲", "a-low", "Z-up", "Ⅱ-1"] {
+        for v in ["b-1", "B-2", "凭-1", "10", "9"] {
+            fx.disb(
+                &format!("{c}{v}"),
+                c,
+                &e,
+                "1.00",
+                "2025-03-03",
+                Status::Pending,
+            );
+        }
+    }
+    let got: Vec<String> = fx
+        .rule("2025-03-31", Rule::Repeat)
+        .into_iter()
+        .filter_map(|f| f.voucher)
+        .collect();
+    let mut want = Vec::new();
+    for c in ["Z-up", "a-low", "Ⅱ-1", "项目甲"] {
+        // "10" is the first by voucher_no, so it is not a repeat
+        for v in ["9", "B-2", "b-1", "凭-1"] {
+            want.push(format!("{c}{v}"));
+        }
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn acknowledgement_under_other_readings_of_the_key_year() {
+    let mut fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2024, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    self_row(&fx, "S1", &a, "2024-12-20", Status::Paid);
+    self_row(&fx, "S2", &a, "2024-12-21", Status::Paid);
+    for name in ["户数", "及时率"] {
+        insert_indicator(
+            &fx.conn,
+            &NewIndicator {
+                program_code: "ZF".into(),
+                year: 2024,
+                name: name.into(),
+                unit: String::new(),
+                target: "10".parse::<Decimal>().unwrap(),
+                actual: Some("9".parse::<Decimal>().unwrap()),
+                direction: Direction::Ge,
+            },
+        )
+        .unwrap();
+    }
+    let boss = crate::users::Actor::load(&fx.conn, "王科长").unwrap();
+    // a 2024 voucher seen in a 2025 run, acknowledged under the year of D
+    crate::ack::acknowledge(
+        &mut fx.conn,
+        &boss,
+        &format!("SELF_APPROVED|ZF|{a}|S1|2025"),
+        "已核实",
+    )
+    .unwrap();
+    // near miss: another year names nothing
+    crate::ack::acknowledge(
+        &mut fx.conn,
+        &boss,
+        &format!("SELF_APPROVED|ZF|{a}|S2|2023"),
+        "错年",
+    )
+    .unwrap();
+    let acked = |fx: &Fx, as_of: &str, rule: Rule| -> Vec<bool> {
+        fx.rule(as_of, rule)
+            .iter()
+            .map(|f| f.acknowledged)
+            .collect()
+    };
+    assert_eq!(
+        acked(&fx, "2025-01-31", Rule::SelfApproved),
+        vec![true, false]
+    );
+    assert_eq!(
+        acked(&fx, "2024-12-31", Rule::SelfApproved),
+        vec![false, false]
+    );
+    // TARGET_MISS: the literal key (voucher part empty) acknowledges the program's
+    // indicators of that year; another program's does not
+    assert_eq!(
+        acked(&fx, "2025-01-31", Rule::TargetMiss),
+        vec![false, false]
+    );
+    crate::ack::acknowledge(&mut fx.conn, &boss, "TARGET_MISS|ZX|||2024", "x").unwrap();
+    assert_eq!(
+        acked(&fx, "2025-01-31", Rule::TargetMiss),
+        vec![false, false]
+    );
+    crate::ack::acknowledge(&mut fx.conn, &boss, "TARGET_MISS|ZF|||2024", "整改中").unwrap();
+    assert_eq!(acked(&fx, "2025-01-31", Rule::TargetMiss), vec![true, true]);
+}
