@@ -69,6 +69,63 @@ impl ProgramYear {
     pub fn barred(&self) -> bool {
         !self.partners_used.is_empty()
     }
+
+    /// The once-per-year and exclusive-group state in a few words (empty when the
+    /// program has neither): `每年限一次·已享受；互斥组「吸纳就业」·已享受 XN2025`.
+    pub fn limits(&self, lang: Lang) -> String {
+        let mut v = Vec::new();
+        if self.once_per_year {
+            v.push(match (self.once_used(), lang) {
+                (true, Lang::Zh) => "每年限一次·已享受".to_string(),
+                (false, Lang::Zh) => "每年限一次".to_string(),
+                (true, Lang::En) => "once a year: used".to_string(),
+                (false, Lang::En) => "once a year".to_string(),
+            });
+        }
+        if let Some(g) = &self.exclusive_group {
+            let partners: Vec<&str> = self.partners_used.iter().map(|p| p.0.as_str()).collect();
+            v.push(match (partners.is_empty(), lang) {
+                (true, Lang::Zh) => format!("互斥组「{g}」"),
+                (false, Lang::Zh) => format!("互斥组「{g}」·已享受 {}", partners.join("、")),
+                (true, Lang::En) => format!("exclusive group '{g}'"),
+                (false, Lang::En) => {
+                    format!("exclusive group '{g}': received {}", partners.join(", "))
+                }
+            });
+        }
+        v.join(lang.pick("；", "; "))
+    }
+}
+
+impl GroupYear {
+    /// `吸纳就业：已享受 XN2025（XN-001）；不得再享受 KG2025`
+    pub fn describe(&self, lang: Lang) -> String {
+        let used: Vec<String> = self
+            .used
+            .iter()
+            .map(|(p, v)| match lang {
+                Lang::Zh => format!("{p}（{v}）"),
+                Lang::En => format!("{p} ({v})"),
+            })
+            .collect();
+        let mut s = match lang {
+            Lang::Zh => format!("{}：已享受 {}", self.group, used.join("、")),
+            Lang::En => format!("{}: received {}", self.group, used.join(", ")),
+        };
+        if !self.barred.is_empty() {
+            s.push_str(&match lang {
+                Lang::Zh => format!("；不得再享受 {}", self.barred.join("、")),
+                Lang::En => format!("; barred from {}", self.barred.join(", ")),
+            });
+        }
+        if self.used.len() > 1 {
+            s.push_str(lang.pick(
+                "（同年享受了多个互斥项目）",
+                " (several of the group in one year)",
+            ));
+        }
+        s
+    }
 }
 
 /// An exclusive group (互斥组) the enterprise used in a year.
