@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod disbursements;
+pub mod enterprise_file;
 pub mod lookup;
 pub mod overview;
 pub mod performance;

@@ -114,8 +114,11 @@ fn cap_reached_exactly_leaves_no_headroom_and_refuses_one_fen() {
     );
     assert_eq!(v.remaining(), Money::ZERO);
     assert_eq!(
-        v.lines(Lang::Zh)[0],
-        "单户年度上限 300,000.00 · 2025 年已拨付 200,000.00 · 在途 100,000.00 · 剩余额度 0.00"
+        v.lines(Lang::Zh)[..2],
+        [
+            "2025 年本户已拨付 200,000.00 · 在途 100,000.00",
+            "单户年度上限 300,000.00 · 剩余额度 0.00 · 项目可用 1,390,000.00"
+        ]
     );
     assert_eq!(v.conclusion(Lang::Zh), "✗ 不能拨付 0.01：1 项原因");
     // next year the cap is whole again

@@ -215,53 +215,39 @@ impl Verdict {
         left.max(Money::ZERO)
     }
 
-    /// The headroom, one line each: the cap for the year, the program's money, once per
-    /// year, the exclusive group.
+    /// The headroom, short lines (they fit the disbursement form): what the enterprise
+    /// has from the program this year; the cap, the headroom under it and the program's
+    /// money left; once per year; the exclusive group.
     pub fn lines(&self, lang: Lang) -> Vec<String> {
         let y = &self.year;
-        let cap = y
-            .cap
-            .map(|c| c.format_yuan())
-            .unwrap_or_else(|| lang.pick("不限", "none").to_string());
-        let mut out = vec![match (lang, y.headroom) {
-            (Lang::Zh, Some(left)) => format!(
-                "单户年度上限 {cap} · {} 年已拨付 {} · 在途 {} · 剩余额度 {}",
-                y.year,
-                y.paid.format_yuan(),
-                y.committed.format_yuan(),
-                left.format_yuan()
-            ),
-            (Lang::Zh, None) => format!(
-                "单户年度上限 {cap} · {} 年已拨付 {} · 在途 {}",
+        let left = self.headroom.available.format_yuan();
+        let mut out = vec![match lang {
+            Lang::Zh => format!(
+                "{} 年本户已拨付 {} · 在途 {}",
                 y.year,
                 y.paid.format_yuan(),
                 y.committed.format_yuan()
             ),
-            (Lang::En, Some(left)) => format!(
-                "cap per year {cap} · {} paid {} · committed {} · headroom {}",
-                y.year,
-                y.paid.format_yuan(),
-                y.committed.format_yuan(),
-                left.format_yuan()
-            ),
-            (Lang::En, None) => format!(
-                "cap per year {cap} · {} paid {} · committed {}",
+            Lang::En => format!(
+                "{}: paid {} · committed {}",
                 y.year,
                 y.paid.format_yuan(),
                 y.committed.format_yuan()
             ),
         }];
-        out.push(match lang {
-            Lang::Zh => format!(
-                "项目可用额度 {}（截至 {}）",
-                self.headroom.available.format_yuan(),
-                iso(self.date)
+        out.push(match (y.cap, y.headroom, lang) {
+            (Some(cap), Some(h), Lang::Zh) => format!(
+                "单户年度上限 {} · 剩余额度 {} · 项目可用 {left}",
+                cap.format_yuan(),
+                h.format_yuan()
             ),
-            Lang::En => format!(
-                "program has {} left (as of {})",
-                self.headroom.available.format_yuan(),
-                iso(self.date)
+            (Some(cap), Some(h), Lang::En) => format!(
+                "cap {} · headroom {} · program left {left}",
+                cap.format_yuan(),
+                h.format_yuan()
             ),
+            (_, _, Lang::Zh) => format!("单户年度上限 不限 · 项目可用 {left}"),
+            (_, _, Lang::En) => format!("no cap · program left {left}"),
         });
         if y.once_per_year {
             out.push(match (&y.first_live, lang) {
