@@ -104,7 +104,7 @@ pub fn cites_program_document(rule: Rule) -> bool {
 
 /// `30万元` for a whole number of 万元, else `12,345.67元`.
 fn cap_text(cap: Money, lang: Lang) -> String {
-    let wan = 10_000_00;
+    let wan: i64 = 1_000_000; // 1万元 in fen
     match lang {
         Lang::Zh if cap.0 % wan == 0 => format!("{}万元", cap.0 / wan),
         Lang::Zh => format!("{}元", cap.format_yuan()),

@@ -313,8 +313,9 @@ pub fn enterprise_file_by_id(
                 .map(|p| program_year(&sums, p, *year, &programs))
         })
         .collect();
-    let mut groups: BTreeMap<(std::cmp::Reverse<i32>, String), Vec<(NaiveDate, String, String)>> =
-        BTreeMap::new();
+    // (year descending, group) → (date, voucher, program) of each program's first live row
+    type Uses = Vec<(NaiveDate, String, String)>;
+    let mut groups: BTreeMap<(std::cmp::Reverse<i32>, String), Uses> = BTreeMap::new();
     for ((code, year), s) in &sums {
         let (Some(p), Some((date, voucher))) = (by_code.get(code.as_str()), &s.first_live) else {
             continue;

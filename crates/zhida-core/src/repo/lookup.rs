@@ -343,6 +343,7 @@ mod tests {
     use crate::credit_code::CreditCode;
     use crate::db::open_in_memory;
     use crate::model::Size;
+    use crate::money::Money;
     use crate::repo::write::*;
 
     fn d(s: &str) -> NaiveDate {
