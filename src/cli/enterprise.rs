@@ -232,6 +232,14 @@ fn section(
     s.push_str(&text_table(&headers, &rows, right));
 }
 
+/// `核查发现（3 条）`
+fn counted(lang: Lang, zh: &str, en: &str, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("{zh}（{n} 条）"),
+        Lang::En => format!("{en} ({n})"),
+    }
+}
+
 /// The file as plain text: a heading, then one aligned table per section.
 pub fn file_text(f: &EnterpriseFile, lang: Lang) -> String {
     let e = &f.enterprise;
@@ -336,10 +344,7 @@ pub fn file_text(f: &EnterpriseFile, lang: Lang) -> String {
     );
     section(
         &mut s,
-        match lang {
-            Lang::Zh => format!("核查发现（{} 条）", f.findings.len()),
-            Lang::En => format!("Findings ({})", f.findings.len()),
-        },
+        counted(lang, "核查发现", "Findings", f.findings.len()),
         &[
             l("级别", "severity"),
             l("规则", "rule"),
@@ -372,10 +377,7 @@ pub fn file_text(f: &EnterpriseFile, lang: Lang) -> String {
     );
     section(
         &mut s,
-        match lang {
-            Lang::Zh => format!("拨付明细（{} 条）", f.disbursements.len()),
-            Lang::En => format!("Disbursements ({})", f.disbursements.len()),
-        },
+        counted(lang, "拨付明细", "Disbursements", f.disbursements.len()),
         &[
             l("日期", "date"),
             l("凭证号", "voucher"),

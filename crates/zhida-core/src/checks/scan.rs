@@ -15,9 +15,7 @@ use crate::dates::iso;
 use crate::error::{Error, Result};
 use crate::model::{Program, Size, Status};
 use crate::money::Money;
-use crate::repo::figures::{
-    execution_rate, program_from_row, time_progress, ProgramFigures, PROGRAM_COLUMNS,
-};
+use crate::repo::figures::{execution_rate, time_progress, ProgramFigures};
 
 /// What the rules need of a program, by its index in [`ScanData::programs`].
 pub(super) struct ProgInfo {
@@ -114,11 +112,7 @@ fn parse_day(b: &[u8]) -> Option<(i32, i32)> {
 
 /// Every program, ordered by code.
 pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {PROGRAM_COLUMNS} FROM program p ORDER BY p.code"
-    ))?;
-    let rows = stmt.query_map([], program_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    crate::repo::figures::all_programs(conn)
 }
 
 /// `enterprise`: only that enterprise's rows (through its index). A reversal carries

@@ -23,12 +23,11 @@ use serde::Serialize;
 
 use crate::checks::{run_checks, CheckFilter, Finding};
 use crate::config::CheckConfig;
-use crate::dates::iso;
 use crate::error::Result;
 use crate::i18n::Lang;
 use crate::model::{Disbursement, Enterprise, Program, Recovery, Status};
 use crate::money::Money;
-use crate::repo::figures::{program_from_row, PROGRAM_COLUMNS};
+use crate::repo::figures::all_programs;
 use crate::repo::lookup::{self, DISBURSEMENT_SELECT};
 
 pub use verdict::{can_receive, form_warnings, headroom, verdict, FormWarning, Headroom, Verdict};
@@ -244,46 +243,12 @@ pub(crate) fn program_year(
     }
 }
 
-/// Every program, by code.
-pub(crate) fn all_programs(conn: &Connection) -> Result<Vec<Program>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {PROGRAM_COLUMNS} FROM program p ORDER BY p.code"
-    ))?;
-    let rows = stmt.query_map([], program_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// Every disbursement of the enterprise, oldest first.
 pub(crate) fn rows_of(conn: &Connection, enterprise_id: i64) -> Result<Vec<Disbursement>> {
     let sql =
         format!("{DISBURSEMENT_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date, d.voucher_no");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([enterprise_id], lookup::disbursement_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The clawbacks naming the enterprise, dated ≤ D, oldest first.
-fn clawbacks(conn: &Connection, enterprise_id: i64, as_of: NaiveDate) -> Result<Vec<Recovery>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
-         FROM recovery r JOIN program p ON p.id = r.program_id
-         JOIN enterprise e ON e.id = r.enterprise_id
-         LEFT JOIN program t ON t.id = r.reallocated_to_id
-         WHERE r.enterprise_id = ?1 AND r.date <= ?2 ORDER BY r.date, r.id",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![enterprise_id, iso(as_of)], |r| {
-        Ok(Recovery {
-            id: r.get(0)?,
-            program_code: r.get(1)?,
-            date: lookup::date_col(r, 2)?,
-            amount: r.get(3)?,
-            reason: r.get(4)?,
-            doc_no: r.get(5)?,
-            credit_code: r.get(6)?,
-            reallocated_to: r.get(7)?,
-            note: r.get(8)?,
-        })
-    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -356,7 +321,7 @@ pub fn enterprise_file_by_id(
         },
     )?;
     Ok(Some(EnterpriseFile {
-        recoveries: clawbacks(conn, enterprise_id, as_of)?,
+        recoveries: crate::repo::listing::clawbacks_of(conn, enterprise_id, as_of)?,
         enterprise,
         as_of,
         disbursements,

@@ -13,7 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-use super::{all_programs, program_year, rows_of, tally, ProgramYear};
+use super::{program_year, rows_of, tally, ProgramYear};
 use crate::credit_code::CreditCode;
 use crate::dates::iso;
 use crate::error::{Error, Result};
@@ -21,6 +21,7 @@ use crate::i18n::Lang;
 use crate::ledger::DisbursementInput;
 use crate::model::{Enterprise, Program, ProgramStatus, Size};
 use crate::money::Money;
+use crate::repo::figures::all_programs;
 use crate::repo::lookup;
 
 /// What the disbursement form shows beside the amount for (program, enterprise, date).

@@ -159,28 +159,47 @@ pub fn allocations_of(conn: &Connection, program_id: i64) -> Result<Vec<Allocati
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Columns read by [`recovery_from_row`]: `recovery r` with its program `p`, the
+/// enterprise `e` (LEFT JOIN) and the reallocation target `t` (LEFT JOIN).
+const RECOVERY_SELECT: &str =
+    "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
+     FROM recovery r JOIN program p ON p.id = r.program_id
+     LEFT JOIN enterprise e ON e.id = r.enterprise_id
+     LEFT JOIN program t ON t.id = r.reallocated_to_id";
+
+fn recovery_from_row(r: &Row<'_>) -> rusqlite::Result<Recovery> {
+    Ok(Recovery {
+        id: r.get(0)?,
+        program_code: r.get(1)?,
+        date: parse_date(&r.get::<_, String>(2)?)?,
+        amount: r.get(3)?,
+        reason: r.get(4)?,
+        doc_no: r.get(5)?,
+        credit_code: r.get(6)?,
+        reallocated_to: r.get(7)?,
+        note: r.get(8)?,
+    })
+}
+
 /// Recoveries of a program, oldest first.
 pub fn recoveries_of(conn: &Connection, program_id: i64) -> Result<Vec<Recovery>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
-         FROM recovery r JOIN program p ON p.id = r.program_id
-         LEFT JOIN enterprise e ON e.id = r.enterprise_id
-         LEFT JOIN program t ON t.id = r.reallocated_to_id
-         WHERE r.program_id = ?1 ORDER BY r.date, r.id",
-    )?;
-    let rows = stmt.query_map([program_id], |r| {
-        Ok(Recovery {
-            id: r.get(0)?,
-            program_code: r.get(1)?,
-            date: parse_date(&r.get::<_, String>(2)?)?,
-            amount: r.get(3)?,
-            reason: r.get(4)?,
-            doc_no: r.get(5)?,
-            credit_code: r.get(6)?,
-            reallocated_to: r.get(7)?,
-            note: r.get(8)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.program_id = ?1 ORDER BY r.date, r.id"
+    ))?;
+    let rows = stmt.query_map([program_id], recovery_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The clawbacks (追回) naming an enterprise, dated ≤ `as_of`, oldest first.
+pub fn clawbacks_of(
+    conn: &Connection,
+    enterprise_id: i64,
+    as_of: NaiveDate,
+) -> Result<Vec<Recovery>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.enterprise_id = ?1 AND r.date <= ?2 ORDER BY r.date, r.id"
+    ))?;
+    let rows = stmt.query_map(params![enterprise_id, iso(as_of)], recovery_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
