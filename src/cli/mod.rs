@@ -10,6 +10,7 @@ pub mod check;
 pub mod close;
 pub mod config;
 pub mod demo;
+pub mod enterprise;
 pub mod export;
 pub mod gen;
 pub mod import;
@@ -68,6 +69,8 @@ pub enum Command {
     Ack(ack::AckArgs),
     /// Quick lookup of payments by voucher, credit code or name 查询拨付状态
     Status(status::StatusArgs),
+    /// One enterprise across programs and years; can it still receive X? 一企一档
+    Enterprise(enterprise::EnterpriseArgs),
     /// Monthly execution report 月度通报
     Report(report::ReportArgs),
     /// Record a recovery of idle funds 收回资金
@@ -210,6 +213,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Ack(a)) => ack::run(&ctx, a),
         Some(Command::Status(a)) => status::run(&ctx, a),
+        Some(Command::Enterprise(a)) => enterprise::run(&ctx, a),
         Some(Command::Report(a)) => report::run(&ctx, a),
         Some(Command::Recover(a)) => recover::run(&ctx, a),
         Some(Command::Reconcile(a)) => reconcile::run(&ctx, a),

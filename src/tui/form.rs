@@ -1,6 +1,7 @@
 //! A small keyboard form: labelled fields validated as you type with the core parsers
 //! (`Money::parse` for `1.5万`, `CreditCode::parse`, `dates::parse_date`), a choice field
-//! cycled with Space, a list of warnings the screen computes (cap, balance), and a
+//! cycled with Space, information lines and warnings the screen computes (the headroom
+//! left under the cap and the group, what would be flagged), and a
 //! confirmation step before anything is written. The form never writes: `handle` says
 //! what happened and the screen turns a confirmed form into a domain call.
 
@@ -153,6 +154,8 @@ pub struct Form {
     pub fields: Vec<Field>,
     pub focus: usize,
     pub confirming: bool,
+    /// cross-field information (the headroom): shown under the fields in its colour
+    pub info: Vec<(String, Color)>,
     /// cross-field warnings (over cap, over balance): shown, not blocking
     pub warnings: Vec<String>,
     /// one line shown in the confirmation (what will be written)
@@ -167,6 +170,7 @@ impl Form {
             fields,
             focus: 0,
             confirming: false,
+            info: Vec::new(),
             warnings: Vec::new(),
             summary: String::new(),
             lang,
@@ -365,6 +369,12 @@ impl Form {
                     Span::styled(truncate(n, room), Style::default().fg(Color::Gray)),
                 ]));
             }
+        }
+        for (text, colour) in &self.info {
+            lines.push(Line::from(Span::styled(
+                truncate(text, inner_w),
+                Style::default().fg(*colour),
+            )));
         }
         for warn in &self.warnings {
             lines.push(Line::from(Span::styled(

@@ -81,7 +81,6 @@ pub struct Strings {
     pub size: &'static str,
     pub township: &'static str,
     pub industry: &'static str,
-    pub totals_by_program_year: &'static str,
     pub voucher_hit: &'static str,
 }
 
@@ -157,7 +156,6 @@ pub const ZH: Strings = Strings {
     size: "规模",
     township: "乡镇",
     industry: "行业",
-    totals_by_program_year: "按项目与年度合计（已拨付）",
     voucher_hit: "凭证",
 };
 
@@ -241,7 +239,6 @@ pub const EN: Strings = Strings {
     size: "Size",
     township: "Township",
     industry: "Industry",
-    totals_by_program_year: "Paid per program and year",
     voucher_hit: "voucher",
 };
 
@@ -822,5 +819,70 @@ pub fn recon(lang: Lang) -> &'static Recon {
     match lang {
         Lang::Zh => &ZH_RECON,
         Lang::En => &EN_RECON,
+    }
+}
+
+/// Strings of the 一企一档 enterprise file (查询 Enter) and the form's headroom block.
+pub struct FileStrings {
+    pub title: &'static str,
+    pub totals: &'static str,
+    pub cap: &'static str,
+    pub headroom: &'static str,
+    pub limits: &'static str,
+    pub no_cap: &'static str,
+    pub groups: &'static str,
+    pub clawbacks: &'static str,
+    pub findings: &'static str,
+    pub basis: &'static str,
+    pub none: &'static str,
+    pub contact: &'static str,
+    pub severity: &'static str,
+    pub rule: &'static str,
+    pub message: &'static str,
+    pub line: &'static str,
+}
+
+pub const ZH_FILE: FileStrings = FileStrings {
+    title: "一企一档",
+    totals: "按项目与年度 · 对照单户年度上限",
+    cap: "单户上限",
+    headroom: "剩余额度",
+    limits: "限制",
+    no_cap: "不限",
+    groups: "互斥组",
+    clawbacks: "收回与追回",
+    findings: "核查发现",
+    basis: "依据",
+    none: "（无）",
+    contact: "联系人",
+    severity: "级别",
+    rule: "规则",
+    message: "说明",
+    line: "行",
+};
+
+pub const EN_FILE: FileStrings = FileStrings {
+    title: "Enterprise file",
+    totals: "Per program and year, against the caps",
+    cap: "Cap",
+    headroom: "Headroom",
+    limits: "Limits",
+    no_cap: "none",
+    groups: "Exclusive groups",
+    clawbacks: "Clawbacks",
+    findings: "Findings",
+    basis: "basis",
+    none: "(none)",
+    contact: "Contact",
+    severity: "Sev.",
+    rule: "Rule",
+    message: "Message",
+    line: "line",
+};
+
+pub fn file(lang: Lang) -> &'static FileStrings {
+    match lang {
+        Lang::Zh => &ZH_FILE,
+        Lang::En => &EN_FILE,
     }
 }

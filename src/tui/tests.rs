@@ -373,6 +373,38 @@ pub fn fixture() -> Connection {
     conn
 }
 
+/// The fixture with limits: 科技创新券 capped at 100,000 per enterprise (鑫源 has
+/// 120,000), 稳岗返还 once per year, 纾困直达资金 and 农业产业化奖补 exclusive (group 纾困),
+/// and 20,000 clawed back from 鑫源.
+fn fixture_with_limits() -> Connection {
+    let conn = fixture();
+    conn.execute_batch(
+        "UPDATE program SET cap_per_enterprise_fen = 10000000, policy_ref = '元科发〔2025〕2号' WHERE code = 'KJ2025';
+         UPDATE program SET once_per_year = 1 WHERE code = 'WG2025';
+         UPDATE program SET exclusive_group = '纾困' WHERE code IN ('ZD2025', 'NY2025');",
+    )
+    .unwrap();
+    insert_recovery(
+        &conn,
+        &NewRecovery {
+            program_code: "KJ2025".into(),
+            date: d("2025-06-18"),
+            amount: Money(20_000_00),
+            reason: Reason::Clawback,
+            doc_no: "元财追〔2025〕3号".into(),
+            credit_code: Some(
+                CreditCode::complete("91530428MA6K1XY01")
+                    .unwrap()
+                    .to_string(),
+            ),
+            reallocated_to: None,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    conn
+}
+
 fn app_with(conn: Connection, lang: Lang, config: &Config) -> App {
     let actor = Actor::load(&conn, "王科长").unwrap();
     let mut app = App::new(conn, actor, lang, config, d(TODAY));
@@ -781,6 +813,57 @@ fn lookup_by_full_pinyin_credit_code_and_voucher() {
 }
 
 #[test]
+fn lookup_file_scrolls_shows_the_basis_and_follows_the_as_of_month() {
+    let mut app = app_with(fixture_with_limits(), Lang::Zh, &Config::default());
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "xinyuan");
+    app.update(Action::Open);
+    let f = lookup(&app).detail.as_ref().expect("file open");
+    let kj = f
+        .totals
+        .iter()
+        .find(|t| t.program_code == "KJ2025")
+        .unwrap();
+    assert_eq!(kj.headroom, Some(Money(-20_000_00)));
+    assert_eq!(f.groups[0].barred, ["NY2025"]);
+    assert_eq!(f.recoveries.len(), 1);
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.contains("行 1/25"), "{text}");
+    assert!(
+        !text.contains("依据："),
+        "the findings are further down:\n{text}"
+    );
+    // G: the end of the file, its findings with their basis
+    app.update(Action::Bottom);
+    let (text, _) = draw(&app, 80, 24);
+    assert!(
+        text.contains("依据：元科发〔2025〕2号：每家企业每年不超过10万元"),
+        "{text}"
+    );
+    assert!(
+        text.contains("依据：对符合条件的应付尽付、即时兑付"),
+        "{text}"
+    );
+    let end = lookup(&app).detail_offset;
+    app.update(Action::Down);
+    assert_eq!(lookup(&app).detail_offset, end, "no scrolling past the end");
+    app.update(Action::Top);
+    assert_eq!(lookup(&app).detail_offset, 0);
+    // a month back: the file as of 2025-05-31 (the clawback of 06-18 is not yet there)
+    app.update(Action::MonthBack);
+    let f = lookup(&app).detail.as_ref().expect("still open");
+    assert_eq!(f.as_of, d("2025-05-31"));
+    assert!(f.recoveries.is_empty());
+    assert_eq!(f.disbursements.len(), 3);
+    app.update(Action::MonthBack);
+    app.update(Action::MonthBack);
+    let f = lookup(&app).detail.as_ref().unwrap();
+    assert_eq!(f.disbursements.len(), 1, "as of 2025-03-31");
+    app.update(Action::Back);
+    assert!(lookup(&app).detail.is_none());
+}
+
+#[test]
 fn quit_asks_first_when_a_form_is_dirty() {
     struct DirtyForm;
     impl Screen for DirtyForm {
@@ -941,13 +1024,23 @@ pub fn gallery(lang: Lang) -> Vec<(&'static str, App)> {
         a.update(Action::Char(c));
     }
     out.push(("lookup", a));
-    let mut a = mk();
+    // the 一企一档 file of an enterprise over a cap, in an exclusive group, with a clawback
+    let mut a = app_with(fixture_with_limits(), lang, &Config::default());
     a.update(Action::Go(ScreenId::Lookup));
     for c in "xinyuan".chars() {
         a.update(Action::Char(c));
     }
     a.update(Action::Open);
     out.push(("lookup_detail", a));
+    // …scrolled to its end: the findings with the basis they cite
+    let mut a = app_with(fixture_with_limits(), lang, &Config::default());
+    a.update(Action::Go(ScreenId::Lookup));
+    for c in "xinyuan".chars() {
+        a.update(Action::Char(c));
+    }
+    a.update(Action::Open);
+    a.update(Action::Bottom);
+    out.push(("lookup_detail_end", a));
     let mut a = mk();
     a.update(Action::Go(ScreenId::MonthEnd));
     out.push(("month_end", a));
@@ -991,7 +1084,10 @@ fn snapshots_zh() {
 #[test]
 fn snapshots_en() {
     for (name, app) in gallery(Lang::En) {
-        if !matches!(name, "overview" | "programs" | "lookup_detail" | "help") {
+        if !matches!(
+            name,
+            "overview" | "programs" | "lookup_detail" | "lookup_detail_end" | "help"
+        ) {
             continue;
         }
         for (w, h) in [(80, 24), (160, 48)] {

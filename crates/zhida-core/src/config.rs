@@ -1,11 +1,14 @@
-//! `config.toml`: check thresholds, UI defaults and key overrides. Unknown keys and bad
-//! values are errors naming the file, the key and the reason — never silently ignored.
+//! `config.toml`: check thresholds, UI defaults, key overrides and the policy basis the
+//! findings cite (`[basis."KJ-2026"] OVER_CAP = "…"`, `[basis."*"]` for every program).
+//! Unknown keys and bad values are errors naming the file, the key and the reason — never
+//! silently ignored.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::checks::BasisTable;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::money::Unit;
@@ -21,6 +24,11 @@ pub struct CheckConfig {
     pub stale_days: i64,
     /// LOW_SCORE fires below this score.
     pub low_score: u32,
+    /// The basis overrides of `[basis]` (not a `[checks]` key): filled by
+    /// [`Config::from_toml`], so that every caller of the checks that passes
+    /// `&config.checks` cites the configured texts.
+    #[serde(skip)]
+    pub basis: BasisTable,
 }
 
 impl Default for CheckConfig {
@@ -32,6 +40,7 @@ impl Default for CheckConfig {
             duplicate_days: 7,
             stale_days: 30,
             low_score: 60,
+            basis: BasisTable::default(),
         }
     }
 }
@@ -54,6 +63,8 @@ pub struct Config {
     /// profiles live in its `profiles/`. Not a setting: never read from or written to TOML.
     #[serde(skip)]
     pub dir: Option<PathBuf>,
+    /// program code (or `"*"`) → rule code → the policy basis findings cite
+    pub basis: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Config {
@@ -72,7 +83,11 @@ impl Config {
                     reason: e.message().to_string(),
                 }
             })
-            .and_then(|c| c.validate(file).map(|_| c))
+            .and_then(|mut c| {
+                c.validate(file)?;
+                c.checks.basis = BasisTable::from_config(&c.basis, file)?;
+                Ok(c)
+            })
     }
 
     /// Load from a file; a missing file is the default configuration only when `required` is false.
@@ -152,6 +167,30 @@ mod tests {
         assert_eq!(c.ui.unit, Unit::Wan);
         assert_eq!(c.keys["approve"], "A");
         assert_eq!(Config::from_toml(&c.to_toml(), "x").unwrap(), c);
+    }
+
+    #[test]
+    fn basis_overrides_reach_the_checks_and_bad_rules_are_errors() {
+        let text = "[basis.\"KJ-2026\"]\nOVER_CAP = \"每户科技型企业每年可使用创新券总额不超过30万元\"\n[basis.\"*\"]\nREPEAT = \"同一企业一年内只能享受一次\"\n";
+        let c = Config::from_toml(text, "config.toml").unwrap();
+        assert_eq!(
+            c.basis["KJ-2026"]["OVER_CAP"],
+            "每户科技型企业每年可使用创新券总额不超过30万元"
+        );
+        assert_ne!(c.checks.basis, BasisTable::default());
+        // printed and read back: the same
+        assert_eq!(Config::from_toml(&c.to_toml(), "x").unwrap(), c);
+        let e = Config::from_toml("[basis.\"KJ-2026\"]\nOVERCAP = \"x\"\n", "/etc/zhida.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/etc/zhida.toml") && e.contains("basis.KJ-2026.OVERCAP"),
+            "{e}"
+        );
+        let e = Config::from_toml("[basis]\nOVER_CAP = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml"), "a rule outside a program table: {e}");
     }
 
     #[test]

@@ -5,28 +5,28 @@
 //! that a refusal names the rule broken instead of a trigger message — the schema's
 //! triggers stay as the second layer. A refusal writes nothing.
 //!
-//! Also the headroom figures the disbursement form shows (cap left for the enterprise,
-//! money left in the program) — warnings for the clerk, not refusals: the month-end
-//! checks (OVER_CAP, OVERDRAWN) are where those are judged.
+//! The headroom the disbursement form shows and its warnings live with the enterprise
+//! file (`enterprise_file::verdict`: can this enterprise still receive X?); they are
+//! re-exported here for the callers that know them from the ledger.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::json;
 
 use crate::audit;
 use crate::credit_code::CreditCode;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
-use crate::i18n::Lang;
-use crate::model::{Disbursement, ProgramStatus, Size, Status};
+use crate::model::{Disbursement, ProgramStatus, Status};
 use crate::money::Money;
 use crate::repo::lookup::disbursement_by_voucher;
 use crate::repo::write::{
     self, NewAllocation, NewEnterprise, NewEvaluation, NewIndicator, NewProgram,
 };
 use crate::users::Actor;
+
+pub use crate::enterprise_file::{form_warnings, headroom, FormWarning, Headroom};
 
 /// What a clerk types into the new-disbursement form.
 #[derive(Debug, Clone, PartialEq)]
@@ -681,253 +681,6 @@ pub fn set_indicator_actual(
     )?;
     tx.commit()?;
     Ok(())
-}
-
-/// What the disbursement form shows beside the amount for (program, enterprise, date).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Headroom {
-    /// the program's cap per enterprise per calendar year
-    pub cap: Option<Money>,
-    /// the enterprise's paid + committed in this program in the calendar year of the date
-    pub enterprise_year_total: Money,
-    /// cap − that total (negative when already over)
-    pub cap_left: Option<Money>,
-    /// rows dated ≤ the date
-    pub budget: Money,
-    pub paid: Money,
-    pub committed: Money,
-    pub recovered: Money,
-    /// budget − paid − committed − recovered as of the date
-    pub available: Money,
-}
-
-impl Headroom {
-    /// By how much `amount` would take the enterprise over the cap (None: within it).
-    pub fn over_cap(&self, amount: Money) -> Option<Money> {
-        let left = self.cap_left?;
-        (amount > left).then(|| amount - left)
-    }
-
-    /// By how much `amount` exceeds what the program has left (None: within it).
-    pub fn over_budget(&self, amount: Money) -> Option<Money> {
-        (amount > self.available).then(|| amount - self.available)
-    }
-}
-
-/// Headroom for a new disbursement. One query; an enterprise not yet registered has
-/// received nothing.
-pub fn headroom(
-    conn: &Connection,
-    program_code: &str,
-    credit_code: &str,
-    date: NaiveDate,
-) -> Result<Headroom> {
-    let pid = write::program_id(conn, program_code.trim())?;
-    let year = date.year();
-    let (y0, y1) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-    let (cap, year_total, budget, paid, committed, recovered) = conn
-        .prepare_cached(
-            "WITH e AS (SELECT coalesce(SUM(amount_fen), 0) AS total FROM disbursement
-                         WHERE enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?2)
-                           AND program_id = ?1 AND status IN ('pending', 'approved', 'paid')
-                           AND date BETWEEN ?3 AND ?4),
-                  a AS (SELECT coalesce(SUM(amount_fen), 0) AS budget FROM allocation
-                         WHERE program_id = ?1 AND date <= ?5),
-                  d AS (SELECT coalesce(SUM(CASE WHEN status = 'paid' THEN amount_fen END), 0) AS paid,
-                               coalesce(SUM(CASE WHEN status IN ('pending', 'approved') THEN amount_fen END), 0) AS committed
-                          FROM disbursement WHERE program_id = ?1 AND date <= ?5),
-                  r AS (SELECT coalesce(SUM(amount_fen), 0) AS recovered FROM recovery
-                         WHERE program_id = ?1 AND date <= ?5)
-             SELECT p.cap_per_enterprise_fen, e.total, a.budget, d.paid, d.committed, r.recovered
-             FROM program p, e, a, d, r WHERE p.id = ?1",
-        )?
-        .query_row(
-            params![pid, credit_code.trim().to_uppercase(), y0, y1, iso(date)],
-            |r| {
-                Ok((
-                    r.get::<_, Option<Money>>(0)?,
-                    r.get::<_, Money>(1)?,
-                    r.get::<_, Money>(2)?,
-                    r.get::<_, Money>(3)?,
-                    r.get::<_, Money>(4)?,
-                    r.get::<_, Money>(5)?,
-                ))
-            },
-        )?;
-    Ok(Headroom {
-        cap,
-        enterprise_year_total: year_total,
-        cap_left: cap.map(|c| c - year_total),
-        budget,
-        paid,
-        committed,
-        recovered,
-        available: budget - paid - committed - recovered,
-    })
-}
-
-/// What the new-disbursement form warns about before the clerk saves: the month-end
-/// rules that this one row would break. Warnings, not refusals — the checks judge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FormWarning {
-    /// the enterprise would exceed the program's cap this calendar year (OVER_CAP)
-    OverCap { cap: Money, excess: Money },
-    /// more than the program has left: budget − paid − committed − recovered (OVERDRAWN)
-    OverBudget { available: Money, excess: Money },
-    /// the program is not for enterprises of this size (INELIGIBLE)
-    Ineligible { size: Size },
-    /// the date lies outside the program's start/end dates
-    OutsideDates,
-    /// a once-per-year program already has a live row for the enterprise this year (REPEAT)
-    Repeat { voucher: String },
-    /// a program of the same exclusive group has a live row this year (EXCLUSIVE)
-    Exclusive { program: String, voucher: String },
-}
-
-impl FormWarning {
-    pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (FormWarning::OverCap { cap, excess }, Lang::Zh) => format!(
-                "超过单户年度上限 {}，超出 {}",
-                cap.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::OverCap { cap, excess }, Lang::En) => format!(
-                "over the cap of {} per enterprise and year by {}",
-                cap.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::OverBudget { available, excess }, Lang::Zh) => format!(
-                "超过项目可用额度 {}，超出 {}",
-                available.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::OverBudget { available, excess }, Lang::En) => format!(
-                "more than the program has left ({}) by {}",
-                available.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::Ineligible { size }, Lang::Zh) => {
-                format!("项目不适用于{}企业", size.label(Lang::Zh))
-            }
-            (FormWarning::Ineligible { size }, Lang::En) => {
-                format!("the program is not for {} enterprises", size.as_str())
-            }
-            (FormWarning::OutsideDates, Lang::Zh) => "日期不在项目执行期内".to_string(),
-            (FormWarning::OutsideDates, Lang::En) => {
-                "the date is outside the program's dates".to_string()
-            }
-            (FormWarning::Repeat { voucher }, Lang::Zh) => {
-                format!("每年限一次，本年已有 {voucher}")
-            }
-            (FormWarning::Repeat { voucher }, Lang::En) => {
-                format!("once per year: {voucher} exists this year")
-            }
-            (FormWarning::Exclusive { program, voucher }, Lang::Zh) => {
-                format!("与 {program} 不得同时享受（{voucher}）")
-            }
-            (FormWarning::Exclusive { program, voucher }, Lang::En) => {
-                format!("exclusive with {program} ({voucher})")
-            }
-        }
-    }
-}
-
-/// The warnings for a row about to be entered (or, for an existing pending row, its own
-/// voucher is left out of the comparisons).
-pub fn form_warnings(conn: &Connection, input: &DisbursementInput) -> Result<Vec<FormWarning>> {
-    let code = CreditCode::parse(&input.credit_code)?;
-    let program = input.program_code.trim();
-    let sql = format!(
-        "SELECT {} FROM program p WHERE p.code = ?1",
-        crate::repo::figures::PROGRAM_COLUMNS
-    );
-    let p = conn
-        .prepare_cached(&sql)?
-        .query_row([program], crate::repo::figures::program_from_row)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("项目编码 {program} (program)")))?;
-    let size: Option<Size> = conn
-        .prepare_cached("SELECT size FROM enterprise WHERE credit_code = ?1")?
-        .query_row([code.as_str()], |r| r.get(0))
-        .optional()?;
-    let mut out = Vec::new();
-    let mut h = headroom(conn, program, code.as_str(), input.date)?;
-    // an existing row being edited must not count against itself
-    let own: Option<(Money, String)> = conn
-        .prepare_cached(
-            "SELECT d.amount_fen, d.date FROM disbursement d
-             WHERE d.voucher_no = ?1 AND d.status IN ('pending', 'approved') AND d.program_id = ?2
-               AND d.enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?3)",
-        )?
-        .query_row(params![input.voucher_no.trim(), p.id, code.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    if let Some((amount, date)) = &own {
-        if date[..4] == iso(input.date)[..4] {
-            h.cap_left = h.cap_left.map(|l| l + *amount);
-        }
-        if date.as_str() <= iso(input.date).as_str() {
-            h.available += *amount;
-        }
-    }
-    if let (Some(cap), Some(excess)) = (h.cap, h.over_cap(input.amount)) {
-        out.push(FormWarning::OverCap { cap, excess });
-    }
-    if let Some(excess) = h.over_budget(input.amount) {
-        out.push(FormWarning::OverBudget {
-            available: h.available,
-            excess,
-        });
-    }
-    if let Some(size) = size {
-        if !p.eligible_sizes.is_empty() && !p.eligible_sizes.contains(&size) {
-            out.push(FormWarning::Ineligible { size });
-        }
-    }
-    if p.start_date.is_some_and(|s| input.date < s) || p.end_date.is_some_and(|e| input.date > e) {
-        out.push(FormWarning::OutsideDates);
-    }
-    let year = input.date.year();
-    let (y0, y1) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-    // live rows of this enterprise this year: not rejected, not a reversal, not reversed
-    let live = |extra: &str| {
-        format!(
-            "SELECT q.code, d.voucher_no FROM disbursement d JOIN program q ON q.id = d.program_id
-             WHERE d.enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?1)
-               AND d.date BETWEEN ?2 AND ?3 AND d.voucher_no <> ?4
-               AND d.status IN ('pending', 'approved', 'paid') AND d.reverses_id IS NULL
-               AND NOT EXISTS (SELECT 1 FROM disbursement x WHERE x.reverses_id = d.id)
-               AND {extra}
-             ORDER BY d.date, d.voucher_no LIMIT 1"
-        )
-    };
-    let voucher = input.voucher_no.trim();
-    if p.once_per_year {
-        let hit: Option<(String, String)> = conn
-            .prepare_cached(&live("q.id = ?5"))?
-            .query_row(params![code.as_str(), y0, y1, voucher, p.id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        if let Some((_, v)) = hit {
-            out.push(FormWarning::Repeat { voucher: v });
-        }
-    }
-    if let Some(group) = &p.exclusive_group {
-        let hit: Option<(String, String)> = conn
-            .prepare_cached(&live("q.exclusive_group = ?5 AND q.id <> ?6"))?
-            .query_row(params![code.as_str(), y0, y1, voucher, group, p.id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        if let Some((program, voucher)) = hit {
-            out.push(FormWarning::Exclusive { program, voucher });
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod config;
 pub mod credit_code;
 pub mod dates;
 pub mod db;
+pub mod enterprise_file;
 pub mod error;
 pub mod export;
 pub mod gen;

@@ -4,6 +4,11 @@
 //! rank by execution rate), subtotals per department and per level, and a totals row.
 //! Writers: CSV (UTF-8 with BOM), xlsx and a plain-text table. Text cells that a
 //! spreadsheet would run as a formula are neutralised (CSV injection).
+//!
+//! The findings cite their policy basis (依据): every program row ends with a 依据 cell
+//! (each rule found on it with the basis it cites; CSV and xlsx), and the 通报 has an
+//! appendix — one line per (program, rule): count, amount, basis — as a second xlsx
+//! sheet and after the text table. The columns before 依据 are unchanged.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use unicode_width::UnicodeWidthStr;
 
-use crate::checks::{neutralise, run_checks, CheckFilter, Severity};
+use crate::checks::{neutralise, run_checks, CheckFilter, Rule, Severity};
 use crate::config::CheckConfig;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
@@ -60,11 +65,27 @@ pub struct ReportRow {
     pub rank: Option<usize>,
 }
 
+/// One (program, rule) the checks found as of the month end, with the basis it cites:
+/// a line of the 通报's appendix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasisRow {
+    pub code: String,
+    pub name: String,
+    pub rule: Rule,
+    pub severity: Severity,
+    pub count: usize,
+    /// Σ of the findings' amounts (None when none has one: NO_EVAL, LOW_SCORE, …)
+    pub amount: Option<Money>,
+    pub basis: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthlyReport {
     pub month: Month,
     pub lang: Lang,
     pub rows: Vec<ReportRow>,
+    /// the appendix, in the order of the program rows, then severity and rule
+    pub basis: Vec<BasisRow>,
 }
 
 fn gap(rate: Decimal, tp: Decimal) -> Decimal {
@@ -107,7 +128,23 @@ pub fn monthly_report(
     }
     let findings = run_checks(conn, as_of, cfg, lang, &CheckFilter::default())?;
     let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut basis: HashMap<(&str, Rule), BasisRow> = HashMap::new();
     for f in &findings {
+        let b = basis
+            .entry((f.program.as_str(), f.rule))
+            .or_insert_with(|| BasisRow {
+                code: f.program.clone(),
+                name: String::new(),
+                rule: f.rule,
+                severity: f.severity,
+                count: 0,
+                amount: None,
+                basis: f.basis.clone(),
+            });
+        b.count += 1;
+        if let Some(a) = f.amount {
+            b.amount = Some(b.amount.unwrap_or(Money::ZERO) + a);
+        }
         let c = counts.entry(f.program.as_str()).or_default();
         match f.severity {
             Severity::Error => c.0 += 1,
@@ -231,7 +268,25 @@ pub fn monthly_report(
         lang.pick("合计", "Total").to_string(),
         &all,
     ));
-    Ok(MonthlyReport { month, lang, rows })
+    let mut appendix = Vec::new();
+    for p in &programs {
+        let mut mine: Vec<BasisRow> = basis
+            .iter()
+            .filter(|((code, _), _)| *code == p.code)
+            .map(|(_, b)| BasisRow {
+                name: p.name.clone(),
+                ..b.clone()
+            })
+            .collect();
+        mine.sort_by(|a, b| (a.severity, a.rule.as_str()).cmp(&(b.severity, b.rule.as_str())));
+        appendix.extend(mine);
+    }
+    Ok(MonthlyReport {
+        month,
+        lang,
+        rows,
+        basis: appendix,
+    })
 }
 
 fn pct2(r: Decimal) -> Decimal {
@@ -280,6 +335,62 @@ impl MonthlyReport {
         .collect()
     }
 
+    /// The last column: the basis each finding on the program cites.
+    pub fn basis_header(&self) -> String {
+        self.lang.pick("依据", "basis").to_string()
+    }
+
+    /// `超上限：元科发〔2025〕2号：每家企业每年不超过30万元；执行滞后：…` for a program row,
+    /// empty on subtotals.
+    pub fn basis_cell(&self, r: &ReportRow) -> String {
+        if r.kind != RowKind::Program {
+            return String::new();
+        }
+        let v: Vec<String> = self
+            .basis
+            .iter()
+            .filter(|b| b.code == r.code)
+            .map(|b| match self.lang {
+                Lang::Zh => format!("{}：{}", b.rule.label(self.lang), b.basis),
+                Lang::En => format!("{}: {}", b.rule.label(self.lang), b.basis),
+            })
+            .collect();
+        v.join(self.lang.pick("；", "; "))
+    }
+
+    /// The appendix's title and columns.
+    pub fn appendix_title(&self) -> &'static str {
+        self.lang.pick(
+            "附：核查发现及政策依据",
+            "Appendix: findings and their basis",
+        )
+    }
+
+    pub fn appendix_headers(&self) -> Vec<String> {
+        let l = self.lang;
+        [
+            l.pick("项目编码", "code"),
+            l.pick("项目名称", "program"),
+            l.pick("规则", "rule"),
+            l.pick("级别", "severity"),
+            l.pick("条数", "count"),
+            l.pick("金额(元)", "amount"),
+            l.pick("依据", "basis"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn appendix_cells(&self, b: &BasisRow) -> [String; 4] {
+        [
+            b.code.clone(),
+            b.name.clone(),
+            format!("{} {}", b.rule.as_str(), b.rule.label(self.lang)),
+            b.severity.label(self.lang).to_string(),
+        ]
+    }
+
     fn text_cells(&self, r: &ReportRow) -> [String; 4] {
         [
             r.department.clone(),
@@ -297,7 +408,9 @@ impl MonthlyReport {
         {
             let mut w = csv::Writer::from_writer(&mut buf);
             let e = |e: csv::Error| Error::invalid(format!("CSV: {e}"));
-            w.write_record(self.headers()).map_err(e)?;
+            let mut headers = self.headers();
+            headers.push(self.basis_header());
+            w.write_record(headers).map_err(e)?;
             for r in &self.rows {
                 let mut rec: Vec<String> = self
                     .text_cells(r)
@@ -316,6 +429,7 @@ impl MonthlyReport {
                     r.errors.to_string(),
                     r.warnings.to_string(),
                     r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                    neutralise(&self.basis_cell(r)).into_owned(),
                 ]);
                 w.write_record(&rec).map_err(e)?;
             }
@@ -348,7 +462,8 @@ impl MonthlyReport {
         let bold_money = money.clone().set_bold();
         let bold_pct = pct.clone().set_bold();
         let bold_num2 = num2.clone().set_bold();
-        let headers = self.headers();
+        let mut headers = self.headers();
+        headers.push(self.basis_header());
         ws.merge_range(0, 0, 0, (headers.len() - 1) as u16, &self.title(), &title)
             .map_err(x)?;
         for (c, h) in headers.iter().enumerate() {
@@ -358,6 +473,7 @@ impl MonthlyReport {
         ws.set_freeze_panes(2, 0).map_err(x)?;
         let widths = [
             16.0, 8.0, 14.0, 30.0, 16.0, 16.0, 16.0, 10.0, 10.0, 10.0, 16.0, 14.0, 6.0, 6.0, 8.0,
+            60.0,
         ];
         for (c, w) in widths.iter().enumerate() {
             ws.set_column_width(c as u16, *w).map_err(x)?;
@@ -399,6 +515,43 @@ impl MonthlyReport {
                 ws.write_number_with_format(row, 14, rank as f64, &int)
                     .map_err(x)?;
             }
+            ws.write_string_with_format(row, 15, neutralise(&self.basis_cell(r)), tf)
+                .map_err(x)?;
+        }
+        // the appendix: one line per (program, rule)
+        let ap = wb.add_worksheet();
+        ap.set_name(self.lang.pick("核查发现及依据", "findings and basis"))
+            .map_err(x)?;
+        let heads = self.appendix_headers();
+        ap.merge_range(
+            0,
+            0,
+            0,
+            (heads.len() - 1) as u16,
+            self.appendix_title(),
+            &title,
+        )
+        .map_err(x)?;
+        for (c, h) in heads.iter().enumerate() {
+            ap.write_string_with_format(1, c as u16, h, &head)
+                .map_err(x)?;
+        }
+        ap.set_freeze_panes(2, 0).map_err(x)?;
+        for (c, w) in [14.0, 30.0, 22.0, 6.0, 6.0, 16.0, 70.0].iter().enumerate() {
+            ap.set_column_width(c as u16, *w).map_err(x)?;
+        }
+        for (i, b) in self.basis.iter().enumerate() {
+            let row = (i + 2) as u32;
+            for (c, s) in self.appendix_cells(b).iter().enumerate() {
+                ap.write_string(row, c as u16, neutralise(s)).map_err(x)?;
+            }
+            ap.write_number_with_format(row, 4, b.count as f64, &int)
+                .map_err(x)?;
+            if let Some(a) = b.amount {
+                ap.write_number_with_format(row, 5, f64_of(a), &money)
+                    .map_err(x)?;
+            }
+            ap.write_string(row, 6, neutralise(&b.basis)).map_err(x)?;
         }
         wb.save_to_buffer().map_err(x)
     }
@@ -426,7 +579,7 @@ impl MonthlyReport {
                 v
             })
             .collect();
-        format!(
+        let mut out = format!(
             "{}\n{}",
             self.title(),
             text_table(
@@ -434,7 +587,28 @@ impl MonthlyReport {
                 &rows,
                 &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
             )
-        )
+        );
+        if !self.basis.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .basis
+                .iter()
+                .map(|b| {
+                    let mut v = self.appendix_cells(b).to_vec();
+                    v.extend([
+                        b.count.to_string(),
+                        b.amount.map(|a| a.format_yuan()).unwrap_or_default(),
+                        b.basis.clone(),
+                    ]);
+                    v
+                })
+                .collect();
+            out.push_str(&format!(
+                "\n{}\n{}",
+                self.appendix_title(),
+                text_table(&self.appendix_headers(), &rows, &[4, 5])
+            ));
+        }
+        out
     }
 
     /// Write to `path` as .csv or .xlsx (by extension).
@@ -667,5 +841,84 @@ mod tests {
         assert_eq!(range.get_value((rs1_row, 4)), Some(&Data::Float(1000.0)));
         assert_eq!(range.get_value((rs1_row, 7)), Some(&Data::Float(0.6)));
         assert!(r.write_file(&dir.path().join("x.txt")).is_err());
+    }
+
+    #[test]
+    fn findings_cite_their_basis_in_a_last_column_and_an_appendix() {
+        use calamine::{Data, Reader, Xlsx};
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let brief: Vec<(&str, &str, usize, Option<Money>)> = r
+            .basis
+            .iter()
+            .map(|b| (b.code.as_str(), b.rule.as_str(), b.count, b.amount))
+            .collect();
+        // in the order of the program rows: RS-02 lags (25% against 50%); GX-01 lags and
+        // is idle; amounts as the checks give them
+        assert_eq!(
+            brief,
+            [
+                ("RS-02", "LAGGING", 1, Some(yuan("500"))),
+                ("GX-01", "IDLE", 1, Some(yuan("3300"))),
+                ("GX-01", "LAGGING", 1, Some(yuan("1400")))
+            ]
+        );
+        assert_eq!(r.basis[1].name, "中小企业纾困");
+        assert_eq!(
+            r.basis[1].basis,
+            "及时清理收回财政闲置资金，统筹用于稳经济政策"
+        );
+        // CSV: the old columns in their order, then 依据
+        let text = String::from_utf8(r.to_csv().unwrap()[3..].to_vec()).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let h: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(h[..15], r.headers()[..]);
+        assert_eq!(h[15], "依据");
+        let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
+        assert_eq!(
+            gx.get(15),
+            Some("资金闲置：及时清理收回财政闲置资金，统筹用于稳经济政策；执行滞后：加快预算执行进度，加大存量资金盘活力度")
+        );
+        let rs1 = rows.iter().find(|x| x.get(2) == Some("RS-01")).unwrap();
+        assert_eq!(rs1.get(15), Some(""), "no finding, no basis");
+        // xlsx: the column, and the appendix sheet
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("通报.xlsx");
+        r.write_file(&path).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let main = wb.worksheet_range("通报").unwrap();
+        assert_eq!(main.get_value((1, 15)), Some(&Data::String("依据".into())));
+        let ap = wb.worksheet_range("核查发现及依据").unwrap();
+        assert!(matches!(ap.get_value((0, 0)), Some(Data::String(s)) if s.contains("政策依据")));
+        assert_eq!(
+            ap.get_value((2, 1)),
+            Some(&Data::String("'=HYPERLINK(\"x\")创业补贴".into())),
+            "neutralised"
+        );
+        assert_eq!(ap.get_value((3, 0)), Some(&Data::String("GX-01".into())));
+        assert_eq!(
+            ap.get_value((3, 2)),
+            Some(&Data::String("IDLE 资金闲置".into()))
+        );
+        assert_eq!(ap.get_value((3, 4)), Some(&Data::Float(1.0)));
+        assert_eq!(ap.get_value((3, 5)), Some(&Data::Float(3300.0)));
+        assert_eq!(
+            ap.get_value((4, 6)),
+            Some(&Data::String(
+                "加快预算执行进度，加大存量资金盘活力度".into()
+            ))
+        );
+        // text: the appendix after the table
+        let t = r.to_text();
+        let at = t.find("附：核查发现及政策依据").unwrap();
+        assert!(at > t.find("合计").unwrap());
+        assert!(t[at..].contains("LAGGING 执行滞后"), "{t}");
     }
 }

@@ -1,6 +1,8 @@
 //! 4 拨付 Disbursements: the register (keyset-paged, filtered by status, program, month
 //! and enterprise with `/`) and the life cycle: `n` new (form validated as you type, with
-//! cap and balance warnings from `ledger::headroom`), `a` approve (a supervisor other than
+//! the enterprise's headroom for the program and year — cap, once per year, exclusive
+//! group, the program's money — and whether it can still receive the amount, from
+//! `enterprise_file::verdict`), `a` approve (a supervisor other than
 //! the one who entered it), `p` mark paid, `x` reject with a reason, `v` reverse a paid row.
 //! Every action asks first; every refusal says why in the status line; the writes go
 //! through `zhida_core::ledger` (one audited transaction each).
@@ -12,12 +14,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use zhida_core::dates::Month;
+use zhida_core::enterprise_file;
 use zhida_core::ledger::{self, DisbursementInput};
 use zhida_core::model::{Disbursement, ProgramStatus, Role, Status};
 use zhida_core::repo::listing::DisbFilter;
 use zhida_core::repo::lookup;
 use zhida_core::repo::program_figures;
-use zhida_core::{Error, Lang};
+use zhida_core::{Error, Lang, Money};
 
 use super::fmt::status_style;
 use super::{Cx, Env, Outcome, Screen, Target};
@@ -474,6 +477,10 @@ pub fn live_new(form: &mut Form, env: &Env) {
         }
     }
     form.warnings.clear();
+    form.info.clear();
+    if let Some(f) = form.field_mut("amount") {
+        f.note = None;
+    }
     let program = form.text("program");
     let (Some(code), Some(date)) = (code, date) else {
         return;
@@ -481,44 +488,35 @@ pub fn live_new(form: &mut Form, env: &Env) {
     if program.is_empty() {
         return;
     }
-    let Ok(h) = ledger::headroom(conn, &program, code.as_str(), date) else {
-        return;
-    };
+    // can this enterprise still receive it? The headroom for (enterprise, program, year)
+    // is shown as soon as the three are known; the amount adds its own checks and the
+    // conclusion. Warnings, not refusals: the month-end checks judge.
     let amount = form.money("amount").filter(|m| m.0 > 0);
-    let cap_text = h
-        .cap_left
-        .map(|c| c.format_yuan())
-        .unwrap_or_else(|| pick(lang, "不限", "no cap").into());
-    if let Some(f) = form.field_mut("amount") {
-        f.note = Some(match lang {
-            Lang::Zh => format!(
-                "项目可用 {} · 本户本年剩余 {}",
-                h.available.format_yuan(),
-                cap_text
-            ),
-            Lang::En => format!(
-                "program has {} left · enterprise cap left {}",
-                h.available.format_yuan(),
-                cap_text
-            ),
-        });
-    }
-    let Some(amount) = amount else {
-        return;
-    };
-    // the month-end rules this one row would break (cap, balance, eligibility, dates,
-    // once per year, exclusive groups): warnings, the checks judge
     let input = DisbursementInput {
         voucher_no: form.text("voucher"),
         program_code: program,
         credit_code: code.to_string(),
-        amount,
+        amount: amount.unwrap_or(Money::ZERO),
         date,
         note: String::new(),
     };
-    if let Ok(ws) = ledger::form_warnings(conn, &input) {
-        form.warnings = ws.iter().map(|w| w.message(lang)).collect();
+    let Ok(v) = enterprise_file::verdict(conn, &input) else {
+        return;
+    };
+    form.info = v
+        .lines(lang)
+        .into_iter()
+        .map(|l| (l, Color::Gray))
+        .collect();
+    if amount.is_some() {
+        let colour = if v.can_receive() {
+            Color::Green
+        } else {
+            Color::Red
+        };
+        form.info.push((v.conclusion(lang), colour));
     }
+    form.warnings = v.reasons.iter().map(|w| w.message(lang)).collect();
 }
 
 impl Screen for Disbursements {
@@ -990,6 +988,76 @@ mod tests {
     }
 
     #[test]
+    fn the_form_shows_the_headroom_live_and_whether_it_can_still_receive() {
+        let mut a = on_disb("小李");
+        a.conn
+            .execute(
+                "UPDATE program SET once_per_year = 1 WHERE code = 'WG2025'",
+                [],
+            )
+            .unwrap();
+        // KJ2025 (cap 100,000): 鑫源 already has 120,000 this year
+        a.update(Action::New);
+        typ(&mut a, "PZ2025-0400");
+        a.update(Action::Open);
+        a.update(Action::Char(' '));
+        a.update(Action::Open);
+        typ(&mut a, xy().as_str());
+        let screen = render(&mut a, 100, 30);
+        assert!(
+            screen.contains("2025 年本户已拨付 120,000.00 · 在途 0.00"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("单户年度上限 100,000.00 · 剩余额度 -20,000.00 · 项目可用 80,000.00"),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains("✓") && !screen.contains("✗"),
+            "no amount, no conclusion"
+        );
+        a.update(Action::Open);
+        typ(&mut a, "1");
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("✗ 不能拨付 1.00：1 项原因"), "{screen}");
+        assert!(
+            screen.contains("超过单户年度上限 100,000.00，超出 20,001.00"),
+            "{screen}"
+        );
+        // another program: the lines follow
+        for _ in 0..2 {
+            a.update(Action::Up);
+        }
+        a.update(Action::Char(' '));
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("WG2025 稳岗返还"), "{screen}");
+        assert!(
+            screen.contains("2025 年本户已拨付 0.00 · 在途 35,000.00"),
+            "{screen}"
+        );
+        assert!(screen.contains("单户年度上限 不限"), "{screen}");
+        assert!(
+            screen.contains("每年限一次：2025 年已享受（PZ2025-0002）"),
+            "{screen}"
+        );
+        assert!(screen.contains("✗ 不能拨付 1.00"), "{screen}");
+        // next year it has not used it yet: it can
+        for _ in 0..3 {
+            a.update(Action::Down);
+        }
+        for _ in 0..10 {
+            a.update(Action::Backspace);
+        }
+        typ(&mut a, "2026-01-05");
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("每年限一次：2026 年尚未享受"), "{screen}");
+        assert!(
+            screen.contains("✓ 可以拨付 1.00，拨付后本户本年尚可享受"),
+            "{screen}"
+        );
+    }
+
+    #[test]
     fn supervisor_approves_after_confirming_and_clerk_cannot() {
         let mut a = on_disb("小李");
         select(&mut a, "PZ2025-0002");
@@ -1278,5 +1346,9 @@ mod tests {
         typ(&mut a, "1.5万");
         a.update(Action::Up);
         snap(&mut a, "disbursements_new_form_error");
+        a.update(Action::Back);
+        // a valid row over the cap: the headroom and the reasons
+        fill_new(&mut a, "PZ2025-0501", 1, xy().as_str(), "1.5万");
+        snap(&mut a, "disbursements_new_form_headroom");
     }
 }

@@ -8,13 +8,14 @@
 
 pub mod audit;
 pub mod disbursements;
+pub mod enterprise_file;
 pub mod lookup;
 pub mod monthend;
 pub mod overview;
 pub mod performance;
 pub mod programs;
-pub mod recovery;
 pub mod reconcile;
+pub mod recovery;
 #[cfg(test)]
 pub mod testkit;
 

@@ -24,7 +24,14 @@
 //! Performance: the program-level rules read [`program_figures`] (one grouped query);
 //! every enterprise and voucher rule comes from one sequential pass over `disbursement`
 //! sorted once in memory (see `scan.rs`) — never a query per program or enterprise.
+//! Filtered to one enterprise ([`CheckFilter::enterprise`], the 一企一档 file), the pass
+//! reads only that enterprise's rows (by index) and the program-level rules are skipped:
+//! their findings name no enterprise.
+//!
+//! Each finding cites its policy basis (`basis.rs`): a default per rule, the program's
+//! 文号, overrides from config.toml `[basis]`.
 
+pub mod basis;
 mod enterprise_rules;
 mod output;
 mod performance_rules;
@@ -44,7 +51,11 @@ use crate::i18n::Lang;
 use crate::money::Money;
 use crate::repo::figures::{program_figures, ProgramFigures};
 
-pub use output::{findings_csv, findings_json, findings_table, neutralise};
+pub use basis::BasisTable;
+pub use output::{
+    findings_csv, findings_csv_with, findings_json, findings_json_with, findings_table,
+    findings_table_with, neutralise, Columns,
+};
 
 /// error sorts before warn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -81,7 +92,7 @@ impl Severity {
 macro_rules! rules {
     ($($variant:ident = $code:literal, $sev:ident, $zh:literal, $en:literal;)+) => {
         /// A check rule (SPEC §3 table).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Rule { $($variant),+ }
 
         impl Rule {
@@ -153,6 +164,8 @@ pub struct Finding {
     pub amount: Option<Money>,
     /// in the UI language
     pub message: String,
+    /// the policy basis it cites (依据), in the UI language: see `basis.rs`
+    pub basis: String,
     /// the year part of the key (see the module docs)
     pub year: i32,
     /// extra discriminator for the key's voucher part (TARGET_MISS: indicator name)
@@ -186,6 +199,7 @@ impl Finding {
             voucher: voucher.map(str::to_string),
             amount,
             message,
+            basis: String::new(),
             year,
             key_detail: None,
             acknowledged: false,
@@ -254,6 +268,9 @@ pub struct CheckFilter {
     /// empty = every rule
     pub rules: Vec<Rule>,
     pub program: Option<String>,
+    /// only the findings naming this enterprise (credit code); program-level findings
+    /// name none, so they are left out
+    pub enterprise: Option<String>,
     /// hide acknowledged findings
     pub unacknowledged: bool,
 }
@@ -303,20 +320,38 @@ pub fn run_checks(
     .into_iter()
     .any(wants);
     let mut out = Vec::new();
-    let figures = if needs_scan {
+    let enterprise = match &filter.enterprise {
+        None => None,
+        Some(code) => match enterprise_id(conn, code)? {
+            Some(id) => Some(id),
+            None => return Ok(out), // an unknown enterprise has no findings
+        },
+    };
+    let programs = if needs_scan {
         // one pass gives the figures and every enterprise and voucher rule
         let programs = scan::load_programs(conn)?;
-        let data = scan::scan(conn, &ctx, &programs)?;
+        let data = scan::scan(conn, &ctx, &programs, enterprise)?;
         enterprise_rules::run(&ctx, &data, &mut out);
         voucher_rules::run(&ctx, &data, &mut out);
-        scan::figures(conn, &ctx, &programs, &data)?
+        if enterprise.is_none() {
+            let figures = scan::figures(conn, &ctx, &programs, &data)?;
+            program_level(conn, &ctx, &figures, &mut out)?;
+        }
+        programs
+    } else if enterprise.is_none() {
+        let figures = program_figures(conn, as_of)?;
+        program_level(conn, &ctx, &figures, &mut out)?;
+        figures.into_iter().map(|f| f.program).collect()
     } else {
-        program_figures(conn, as_of)?
+        Vec::new()
     };
-    program_rules::run(&ctx, &figures, &mut out);
-    performance_rules::run(conn, &ctx, &figures, &mut out)?;
 
-    out.retain(|f| wants(f.rule) && filter.program.as_ref().is_none_or(|p| &f.program == p));
+    out.retain(|f| {
+        wants(f.rule)
+            && filter.program.as_ref().is_none_or(|p| &f.program == p)
+            && (enterprise.is_none() || f.enterprise.is_some())
+    });
+    cite_basis(&mut out, &programs, cfg, lang);
     let acks = load_acks(conn)?;
     for f in out.iter_mut().filter(|_| !acks.is_empty()) {
         if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
@@ -347,6 +382,45 @@ pub fn idle_finding(
         lang,
     };
     program_rules::idle_or_recover_due(&ctx, f)
+}
+
+fn program_level(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    figures: &[crate::repo::ProgramFigures],
+    out: &mut Vec<Finding>,
+) -> Result<()> {
+    program_rules::run(ctx, figures, out);
+    performance_rules::run(conn, ctx, figures, out)
+}
+
+fn enterprise_id(conn: &Connection, credit_code: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT id FROM enterprise WHERE credit_code = ?1")?
+        .query_row([credit_code.trim().to_uppercase()], |r| r.get(0))
+        .optional()?)
+}
+
+/// Fill each finding's basis; one text per (program, rule), however many findings.
+fn cite_basis(
+    out: &mut [Finding],
+    programs: &[crate::model::Program],
+    cfg: &CheckConfig,
+    lang: Lang,
+) {
+    let by_code: HashMap<&str, &crate::model::Program> =
+        programs.iter().map(|p| (p.code.as_str(), p)).collect();
+    let mut cache: HashMap<(String, Rule), String> = HashMap::new();
+    for f in out {
+        let Some(p) = by_code.get(f.program.as_str()) else {
+            continue;
+        };
+        f.basis = cache
+            .entry((f.program.clone(), f.rule))
+            .or_insert_with(|| cfg.basis.cite(f.rule, p, lang))
+            .clone();
+    }
 }
 
 fn load_acks(conn: &Connection) -> Result<HashMap<String, Ack>> {

@@ -714,6 +714,7 @@ fn findings_are_sorted_error_first_then_rule_program_enterprise_voucher() {
             rules: vec![Rule::Repeat],
             program: Some("B-XM".into()),
             unacknowledged: false,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -834,7 +835,7 @@ fn figures_from_the_scan_equal_repo_figures() {
             lang: Lang::Zh,
         };
         let programs = super::scan::load_programs(&fx.conn).unwrap();
-        let data = super::scan::scan(&fx.conn, &ctx, &programs).unwrap();
+        let data = super::scan::scan(&fx.conn, &ctx, &programs, None).unwrap();
         let mine = super::scan::figures(&fx.conn, &ctx, &programs, &data).unwrap();
         assert_eq!(
             mine,
@@ -1243,4 +1244,190 @@ fn acknowledgement_under_other_readings_of_the_key_year() {
     );
     crate::ack::acknowledge(&mut fx.conn, &boss, "TARGET_MISS|ZF|||2024", "整改中").unwrap();
     assert_eq!(acked(&fx, "2025-01-31", Rule::TargetMiss), vec![true, true]);
+}
+
+/// Programs with every kind of condition, 60 enterprises (53 with rows), 1,500 rows of every status
+/// (some self-approved), a few repeated three days later, reversals of some paid rows.
+fn mixed_ledger() -> Fx {
+    let fx = Fx::new();
+    fx.conn
+        .execute_batch(
+            "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 12)
+             INSERT INTO program (id, code, name, department, level, fiscal_year, cap_per_enterprise_fen,
+                                  once_per_year, exclusive_group, eligible_sizes, policy_ref)
+             SELECT x, printf('XM%02d', x), '惠企项目' || x, '县人社局', 'county', 2025,
+                    CASE WHEN x % 3 = 0 THEN 200000 END, x % 4 = 0,
+                    CASE WHEN x % 5 < 2 THEN '就业补贴' || (x % 2) END,
+                    CASE WHEN x % 6 = 0 THEN 'small;micro' ELSE '' END,
+                    '元人社〔2025〕' || x || '号'
+             FROM i;
+             INSERT INTO allocation (program_id, date, amount_fen, doc_no)
+             SELECT id, '2025-01-15', 3000000, '元财〔2025〕1号' FROM program;
+             WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 60)
+             INSERT INTO enterprise (id, credit_code, name, size)
+             SELECT x, printf('91530428%010d', x), '元江县企业' || x || '有限公司',
+                    CASE x % 4 WHEN 0 THEN 'medium' WHEN 1 THEN 'small' WHEN 2 THEN 'micro' ELSE 'individual' END
+             FROM i;
+             WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 1500)
+             INSERT INTO disbursement (id, voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by, approved_by)
+             SELECT x, printf('PZ%05d', x), 1 + (x * 7) % 12, 1 + (x * 13) % 53,
+                    100 * (100 + (x % 9) * 250),
+                    date('2024-11-01', '+' || ((x * 37) % 300) || ' days'),
+                    CASE WHEN x % 9 = 0 THEN 'pending' WHEN x % 11 = 0 THEN 'approved'
+                         WHEN x % 13 = 0 THEN 'rejected' ELSE 'paid' END,
+                    '小李', CASE WHEN x % 50 = 0 THEN '小李' ELSE '王科长' END
+             FROM i;
+             INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by, approved_by)
+             SELECT 'CF' || id, program_id, enterprise_id, amount_fen, date(date, '+3 days'), status, entered_by, approved_by
+             FROM disbursement WHERE id % 31 = 0;
+             INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by, reverses_id)
+             SELECT 'CX' || id, program_id, enterprise_id, -amount_fen, date(date, '+20 days'), 'paid', '王科长', id
+             FROM disbursement WHERE status = 'paid' AND id % 17 = 0;",
+        )
+        .unwrap();
+    fx
+}
+
+#[test]
+fn the_enterprise_filter_is_the_full_run_restricted_to_that_enterprise() {
+    let fx = mixed_ledger();
+    let cfg = CheckConfig::default();
+    let codes: Vec<String> = fx
+        .conn
+        .prepare("SELECT credit_code FROM enterprise ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut rules = std::collections::HashSet::new();
+    for as_of in ["2025-03-31", "2025-06-30", "2025-09-30"] {
+        let all = fx.run(as_of);
+        rules.extend(all.iter().map(|f| f.rule));
+        let mut seen = 0;
+        for code in &codes {
+            let filter = CheckFilter {
+                enterprise: Some(code.to_lowercase()),
+                ..Default::default()
+            };
+            let mine = run_checks(&fx.conn, d(as_of), &cfg, Lang::Zh, &filter).unwrap();
+            let expected: Vec<Finding> = all
+                .iter()
+                .filter(|f| f.enterprise.as_deref() == Some(code.as_str()))
+                .cloned()
+                .collect();
+            assert_eq!(mine, expected, "{code} as of {as_of}");
+            seen += mine.len();
+        }
+        // every enterprise-level finding belongs to one of them
+        assert_eq!(seen, all.iter().filter(|f| f.enterprise.is_some()).count());
+        assert!(seen > 50, "the ledger exercises the rules: {seen}");
+    }
+    for r in [
+        Rule::OverCap,
+        Rule::Repeat,
+        Rule::Exclusive,
+        Rule::Ineligible,
+        Rule::Duplicate,
+        Rule::SelfApproved,
+        Rule::StalePending,
+    ] {
+        assert!(rules.contains(&r), "{r:?}");
+    }
+    let none = CheckFilter {
+        enterprise: Some("91530428MA6K99999X".into()),
+        ..Default::default()
+    };
+    assert!(run_checks(&fx.conn, d("2025-06-30"), &cfg, Lang::Zh, &none)
+        .unwrap()
+        .is_empty());
+    // program-level rules only: nothing names an enterprise
+    let lagging = CheckFilter {
+        rules: vec![Rule::Lagging],
+        enterprise: Some(codes[0].clone()),
+        ..Default::default()
+    };
+    assert!(
+        run_checks(&fx.conn, d("2025-06-30"), &cfg, Lang::Zh, &lagging)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn every_finding_cites_its_basis_and_nothing_else_changes() {
+    let fx = mixed_ledger();
+    let plain = fx.run("2025-06-30");
+    assert!(plain.iter().all(|f| !f.basis.is_empty()), "all cite");
+    let repeat = plain.iter().find(|f| f.rule == Rule::Repeat).unwrap();
+    let n: String = repeat
+        .program
+        .trim_start_matches("XM")
+        .trim_start_matches('0')
+        .into();
+    assert_eq!(
+        repeat.basis,
+        format!("元人社〔2025〕{n}号：同一企业一年内只能享受一次")
+    );
+    let cap = plain.iter().find(|f| f.rule == Rule::OverCap).unwrap();
+    assert!(
+        cap.basis.ends_with("每家企业每年不超过2,000.00元"),
+        "{}",
+        cap.basis
+    );
+    let program_level = plain.iter().find(|f| f.enterprise.is_none()).unwrap();
+    assert!(
+        !program_level.basis.contains("元人社"),
+        "{}",
+        program_level.basis
+    );
+    // configured texts change the basis, and only the basis
+    let cfg = crate::config::Config::from_toml(
+        "[basis.\"*\"]\nREPEAT = \"每年限享受一次\"\n[basis.XM04]\nREPEAT = \"元人社〔2025〕4号规定：同一企业一年内只能享受一次\"\n",
+        "config.toml",
+    )
+    .unwrap();
+    let configured = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &cfg.checks,
+        Lang::Zh,
+        &CheckFilter::default(),
+    )
+    .unwrap();
+    assert_eq!(configured.len(), plain.len());
+    for (a, b) in plain.iter().zip(&configured) {
+        assert_eq!(
+            (a.key(), &a.message, a.amount),
+            (b.key(), &b.message, b.amount)
+        );
+        match (b.rule, b.program.as_str()) {
+            (Rule::Repeat, "XM04") => {
+                assert_eq!(b.basis, "元人社〔2025〕4号规定：同一企业一年内只能享受一次")
+            }
+            (Rule::Repeat, p) => assert!(
+                b.basis.ends_with("号：每年限享受一次")
+                    && b.basis
+                        .contains(&p[2..].trim_start_matches('0').to_string()),
+                "{p}: {}",
+                b.basis
+            ),
+            _ => assert_eq!(a.basis, b.basis),
+        }
+    }
+    // English
+    let en = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &CheckConfig::default(),
+        Lang::En,
+        &CheckFilter {
+            rules: vec![Rule::Repeat],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(en[0]
+        .basis
+        .ends_with("号: an enterprise may receive it only once a year"));
 }

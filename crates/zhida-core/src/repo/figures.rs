@@ -82,6 +82,15 @@ pub fn program_from_row(r: &Row<'_>) -> rusqlite::Result<Program> {
     })
 }
 
+/// Every program, ordered by code.
+pub fn all_programs(conn: &Connection) -> Result<Vec<Program>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PROGRAM_COLUMNS} FROM program p ORDER BY p.code"
+    ))?;
+    let rows = stmt.query_map([], program_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Figures of every program as of `as_of`, ordered by program code.
 pub fn program_figures(conn: &Connection, as_of: NaiveDate) -> Result<Vec<ProgramFigures>> {
     let sql = format!(

@@ -1,17 +1,16 @@
 //! Lookup: find disbursements by voucher number, credit-code prefix, enterprise name
 //! fragment or pinyin (initials or full), for `zhida status QUERY` and the TUI; one
-//! enterprise's rows and per-(program, year) totals; and the keyset-paged register of
-//! disbursements (`WHERE (date, id) > (?, ?)`, never OFFSET) in both directions.
+//! enterprise's rows (its per-(program, year) totals are in `enterprise_file`); and the
+//! keyset-paged register of disbursements (`WHERE (date, id) > (?, ?)`, never OFFSET)
+//! in both directions.
 
 use chrono::NaiveDate;
 use rusqlite::types::{ToSql, Type};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
 
 use crate::dates::{iso, Month};
 use crate::error::Result;
 use crate::model::{Disbursement, Enterprise, Status};
-use crate::money::Money;
 
 /// Columns read by [`disbursement_from_row`], over `disbursement d` joined with
 /// `program p`, `enterprise e` and the reversed row `r`.
@@ -236,48 +235,6 @@ pub fn disbursements_of_enterprise(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// What one enterprise received from one program in one calendar year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnterpriseYearTotal {
-    pub program_code: String,
-    pub program_name: String,
-    pub year: i32,
-    /// Σ paid (reversals included, net)
-    pub paid: Money,
-    /// Σ pending + approved
-    pub committed: Money,
-    /// rows of any status except rejected
-    pub count: i64,
-}
-
-/// Per-(program, year) totals for one enterprise, by year descending, then program code.
-pub fn enterprise_totals(
-    conn: &Connection,
-    enterprise_id: i64,
-) -> Result<Vec<EnterpriseYearTotal>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.code, p.name, CAST(substr(d.date, 1, 4) AS INTEGER) AS y,
-                SUM(CASE WHEN d.status = 'paid' THEN d.amount_fen ELSE 0 END),
-                SUM(CASE WHEN d.status IN ('pending', 'approved') THEN d.amount_fen ELSE 0 END),
-                COUNT(*)
-         FROM disbursement d JOIN program p ON p.id = d.program_id
-         WHERE d.enterprise_id = ?1 AND d.status <> 'rejected'
-         GROUP BY p.id, y
-         ORDER BY y DESC, p.code",
-    )?;
-    let rows = stmt.query_map([enterprise_id], |r| {
-        Ok(EnterpriseYearTotal {
-            program_code: r.get(0)?,
-            program_name: r.get(1)?,
-            year: r.get(2)?,
-            paid: r.get(3)?,
-            committed: r.get(4)?,
-            count: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// Filters of the disbursement register; `None` = no restriction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegisterFilter {
@@ -386,6 +343,7 @@ mod tests {
     use crate::credit_code::CreditCode;
     use crate::db::open_in_memory;
     use crate::model::Size;
+    use crate::money::Money;
     use crate::repo::write::*;
 
     fn d(s: &str) -> NaiveDate {
@@ -581,7 +539,7 @@ mod tests {
     }
 
     #[test]
-    fn enterprise_rows_and_totals() {
+    fn enterprise_by_code_and_its_rows() {
         let conn = fixture();
         let e = enterprise_by_code(&conn, &code(1).to_string().to_lowercase())
             .unwrap()
@@ -592,25 +550,6 @@ mod tests {
             .is_none());
         let rows = disbursements_of_enterprise(&conn, e.id).unwrap();
         assert_eq!(vouchers(&rows), ["YJ-002", "YJ-001"]);
-        let e2 = enterprise_by_code(&conn, code(2).as_str())
-            .unwrap()
-            .unwrap();
-        let t = enterprise_totals(&conn, e2.id).unwrap();
-        // the rejected 2024 row counts nowhere
-        assert_eq!(t.len(), 1);
-        assert_eq!(t[0].year, 2025);
-        assert_eq!(t[0].committed, Money(5_000_00));
-        assert_eq!(t[0].paid, Money(0));
-        let t1 = enterprise_totals(&conn, e.id).unwrap();
-        assert_eq!(
-            t1.iter()
-                .map(|t| (t.program_code.as_str(), t.paid, t.committed))
-                .collect::<Vec<_>>(),
-            [
-                ("KJ2025", Money(0), Money(20_000_00)),
-                ("WG2025", Money(10_000_00), Money(0))
-            ]
-        );
     }
 
     /// 7 rows, several on the same date, so that pages split inside a date.
