@@ -64,7 +64,7 @@ impl std::error::Error for EncodingError {}
 /// Turns bytes in UTF-8 / GB18030 / UTF-16(BOM) into UTF-8, incrementally. Until the first
 /// non-ASCII byte the encoding is undecided (ASCII is the same in all of them); it is then
 /// decided from the bytes that follow: valid UTF-8 → UTF-8, else GB18030.
-struct Decoding<R> {
+pub(crate) struct Decoding<R> {
     inner: R,
     raw: Vec<u8>,
     raw_start: usize,
@@ -76,10 +76,14 @@ struct Decoding<R> {
     decoder: Option<Decoder>,
     shared: Rc<Shared>,
     started: bool,
+    /// a '\r' at the end of the last chunk, held back until we know whether '\n' follows
+    held_cr: bool,
+    /// that held '\r' was not part of a CRLF: hand it out before the current chunk
+    emit_cr: bool,
 }
 
 impl<R: Read> Decoding<R> {
-    fn new(inner: R, shared: Rc<Shared>) -> Self {
+    pub(crate) fn new(inner: R, shared: Rc<Shared>) -> Self {
         Decoding {
             inner,
             raw: vec![0; CHUNK],
@@ -92,7 +96,35 @@ impl<R: Read> Decoding<R> {
             decoder: None,
             shared,
             started: false,
+            held_cr: false,
+            emit_cr: false,
         }
+    }
+
+    /// Line ends as the CSV reader should see them: CRLF (Excel/WPS on Windows) becomes
+    /// LF. The csv crate counts CRLF-ended lines wrongly (BurntSushi/rust-csv#395), so
+    /// without this every error after the first row would name the line above it.
+    /// A CRLF split across two chunks is joined through `held_cr`.
+    fn fold_crlf(&mut self) {
+        let out = &mut self.out[..self.out_end];
+        if self.held_cr {
+            self.held_cr = false;
+            self.emit_cr = out.first() != Some(&b'\n');
+        }
+        let mut w = 0;
+        for i in 0..out.len() {
+            let b = out[i];
+            if b == b'\r' && out.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            out[w] = b;
+            w += 1;
+        }
+        if w > 0 && out[w - 1] == b'\r' {
+            w -= 1;
+            self.held_cr = true;
+        }
+        self.out_end = w;
     }
 
     /// Read more raw bytes, keeping the unread ones. Returns false at end of input.
@@ -185,6 +217,7 @@ impl<R: Read> Decoding<R> {
                 }
                 self.out_end = written;
                 self.decoder = None;
+                self.fold_crlf();
                 self.account();
                 return Ok(written > 0);
             }
@@ -220,6 +253,7 @@ impl<R: Read> Decoding<R> {
                 self.out_end = written;
             }
         }
+        self.fold_crlf();
         self.account();
         Ok(true)
     }
@@ -241,8 +275,26 @@ fn count(hay: &[u8], needle: u8) -> u64 {
 
 impl<R: Read> Read for Decoding<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.out_start == self.out_end {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.emit_cr {
+                self.emit_cr = false;
+                buf[0] = b'\r';
+                return Ok(1);
+            }
+            if self.out_start < self.out_end {
+                break;
+            }
             if !self.produce()? {
+                if self.held_cr || self.emit_cr {
+                    // a lone '\r' at the very end of the file
+                    self.held_cr = false;
+                    self.emit_cr = false;
+                    buf[0] = b'\r';
+                    return Ok(1);
+                }
                 return Ok(0);
             }
         }

@@ -744,3 +744,73 @@ fn bulk_disbursements_rebuild_indexes_and_a_bad_row_keeps_them() {
     assert_eq!(seen, vec![50_000, n as u64]);
     crate::db::verify(&conn).unwrap();
 }
+
+/// Files from Excel/WPS on Windows end their lines with CRLF: errors still name the
+/// physical line, and a CRLF inside a quoted note stays one field.
+#[test]
+fn crlf_files_report_physical_lines() {
+    let mut conn = base();
+    let e1 = ent1();
+    let text = format!(
+        "{}PZ-1,WG-2025,{e1},100,2025-03-01,paid,李娟,王建国,,\"第一行\r\n第二行\"\r\nPZ-2,WG-2025,{e1},1.234,2025-03-02,paid,李娟,王建国,,\r\nPZ-3,WG-2025,{e1},100,2025-13-03,paid,李娟,王建国,,\r\n",
+        disb_header().replace('\n', "\r\n")
+    );
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].starts_with("disbursements.csv:4: amount"),
+        "{errs:?}"
+    );
+    assert!(errs[1].starts_with("disbursements.csv:5: date"), "{errs:?}");
+    // the same in GB18030
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    let errs = refused(&mut conn, "disbursements.csv", &gbk);
+    assert!(
+        errs[0].starts_with("disbursements.csv:4: amount"),
+        "{errs:?}"
+    );
+    assert!(errs[1].starts_with("disbursements.csv:5: date"), "{errs:?}");
+
+    // accepted: the note keeps its line break (as LF)
+    let ok = format!(
+        "{}PZ-1,WG-2025,{e1},100,2025-03-01,paid,李娟,王建国,,\"第一行\r\n第二行\"\r\n",
+        disb_header().replace('\n', "\r\n")
+    );
+    load(&mut conn, "disbursements.csv", &ok).unwrap();
+    let note: String = conn
+        .query_row(
+            "SELECT note FROM disbursement WHERE voucher_no = 'PZ-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(note, "第一行\n第二行");
+}
+
+/// A CRLF cut between two reads of the decoder (and a lone CR that is not a line end)
+/// come out right whatever the chunk boundaries.
+#[test]
+fn crlf_split_across_reads() {
+    use std::io::Read;
+    /// A reader handing out `n` bytes at a time.
+    struct Dribble<'a>(&'a [u8], usize);
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let text = "编码,名称\r\nA1,稳岗\r返还\r\nA2,科技创新券\r\n\r";
+    for n in 1..8 {
+        let shared = Rc::new(source::Shared::default());
+        let mut d = source::Decoding::new(Dribble(text.as_bytes(), n), shared);
+        let mut out = String::new();
+        d.read_to_string(&mut out).unwrap();
+        assert_eq!(
+            out, "编码,名称\nA1,稳岗\r返还\nA2,科技创新券\n\r",
+            "chunks of {n}"
+        );
+    }
+}
