@@ -9,6 +9,7 @@
 pub mod ack;
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod checks;
 pub mod close;
 pub mod config;

@@ -113,6 +113,20 @@ rules! {
     NoEval = "NO_EVAL", Warn, "未评价", "not evaluated";
     LowScore = "LOW_SCORE", Error, "绩效差", "low score";
     TargetMiss = "TARGET_MISS", Warn, "指标未达成", "target missed";
+    BalanceRate = "BALANCE_RATE", Warn, "结余率超标", "balance rate high";
+    OnTime = "ON_TIME", Warn, "按时发放率低", "payments late";
+    AllocLate = "ALLOC_LATE", Warn, "指标未及时分解下达", "allocation not passed on";
+}
+
+impl Rule {
+    /// Rules beyond the fourteen of SPEC §3, computed from the indicators and working-day
+    /// deadlines: they run only when `[checks] extra_rules` lists them or `--rule` names
+    /// them, so the default findings stay those of the specification.
+    pub const EXTRA: &'static [Rule] = &[Rule::BalanceRate, Rule::OnTime, Rule::AllocLate];
+
+    pub fn is_extra(self) -> bool {
+        Rule::EXTRA.contains(&self)
+    }
 }
 
 impl Rule {
