@@ -21,6 +21,7 @@ pub mod export;
 pub mod gen;
 pub mod i18n;
 pub mod import;
+pub mod indicators;
 pub mod ledger;
 pub mod model;
 pub mod money;
