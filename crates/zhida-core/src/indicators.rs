@@ -151,7 +151,7 @@ pub fn program_indicators(
             let rows = sums.get(&p.id).unwrap_or(&empty);
             let fy = p.fiscal_year;
             let (mut paid, mut alloc) = (0i64, 0i64);
-            for &(y, _, pd, _, al) in rows.iter().filter(|r| r.0 < fy) {
+            for &(_, _, pd, _, al) in rows.iter().filter(|r| r.0 < fy) {
                 paid += pd;
                 alloc += al;
             }
@@ -210,16 +210,6 @@ mod tests {
     use crate::checks::tests::{d, Fx};
     use crate::model::{Size, Status};
 
-    /// Set the approval and payment days of a row (the fixtures insert it directly).
-    pub(crate) fn stamp(fx: &Fx, voucher: &str, approved: &str, paid: Option<&str>) {
-        fx.conn
-            .execute(
-                "UPDATE disbursement SET approved_date = ?2, paid_date = ?3 WHERE voucher_no = ?1",
-                params![voucher, approved, paid],
-            )
-            .unwrap();
-    }
-
     fn fixture() -> Fx {
         let fx = Fx::new();
         let e = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
@@ -228,8 +218,8 @@ mod tests {
         fx.alloc("WG", "2024-12-20", "600.00"); // before the fiscal year
         fx.alloc("WG", "2025-03-05", "400.00");
         fx.alloc("WG", "2025-11-05", "9999.00"); // after D
-        // approved (day 0) and paid: the timeliness is stamped before the row is paid,
-        // as the paid-row trigger forbids changing it afterwards
+                                                 // approved (day 0) and paid: the timeliness is stamped before the row is paid,
+                                                 // as the paid-row trigger forbids changing it afterwards
         for (v, date, amount, appr, paid) in [
             ("V1", "2024-12-28", "100.00", "2024-12-30", "2025-01-06"),
             // across 国庆 and its 调休: 09-28 (Sun), 09-29, 09-30, 10-09, 10-10, 10-11 (Sat),
@@ -237,14 +227,7 @@ mod tests {
             ("V2", "2025-02-10", "200.00", "2025-09-26", "2025-10-16"),
             ("V3", "2025-02-11", "50.00", "2025-09-26", "2025-10-17"),
         ] {
-            fx.disb(v, "WG", &e, amount, date, Status::Approved);
-            stamp(&fx, v, appr, None);
-            fx.conn
-                .execute(
-                    "UPDATE disbursement SET status = 'paid', paid_date = ?2 WHERE voucher_no = ?1",
-                    params![v, paid],
-                )
-                .unwrap();
+            fx.paid_dated(v, "WG", &e, amount, date, appr, paid);
         }
         fx.paid("V4", "WG", &e, "30.00", "2025-04-01"); // no dates: not counted
         fx.reverse("V5", "WG", &e, "-50.00", "2025-05-01", "V3");
@@ -261,7 +244,10 @@ mod tests {
         let all = indicators_as_of(&fx.conn, d("2025-10-31"), &cfg).unwrap();
         let (kb_f, kb) = &all[0];
         assert_eq!(kb_f.program.code, "KB");
-        assert_eq!((kb.balance_rate, kb.on_time_rate, kb.full_rate), (None, None, None));
+        assert_eq!(
+            (kb.balance_rate, kb.on_time_rate, kb.full_rate),
+            (None, None, None)
+        );
         assert!(kb.monthly[9].is_some() && kb.monthly[10].is_none());
         let (f, wg) = &all[1];
         // budget 1000, paid 100 + 200 + 50 + 30 − 50 = 330, balance 670
@@ -278,7 +264,10 @@ mod tests {
         assert_eq!(m(0).execution_rate, Decimal::from(1) / Decimal::from(6));
         assert_eq!(m(0).time_progress, Decimal::from(1) / Decimal::from(12));
         // + V2, V3 in February
-        assert_eq!(m(1).execution_rate, execution_rate(Money(350_00), Money(600_00)));
+        assert_eq!(
+            m(1).execution_rate,
+            execution_rate(Money(350_00), Money(600_00))
+        );
         assert_eq!(m(2).execution_rate, Decimal::new(35, 2));
         assert_eq!(m(9).execution_rate, f.execution_rate);
         assert_eq!(m(9).time_progress, f.time_progress);
