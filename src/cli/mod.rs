@@ -12,6 +12,7 @@ pub mod demo;
 pub mod export;
 pub mod gen;
 pub mod import;
+pub mod indicators;
 pub mod init;
 pub mod recover;
 pub mod report;
@@ -68,6 +69,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Monthly execution report 月度通报
     Report(report::ReportArgs),
+    /// Performance indicators computed from the ledger 绩效指标
+    Indicators(indicators::IndicatorsArgs),
     /// Record a recovery of idle funds 收回资金
     Recover(recover::RecoverArgs),
     /// Close a month 月结
@@ -178,6 +181,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Ack(a)) => ack::run(&ctx, a),
         Some(Command::Status(a)) => status::run(&ctx, a),
         Some(Command::Report(a)) => report::run(&ctx, a),
+        Some(Command::Indicators(a)) => indicators::run(&ctx, a),
         Some(Command::Recover(a)) => recover::run(&ctx, a),
         Some(Command::Close(a)) => close::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run_backup(&ctx, a),

@@ -34,6 +34,11 @@ use crate::error::Result;
 use crate::money::Money;
 use crate::repo::figures::{execution_rate, program_figures, ProgramFigures};
 
+mod output;
+pub use output::{
+    indicator_lines, indicators_csv, indicators_json, indicators_table, IndicatorLine,
+};
+
 /// Execution against time progress at the end of one month of the fiscal year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MonthProgress {
@@ -297,5 +302,48 @@ mod tests {
         assert_eq!((wg.on_time_rows, wg.timed_rows), (1, 3));
         assert_eq!(format_rate(wg.on_time_rate), "33.33%");
         assert_eq!(format_rate(None), "—");
+    }
+
+    #[test]
+    fn lines_carry_the_latest_evaluation_and_render_as_table_json_and_csv() {
+        let fx = fixture();
+        fx.eval("WG", 2024, 9150, "2025-03-01");
+        fx.eval("WG", 2025, 5800, "2025-10-20");
+        fx.eval("WG", 2025, 9900, "2025-11-20"); // after D
+        let lines = indicator_lines(&fx.conn, d("2025-10-31"), &CheckConfig::default()).unwrap();
+        let wg = &lines[1];
+        assert_eq!(wg.eval.as_ref().map(|e| e.score_x100), Some(5800));
+        assert!(lines[0].eval.is_none());
+        let table = indicators_table(&lines, crate::Lang::Zh);
+        let row = table.lines().find(|l| l.starts_with("WG")).unwrap();
+        for cell in ["67.00%", "66.67% (2/3)", "82.50%", "58.00", "差", "2025"] {
+            assert!(row.contains(cell), "{cell} in {row}");
+        }
+        let kb = table.lines().find(|l| l.starts_with("KB")).unwrap();
+        assert!(kb.contains('—'), "{kb}");
+        let json: serde_json::Value =
+            serde_json::from_str(&indicators_json(&lines).unwrap()).unwrap();
+        assert_eq!(json[1]["program"], "WG");
+        assert_eq!(json[1]["balance_rate_pct"], "67.00");
+        assert_eq!(json[1]["on_time_pct"], "66.67");
+        assert_eq!(json[1]["full_rate_pct"], "82.50");
+        assert_eq!(json[1]["evaluation"]["grade"], "差");
+        assert_eq!(json[1]["monthly"][2]["execution_pct"], "35.00");
+        assert!(json[1]["monthly"][10].is_null());
+        assert!(json[0]["balance_rate_pct"].is_null());
+        let bytes = indicators_csv(&lines).unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let h = rd.headers().unwrap().clone();
+        assert_eq!(
+            (h.get(5), h.get(24)),
+            (Some("balance_rate_pct"), Some("m12"))
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        assert_eq!(
+            (rows[1].get(6), rows[1].get(15), rows[1].get(24)),
+            (Some("66.67"), Some("35.00"), Some(""))
+        );
     }
 }
