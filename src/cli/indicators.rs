@@ -8,7 +8,7 @@ use zhida_core::dates::iso;
 use zhida_core::indicators::{indicator_lines, indicators_csv, indicators_json, indicators_table};
 use zhida_core::{Error, Lang};
 
-use super::check::as_of_from;
+use super::check::{as_of_from, output_format};
 use super::Ctx;
 
 /// Computed performance indicators per program, beside the latest evaluation.
@@ -31,13 +31,7 @@ pub struct IndicatorsArgs {
 
 pub fn run(ctx: &Ctx, args: IndicatorsArgs) -> Result<ExitCode, Error> {
     let as_of = as_of_from(args.month.as_deref(), args.as_of.as_deref())?;
-    let format = args.format.trim().to_lowercase();
-    if !matches!(format.as_str(), "table" | "json" | "csv") {
-        return Err(Error::invalid(format!(
-            "--format: 只支持 table、json 或 csv (unknown format '{}')",
-            args.format
-        )));
-    }
+    let format = output_format(&args.format)?;
     let conn = ctx.open()?;
     let lines = indicator_lines(&conn, as_of, &ctx.config.checks)?;
     let mut out = std::io::stdout().lock();

@@ -48,11 +48,10 @@ pub struct MonthProgress {
     pub time_progress: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProgramIndicators {
-    pub program_id: i64,
-    /// program code
-    pub program: String,
+/// 结余率, 按时发放率 and 足额率 with the sums behind them (so that subtotals add up the
+/// parts, not the ratios).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Rates {
     /// 结余率
     pub balance_rate: Option<Decimal>,
     /// 按时发放率
@@ -65,10 +64,45 @@ pub struct ProgramIndicators {
     pub full_rate: Option<Decimal>,
     /// Σ rows in status approved (not yet paid), dated ≤ D
     pub approved_unpaid: Money,
+}
+
+impl Rates {
+    pub fn new(
+        balance: Money,
+        budget: Money,
+        paid: Money,
+        approved_unpaid: Money,
+        on_time_rows: i64,
+        timed_rows: i64,
+    ) -> Rates {
+        Rates {
+            balance_rate: ratio(balance.0, budget.0),
+            on_time_rate: ratio(on_time_rows, timed_rows),
+            on_time_rows,
+            timed_rows,
+            full_rate: ratio(paid.0, paid.0 + approved_unpaid.0),
+            approved_unpaid,
+        }
+    }
+
+    /// 结余率, 按时发放率, 足额率.
+    pub fn as_array(&self) -> [Option<Decimal>; 3] {
+        [self.balance_rate, self.on_time_rate, self.full_rate]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramIndicators {
+    pub program_id: i64,
+    /// program code
+    pub program: String,
+    #[serde(flatten)]
+    pub rates: Rates,
     /// months 1–12 of the fiscal year
     pub monthly: [Option<MonthProgress>; 12],
 }
 
+/// n / d, None unless d > 0.
 fn ratio(n: i64, d: i64) -> Option<Decimal> {
     (d > 0).then(|| Decimal::from(n) / Decimal::from(d))
 }
@@ -178,12 +212,14 @@ pub fn program_indicators(
             ProgramIndicators {
                 program_id: p.id,
                 program: p.code.clone(),
-                balance_rate: ratio(f.balance.0, f.budget.0),
-                on_time_rate: ratio(on_time_rows, timed_rows),
-                on_time_rows,
-                timed_rows,
-                full_rate: ratio(f.paid.0, f.paid.0 + approved),
-                approved_unpaid: Money(approved),
+                rates: Rates::new(
+                    f.balance,
+                    f.budget,
+                    f.paid,
+                    Money(approved),
+                    on_time_rows,
+                    timed_rows,
+                ),
                 monthly,
             }
         })
@@ -250,20 +286,27 @@ mod tests {
         let (kb_f, kb) = &all[0];
         assert_eq!(kb_f.program.code, "KB");
         assert_eq!(
-            (kb.balance_rate, kb.on_time_rate, kb.full_rate),
+            (
+                kb.rates.balance_rate,
+                kb.rates.on_time_rate,
+                kb.rates.full_rate
+            ),
             (None, None, None)
         );
         assert!(kb.monthly[9].is_some() && kb.monthly[10].is_none());
         let (f, wg) = &all[1];
         // budget 1000, paid 100 + 200 + 50 + 30 − 50 = 330, balance 670
         assert_eq!((f.budget, f.paid), (Money(1000_00), Money(330_00)));
-        assert_eq!(wg.balance_rate, Some(Decimal::new(67, 2)));
+        assert_eq!(wg.rates.balance_rate, Some(Decimal::new(67, 2)));
         // V1 (4 working days: 12-31, 01-02, 01-03, 01-06; 01-01 is 元旦) and V2 on time, V3 late
-        assert_eq!((wg.on_time_rows, wg.timed_rows), (2, 3));
-        assert_eq!(wg.on_time_rate, Some(Decimal::from(2) / Decimal::from(3)));
+        assert_eq!((wg.rates.on_time_rows, wg.rates.timed_rows), (2, 3));
+        assert_eq!(
+            wg.rates.on_time_rate,
+            Some(Decimal::from(2) / Decimal::from(3))
+        );
         // 330 / (330 + 70)
-        assert_eq!(wg.full_rate, Some(Decimal::new(825, 3)));
-        assert_eq!(wg.approved_unpaid, Money(70_00));
+        assert_eq!(wg.rates.full_rate, Some(Decimal::new(825, 3)));
+        assert_eq!(wg.rates.approved_unpaid, Money(70_00));
         // January: 100 paid of 600; March: 100 of 1000; October equals the figures
         let m = |i: usize| wg.monthly[i].unwrap();
         assert_eq!(m(0).execution_rate, Decimal::from(1) / Decimal::from(6));
@@ -285,22 +328,22 @@ mod tests {
         // as of 10-16, V3 (paid 10-17) is not counted yet
         let cfg = CheckConfig::default();
         let wg = &indicators_as_of(&fx.conn, d("2025-10-16"), &cfg).unwrap()[1].1;
-        assert_eq!((wg.on_time_rows, wg.timed_rows), (2, 2));
+        assert_eq!((wg.rates.on_time_rows, wg.rates.timed_rows), (2, 2));
         // 11 working days allowed: all three; 10-08 made a working day: V2 takes 11
         let cfg = CheckConfig {
             on_time_days: 11,
             ..CheckConfig::default()
         };
         let wg = &indicators_as_of(&fx.conn, d("2025-10-31"), &cfg).unwrap()[1].1;
-        assert_eq!((wg.on_time_rows, wg.timed_rows), (3, 3));
+        assert_eq!((wg.rates.on_time_rows, wg.rates.timed_rows), (3, 3));
         let cal = crate::calendar::Calendar::with_overrides(&[], &[d("2025-10-08")]);
         let cfg = CheckConfig {
             calendar: cal,
             ..CheckConfig::default()
         };
         let wg = &indicators_as_of(&fx.conn, d("2025-10-31"), &cfg).unwrap()[1].1;
-        assert_eq!((wg.on_time_rows, wg.timed_rows), (1, 3));
-        assert_eq!(format_rate(wg.on_time_rate), "33.33%");
+        assert_eq!((wg.rates.on_time_rows, wg.rates.timed_rows), (1, 3));
+        assert_eq!(format_rate(wg.rates.on_time_rate), "33.33%");
         assert_eq!(format_rate(None), "—");
     }
 

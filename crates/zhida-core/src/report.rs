@@ -20,7 +20,7 @@ use crate::config::CheckConfig;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::indicators::program_indicators;
+use crate::indicators::{program_indicators, Rates};
 use crate::model::Level;
 use crate::money::Money;
 use crate::repo::figures::{execution_rate, program_figures};
@@ -61,19 +61,8 @@ pub struct ReportRow {
     pub warnings: usize,
     /// 1 = highest execution rate; equal rates share a rank. Program rows only.
     pub rank: Option<usize>,
-    /// 结余率 = balance / budget (None when the budget is not positive)
-    pub balance_rate: Option<Decimal>,
-    /// 按时发放率 = on_time_rows / timed_rows (None without dated payments)
-    pub on_time_rate: Option<Decimal>,
-    pub on_time_rows: i64,
-    pub timed_rows: i64,
-    /// 足额率 = paid / (paid + approved_unpaid)
-    pub full_rate: Option<Decimal>,
-    pub approved_unpaid: Money,
-}
-
-fn ratio(n: i64, d: i64) -> Option<Decimal> {
-    (d > 0).then(|| Decimal::from(n) / Decimal::from(d))
+    /// 结余率, 按时发放率, 足额率 (`indicators.rs`)
+    pub rates: Rates,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,12 +146,7 @@ pub fn monthly_report(
                 errors,
                 warnings,
                 rank: None,
-                balance_rate: ind.balance_rate,
-                on_time_rate: ind.on_time_rate,
-                on_time_rows: ind.on_time_rows,
-                timed_rows: ind.timed_rows,
-                full_rate: ind.full_rate,
-                approved_unpaid: ind.approved_unpaid,
+                rates: ind.rates,
             }
         })
         .collect();
@@ -192,9 +176,9 @@ pub fn monthly_report(
             let paid = sum(|r| r.paid);
             let rate = execution_rate(paid, budget);
             let balance = sum(|r| r.balance);
-            let approved_unpaid = sum(|r| r.approved_unpaid);
-            let on_time_rows: i64 = rows.iter().map(|r| r.on_time_rows).sum();
-            let timed_rows: i64 = rows.iter().map(|r| r.timed_rows).sum();
+            let approved_unpaid = sum(|r| r.rates.approved_unpaid);
+            let on_time_rows: i64 = rows.iter().map(|r| r.rates.on_time_rows).sum();
+            let timed_rows: i64 = rows.iter().map(|r| r.rates.timed_rows).sum();
             ReportRow {
                 kind,
                 department: dept.to_string(),
@@ -213,12 +197,14 @@ pub fn monthly_report(
                 errors: rows.iter().map(|r| r.errors).sum(),
                 warnings: rows.iter().map(|r| r.warnings).sum(),
                 rank: None,
-                balance_rate: ratio(balance.0, budget.0),
-                on_time_rate: ratio(on_time_rows, timed_rows),
-                on_time_rows,
-                timed_rows,
-                full_rate: ratio(paid.0, paid.0 + approved_unpaid.0),
-                approved_unpaid,
+                rates: Rates::new(
+                    balance,
+                    budget,
+                    paid,
+                    approved_unpaid,
+                    on_time_rows,
+                    timed_rows,
+                ),
             }
         };
 
@@ -271,11 +257,12 @@ pub fn monthly_report(
 impl ReportRow {
     /// 结余率, 按时发放率, 足额率 — the last three columns.
     pub fn indicator_rates(&self) -> [Option<Decimal>; 3] {
-        [self.balance_rate, self.on_time_rate, self.full_rate]
+        self.rates.as_array()
     }
 }
 
-fn pct2(r: Decimal) -> Decimal {
+/// A ratio in percent, rounded half up to two decimals.
+pub(crate) fn pct2(r: Decimal) -> Decimal {
     (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -692,7 +679,7 @@ mod tests {
             ]
         );
         let total = r.rows.last().unwrap();
-        assert_eq!(total.on_time_rate, Some(Decimal::new(5, 1)));
+        assert_eq!(total.rates.on_time_rate, Some(Decimal::new(5, 1)));
         assert_eq!(total.kind, RowKind::Total);
         assert_eq!(
             (total.budget, total.paid, total.recovered),

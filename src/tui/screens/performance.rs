@@ -279,7 +279,7 @@ impl Screen for Performance {
                 name: f.program.name.clone(),
                 department: f.program.department.clone(),
                 fiscal_year: f.program.fiscal_year,
-                rates: [c.balance_rate, c.on_time_rate, c.full_rate],
+                rates: c.rates.as_array(),
             })
             .collect();
         // weakest first: the lowest latest score, then the most missed indicators; the

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rusqlite::Connection;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{format_rate, indicators_as_of, ProgramIndicators};
@@ -52,20 +52,28 @@ pub fn indicator_lines(
 
 /// A rate as percent with two decimals (`66.67`), rounded half up.
 fn pct_num(r: Decimal) -> String {
-    format!(
-        "{:.2}",
-        (r * Decimal::ONE_HUNDRED)
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-    )
+    format!("{:.2}", crate::report::pct2(r))
+}
+
+/// Score, grade and year of the latest evaluation (empty cells when there is none).
+fn eval_cells(eval: Option<&Evaluation>, lang: Lang) -> [String; 3] {
+    match eval {
+        Some(e) => [
+            format_score(e.score_x100),
+            Grade::of(e.score_x100).label(lang).to_string(),
+            e.year.to_string(),
+        ],
+        None => Default::default(),
+    }
 }
 
 fn on_time_cell(ind: &ProgramIndicators) -> String {
-    match ind.on_time_rate {
+    match ind.rates.on_time_rate {
         Some(_) => format!(
             "{} ({}/{})",
-            format_rate(ind.on_time_rate),
-            ind.on_time_rows,
-            ind.timed_rows
+            format_rate(ind.rates.on_time_rate),
+            ind.rates.on_time_rows,
+            ind.rates.timed_rows
         ),
         None => format_rate(None),
     }
@@ -98,22 +106,13 @@ pub fn indicators_table(lines: &[IndicatorLine], lang: Lang) -> String {
                 l.f.budget.format_yuan(),
                 format_rate(Some(l.f.execution_rate)),
                 format_rate(Some(l.f.time_progress)),
-                format_rate(l.ind.balance_rate),
+                format_rate(l.ind.rates.balance_rate),
                 on_time_cell(&l.ind),
-                format_rate(l.ind.full_rate),
-                l.eval
-                    .as_ref()
-                    .map(|e| format_score(e.score_x100))
-                    .unwrap_or_default(),
-                l.eval
-                    .as_ref()
-                    .map(|e| Grade::of(e.score_x100).label(lang).to_string())
-                    .unwrap_or_default(),
-                l.eval
-                    .as_ref()
-                    .map(|e| e.year.to_string())
-                    .unwrap_or_default(),
+                format_rate(l.ind.rates.full_rate),
             ]
+            .into_iter()
+            .chain(eval_cells(l.eval.as_ref(), lang))
+            .collect()
         })
         .collect();
     text_table(&headers, &rows, &[2, 3, 4, 5, 6, 7, 8])
@@ -166,12 +165,12 @@ pub fn indicators_json(lines: &[IndicatorLine]) -> Result<String> {
             balance: l.f.balance.plain(),
             execution_pct: pct_num(l.f.execution_rate),
             time_progress_pct: pct_num(l.f.time_progress),
-            balance_rate_pct: l.ind.balance_rate.map(pct_num),
-            on_time_pct: l.ind.on_time_rate.map(pct_num),
-            on_time_rows: l.ind.on_time_rows,
-            timed_rows: l.ind.timed_rows,
-            full_rate_pct: l.ind.full_rate.map(pct_num),
-            approved_unpaid: l.ind.approved_unpaid.plain(),
+            balance_rate_pct: l.ind.rates.balance_rate.map(pct_num),
+            on_time_pct: l.ind.rates.on_time_rate.map(pct_num),
+            on_time_rows: l.ind.rates.on_time_rows,
+            timed_rows: l.ind.rates.timed_rows,
+            full_rate_pct: l.ind.rates.full_rate.map(pct_num),
+            approved_unpaid: l.ind.rates.approved_unpaid.plain(),
             evaluation: l.eval.as_ref().map(|e| JsonEval {
                 year: e.year,
                 score: format_score(e.score_x100),
@@ -221,30 +220,21 @@ pub fn indicators_csv(lines: &[IndicatorLine]) -> Result<Vec<u8>> {
         w.write_record(&header).map_err(e)?;
         for l in lines {
             let opt = |r: Option<Decimal>| r.map(pct_num).unwrap_or_default();
-            let mut rec = vec![
+            let mut rec: Vec<String> = vec![
                 neutralise(&l.f.program.code).into_owned(),
                 neutralise(&l.f.program.name).into_owned(),
                 l.f.budget.plain(),
                 pct_num(l.f.execution_rate),
                 pct_num(l.f.time_progress),
-                opt(l.ind.balance_rate),
-                opt(l.ind.on_time_rate),
-                l.ind.on_time_rows.to_string(),
-                l.ind.timed_rows.to_string(),
-                opt(l.ind.full_rate),
-                l.eval
-                    .as_ref()
-                    .map(|e| format_score(e.score_x100))
-                    .unwrap_or_default(),
-                l.eval
-                    .as_ref()
-                    .map(|e| Grade::of(e.score_x100).label(Lang::Zh).to_string())
-                    .unwrap_or_default(),
-                l.eval
-                    .as_ref()
-                    .map(|e| e.year.to_string())
-                    .unwrap_or_default(),
-            ];
+                opt(l.ind.rates.balance_rate),
+                opt(l.ind.rates.on_time_rate),
+                l.ind.rates.on_time_rows.to_string(),
+                l.ind.rates.timed_rows.to_string(),
+                opt(l.ind.rates.full_rate),
+            ]
+            .into_iter()
+            .chain(eval_cells(l.eval.as_ref(), Lang::Zh))
+            .collect();
             rec.extend(
                 l.ind
                     .monthly
