@@ -185,7 +185,7 @@ fn month_end_refused_then_acknowledged_exported_closed_and_the_month_locked() {
     assert!(!screen.contains("确认保存"), "{screen}");
     // wait for the form to close: an Escape followed at once by q reads as Alt-q
     t.send(&["Escape"]);
-    t.wait_for("the form closed", |s| !s.contains("新增拨付"));
+    t.wait_for("the form closed", |s| s.contains("n 新增拨付"));
     assert_eq!(t.quit(), "0", "exit status");
 
     let conn = zhida_core::db::open(&db).unwrap();

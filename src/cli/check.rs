@@ -55,15 +55,21 @@ pub fn as_of_from(month: Option<&str>, as_of: Option<&str>) -> Result<chrono::Na
     }
 }
 
+/// `--format`: table, json or csv (any case), lower-cased.
+pub fn output_format(s: &str) -> Result<String, Error> {
+    let format = s.trim().to_lowercase();
+    if matches!(format.as_str(), "table" | "json" | "csv") {
+        Ok(format)
+    } else {
+        Err(Error::invalid(format!(
+            "--format: 只支持 table、json 或 csv (unknown format '{s}')"
+        )))
+    }
+}
+
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
     let as_of = as_of_from(args.month.as_deref(), args.as_of.as_deref())?;
-    let format = args.format.trim().to_lowercase();
-    if !matches!(format.as_str(), "table" | "json" | "csv") {
-        return Err(Error::invalid(format!(
-            "--format: 只支持 table、json 或 csv (unknown format '{}')",
-            args.format
-        )));
-    }
+    let format = output_format(&args.format)?;
     let fail_on = args
         .fail_on
         .as_deref()

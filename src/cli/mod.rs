@@ -14,6 +14,7 @@ pub mod enterprise;
 pub mod export;
 pub mod gen;
 pub mod import;
+pub mod indicators;
 pub mod init;
 pub mod reconcile;
 pub mod recover;
@@ -73,6 +74,8 @@ pub enum Command {
     Enterprise(enterprise::EnterpriseArgs),
     /// Monthly execution report 月度通报
     Report(report::ReportArgs),
+    /// Performance indicators computed from the ledger 绩效指标
+    Indicators(indicators::IndicatorsArgs),
     /// Record a recovery of idle funds 收回资金
     Recover(recover::RecoverArgs),
     /// Reconcile an upstream payment export with our disbursements 对账
@@ -215,6 +218,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Status(a)) => status::run(&ctx, a),
         Some(Command::Enterprise(a)) => enterprise::run(&ctx, a),
         Some(Command::Report(a)) => report::run(&ctx, a),
+        Some(Command::Indicators(a)) => indicators::run(&ctx, a),
         Some(Command::Recover(a)) => recover::run(&ctx, a),
         Some(Command::Reconcile(a)) => reconcile::run(&ctx, a),
         Some(Command::Close(a)) => close::run(&ctx, a),

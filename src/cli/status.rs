@@ -205,6 +205,8 @@ mod tests {
             approved_by: String::new(),
             reverses: None,
             note: String::new(),
+            approved_date: None,
+            paid_date: None,
         }
     }
 

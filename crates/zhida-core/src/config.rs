@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{parse_days, Calendar};
 use crate::checks::BasisTable;
+use crate::checks::Rule;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::money::Unit;
@@ -29,6 +31,26 @@ pub struct CheckConfig {
     /// `&config.checks` cites the configured texts.
     #[serde(skip)]
     pub basis: BasisTable,
+
+    // Computed indicators and working-day deadlines (indicators.rs, calendar.rs).
+    /// Rules beyond SPEC §3 that run with the others: any of BALANCE_RATE, ON_TIME,
+    /// ALLOC_LATE. Off unless listed (`--rule X` runs one explicitly).
+    pub extra_rules: Vec<String>,
+    /// STALE_PENDING counts working days instead of calendar days.
+    pub stale_working_days: bool,
+    /// 按时发放率: a payment is on time when paid within this many working days of approval.
+    pub on_time_days: u32,
+    /// ON_TIME fires when 按时发放率 is below this percentage.
+    pub on_time_pct: u32,
+    /// BALANCE_RATE fires when 结余率 of a finished program exceeds this percentage.
+    pub balance_rate_pct: u32,
+    /// ALLOC_LATE fires when an allocation is not passed on (分解下达) within this many
+    /// working days of its receipt.
+    pub alloc_days: u32,
+    /// The working-day calendar: the shipped holidays with `[calendar]` applied (set by
+    /// [`Config::from_toml`]; not a key of `[checks]`).
+    #[serde(skip)]
+    pub calendar: Calendar,
 }
 
 impl Default for CheckConfig {
@@ -41,6 +63,13 @@ impl Default for CheckConfig {
             stale_days: 30,
             low_score: 60,
             basis: BasisTable::default(),
+            extra_rules: Vec::new(),
+            stale_working_days: false,
+            on_time_days: 10,
+            on_time_pct: 90,
+            balance_rate_pct: 5,
+            alloc_days: 30,
+            calendar: Calendar::default(),
         }
     }
 }
@@ -52,11 +81,21 @@ pub struct UiConfig {
     pub unit: Unit,
 }
 
+/// `[calendar]`: days added to the shipped holiday arrangements (`YYYY-MM-DD` or
+/// `A..B`); a listed holiday wins over a shipped make-up day and vice versa.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    pub holidays: Vec<String>,
+    pub workdays: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub checks: CheckConfig,
     pub ui: UiConfig,
+    pub calendar: CalendarConfig,
     /// action name → key (e.g. `approve = "A"`), resolved by the TUI's keymap.
     pub keys: BTreeMap<String, String>,
     /// The directory the configuration was (or would have been) read from; reconciliation
@@ -86,6 +125,7 @@ impl Config {
             .and_then(|mut c| {
                 c.validate(file)?;
                 c.checks.basis = BasisTable::from_config(&c.basis, file)?;
+                c.checks.calendar = c.calendar.resolve(file)?;
                 Ok(c)
             })
     }
@@ -132,11 +172,69 @@ impl Config {
                 return Err(bad(k, "must not be negative"));
             }
         }
+        self.validate_indicators(file)
+    }
+
+    fn validate_indicators(&self, file: &str) -> Result<()> {
+        let c = &self.checks;
+        let bad = |key: &str, reason: String| Error::Config {
+            file: file.into(),
+            key: key.into(),
+            reason,
+        };
+        for (k, v) in [
+            ("checks.on_time_pct", c.on_time_pct),
+            ("checks.balance_rate_pct", c.balance_rate_pct),
+        ] {
+            if v > 100 {
+                return Err(bad(k, "must be 0–100".into()));
+            }
+        }
+        let extra: Vec<&str> = Rule::EXTRA.iter().map(|r| r.as_str()).collect();
+        for r in &c.extra_rules {
+            if !Rule::parse(r).is_some_and(|r| r.is_extra()) {
+                return Err(bad(
+                    "checks.extra_rules",
+                    format!("unknown extra rule '{r}' (one of {})", extra.join(", ")),
+                ));
+            }
+        }
         Ok(())
     }
 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl CalendarConfig {
+    /// The shipped calendar with these days applied; a bad day or one listed both as a
+    /// holiday and as a working day is an error naming the key.
+    pub fn resolve(&self, file: &str) -> Result<Calendar> {
+        let days = |key: &str, list: &[String]| -> Result<Vec<chrono::NaiveDate>> {
+            let mut out = Vec::new();
+            for s in list {
+                out.extend(parse_days(s).map_err(|reason| Error::Config {
+                    file: file.into(),
+                    key: key.into(),
+                    reason: format!("'{s}': {reason}"),
+                })?);
+            }
+            Ok(out)
+        };
+        let off = days("calendar.holidays", &self.holidays)?;
+        let work = days("calendar.workdays", &self.workdays)?;
+        if let Some(both) = off.iter().find(|d| work.contains(d)) {
+            return Err(Error::Config {
+                file: file.into(),
+                key: "calendar.workdays".into(),
+                reason: format!(
+                    "{} is also listed in calendar.holidays",
+                    crate::dates::iso(*both)
+                ),
+            });
+        }
+        Ok(Calendar::with_overrides(&off, &work))
     }
 }
 
@@ -214,5 +312,58 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("c.toml"), "{e}");
+    }
+
+    #[test]
+    fn indicator_thresholds_extra_rules_and_calendar() {
+        let c = Config::from_toml("", "c.toml").unwrap();
+        assert!(c.checks.extra_rules.is_empty() && !c.checks.stale_working_days);
+        assert_eq!(
+            (
+                c.checks.on_time_days,
+                c.checks.on_time_pct,
+                c.checks.balance_rate_pct,
+                c.checks.alloc_days
+            ),
+            (10, 90, 5, 30)
+        );
+        let day = |s: &str| crate::dates::parse_date(s).unwrap();
+        assert!(c.checks.calendar.is_working_day(day("2025-10-11")));
+        let c = Config::from_toml(
+            "[checks]\nextra_rules = [\"ON_TIME\", \"alloc_late\"]\nstale_working_days = true\n\
+             [calendar]\nholidays = [\"2025-10-11\", \"2025-06-03..2025-06-04\"]\nworkdays = [\"2025-10-08\"]\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.checks.extra_rules.len(), 2);
+        assert!(!c.checks.calendar.is_working_day(day("2025-10-11")));
+        assert!(!c.checks.calendar.is_working_day(day("2025-06-04")));
+        assert!(c.checks.calendar.is_working_day(day("2025-10-08")));
+        assert_eq!(Config::from_toml(&c.to_toml(), "x").unwrap(), c);
+        for (text, key) in [
+            (
+                "[checks]\nextra_rules = [\"LAGGING\"]\n",
+                "checks.extra_rules",
+            ),
+            ("[checks]\nextra_rules = [\"NOPE\"]\n", "checks.extra_rules"),
+            ("[checks]\non_time_pct = 101\n", "checks.on_time_pct"),
+            (
+                "[calendar]\nholidays = [\"2025-02-30\"]\n",
+                "calendar.holidays",
+            ),
+            (
+                "[calendar]\nworkdays = [\"2025-10-09..2025-10-01\"]\n",
+                "calendar.workdays",
+            ),
+            (
+                "[calendar]\nholidays = [\"2025-10-01\"]\nworkdays = [\"2025-10-01\"]\n",
+                "calendar.workdays",
+            ),
+            ("[calendar]\nholiday = [\"2025-10-01\"]\n", "holiday"),
+            ("[checks]\nstale_working_days = \"yes\"\n", "c.toml"),
+        ] {
+            let e = Config::from_toml(text, "c.toml").unwrap_err().to_string();
+            assert!(e.contains("c.toml") && e.contains(key), "{text}: {e}");
+        }
     }
 }

@@ -30,7 +30,18 @@ pub const SCHEMA_V1: &str = include_str!("migrations/v1.sql");
 /// Upgrade steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// A new (empty, version 0) file gets `schema.sql` in one step, straight to the latest
 /// version; an older file runs the steps it lacks, each in its own transaction.
-pub const UPGRADES: &[&str] = &[];
+pub const UPGRADES: &[&str] = &[
+    // 1 → 2: dates behind the computed indicators and working-day deadlines — allocations
+    // received / passed on (ALLOC_LATE), disbursements approved / paid (按时发放率).
+    "ALTER TABLE allocation ADD COLUMN received_date TEXT
+         CHECK (received_date IS NULL OR date(received_date) IS received_date);
+     ALTER TABLE allocation ADD COLUMN distributed_date TEXT
+         CHECK (distributed_date IS NULL OR date(distributed_date) IS distributed_date);
+     ALTER TABLE disbursement ADD COLUMN approved_date TEXT
+         CHECK (approved_date IS NULL OR date(approved_date) IS approved_date);
+     ALTER TABLE disbursement ADD COLUMN paid_date TEXT
+         CHECK (paid_date IS NULL OR date(paid_date) IS paid_date);",
+];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = 1 + UPGRADES.len() as i64;
@@ -300,6 +311,32 @@ mod tests {
             assert_eq!(name, "元江县甘庄街道示例农业科技有限公司");
             verify(&conn).unwrap();
         }
+    }
+
+    #[test]
+    fn version_1_rows_get_empty_dates_and_the_new_columns_are_checked() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO program (code, name, level, fiscal_year) VALUES ('WG2025', '稳岗返还', 'county', 2025);
+             INSERT INTO allocation (program_id, date, amount_fen) VALUES (1, '2025-01-10', 100000);",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let (r, d): (Option<String>, Option<String>) = conn
+            .query_row(
+                "SELECT received_date, distributed_date FROM allocation",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((r, d), (None, None));
+        assert!(conn
+            .execute("UPDATE allocation SET received_date = '2025-02-30'", [])
+            .is_err());
+        conn.execute("UPDATE allocation SET received_date = '2025-01-12'", [])
+            .unwrap();
     }
 
     #[test]

@@ -174,7 +174,17 @@ pub fn new_disbursement(
     Ok(after)
 }
 
-/// Change one row's status (and approver / note), audit it, commit.
+/// The day a transition records: approval sets 复核日期, payment 支付日期.
+#[derive(Clone, Copy)]
+enum Stamp {
+    None,
+    Approved(NaiveDate),
+    Paid(NaiveDate),
+}
+
+/// Change one row's status (and approver / note, and the day of the action), audit it,
+/// commit.
+#[allow(clippy::too_many_arguments)]
 fn transition(
     tx: Transaction<'_>,
     actor: &Actor,
@@ -183,12 +193,27 @@ fn transition(
     status: Status,
     approved_by: &str,
     note: &str,
+    stamp: Stamp,
 ) -> Result<Disbursement> {
     ensure_open(&tx, before.date)?;
+    let (approved_on, paid_on) = match stamp {
+        Stamp::None => (None, None),
+        Stamp::Approved(d) => (Some(iso(d)), None),
+        Stamp::Paid(d) => (None, Some(iso(d))),
+    };
     tx.prepare_cached(
-        "UPDATE disbursement SET status = ?1, approved_by = ?2, note = ?3 WHERE id = ?4",
+        "UPDATE disbursement SET status = ?1, approved_by = ?2, note = ?3,
+             approved_date = coalesce(?5, approved_date), paid_date = coalesce(?6, paid_date)
+         WHERE id = ?4",
     )?
-    .execute(params![status, approved_by, note, before.id])
+    .execute(params![
+        status,
+        approved_by,
+        note,
+        before.id,
+        approved_on,
+        paid_on
+    ])
     .map_err(|e| Error::from_db(e, &iso(before.date)[..7]))?;
     let after = load(&tx, &before.voucher_no)?;
     audit::record(
@@ -204,8 +229,19 @@ fn transition(
     Ok(after)
 }
 
-/// pending → approved, by a supervisor who did not enter it (maker-checker).
+/// pending → approved, by a supervisor who did not enter it (maker-checker); 复核日期 is
+/// today.
 pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
+    approve_on(conn, actor, voucher, crate::dates::today())
+}
+
+/// [`approve`] recording `day` as the 复核日期.
+pub fn approve_on(
+    conn: &mut Connection,
+    actor: &Actor,
+    voucher: &str,
+    day: NaiveDate,
+) -> Result<Disbursement> {
     actor.require_write()?;
     actor.require_supervisor("复核拨付 (approving a disbursement)")?;
     let tx = write_tx(conn)?;
@@ -228,11 +264,22 @@ pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Di
         Status::Approved,
         &actor.user,
         &note,
+        Stamp::Approved(day),
     )
 }
 
-/// approved → paid.
+/// approved → paid; 支付日期 is today.
 pub fn pay(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
+    pay_on(conn, actor, voucher, crate::dates::today())
+}
+
+/// [`pay`] recording `day` as the 支付日期.
+pub fn pay_on(
+    conn: &mut Connection,
+    actor: &Actor,
+    voucher: &str,
+    day: NaiveDate,
+) -> Result<Disbursement> {
     actor.require_write()?;
     let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
@@ -240,7 +287,16 @@ pub fn pay(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbur
         return Err(wrong_state(&d, "拨付", "paid", &[Status::Approved]));
     }
     let (approver, note) = (d.approved_by.clone(), d.note.clone());
-    transition(tx, actor, "pay", &d, Status::Paid, &approver, &note)
+    transition(
+        tx,
+        actor,
+        "pay",
+        &d,
+        Status::Paid,
+        &approver,
+        &note,
+        Stamp::Paid(day),
+    )
 }
 
 /// pending/approved → rejected; the reason is kept in the note.
@@ -268,7 +324,16 @@ pub fn reject(
         format!("{}；退回：{reason}", d.note)
     };
     let approver = d.approved_by.clone();
-    transition(tx, actor, "reject", &d, Status::Rejected, &approver, &note)
+    transition(
+        tx,
+        actor,
+        "reject",
+        &d,
+        Status::Rejected,
+        &approver,
+        &note,
+        Stamp::None,
+    )
 }
 
 /// What may change on a pending row before it is approved.
@@ -432,6 +497,71 @@ pub fn add_allocation(conn: &mut Connection, actor: &Actor, a: &NewAllocation) -
     )?;
     tx.commit()?;
     Ok(id)
+}
+
+/// Err when an allocation is said to be passed on (分解下达) before it was received.
+pub fn check_allocation_dates(
+    received: Option<NaiveDate>,
+    distributed: Option<NaiveDate>,
+) -> Result<()> {
+    match (received, distributed) {
+        (Some(r), Some(d)) if d < r => Err(Error::invalid(format!(
+            "下达日期 {} 早于收到日期 {} (passed on before it was received)",
+            iso(d),
+            iso(r)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Record when allocation `id` was received (收到日期) and passed on (分解下达日期);
+/// None clears a date. Audited; refused in a closed month.
+pub fn set_allocation_dates(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: i64,
+    received: Option<NaiveDate>,
+    distributed: Option<NaiveDate>,
+) -> Result<()> {
+    actor.require_write()?;
+    check_allocation_dates(received, distributed)?;
+    let tx = write_tx(conn)?;
+    let row = |tx: &Transaction<'_>| -> Result<Option<(String, serde_json::Value)>> {
+        Ok(tx
+            .prepare_cached(
+                "SELECT a.date, json_object('program', p.code, 'date', a.date, 'amount', a.amount_fen,
+                        'doc_no', a.doc_no, 'received_date', a.received_date,
+                        'distributed_date', a.distributed_date)
+                 FROM allocation a JOIN program p ON p.id = a.program_id WHERE a.id = ?1",
+            )?
+            .query_row([id], |r| {
+                let json: String = r.get(1)?;
+                Ok((r.get(0)?, serde_json::from_str(&json).unwrap_or_default()))
+            })
+            .optional()?)
+    };
+    let Some((date, before)) = row(&tx)? else {
+        return Err(Error::NotFound(format!("指标下达记录 {id} (allocation)")));
+    };
+    let date = crate::dates::parse_date(&date).map_err(|e| Error::invalid(e.to_string()))?;
+    ensure_open(&tx, date)?;
+    tx.prepare_cached(
+        "UPDATE allocation SET received_date = ?1, distributed_date = ?2 WHERE id = ?3",
+    )?
+    .execute(params![received.map(iso), distributed.map(iso), id])
+    .map_err(|e| Error::from_db(e, &iso(date)[..7]))?;
+    let after = row(&tx)?.map(|(_, v)| v);
+    audit::record(
+        &tx,
+        &actor.user,
+        "update",
+        "allocation",
+        &id.to_string(),
+        Some(&before),
+        after.as_ref(),
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// A new program (the programs form), validated.

@@ -9,6 +9,7 @@
 pub mod ack;
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod checks;
 pub mod close;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod export;
 pub mod gen;
 pub mod i18n;
 pub mod import;
+pub mod indicators;
 pub mod ledger;
 pub mod model;
 pub mod money;

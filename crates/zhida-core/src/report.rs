@@ -1,7 +1,9 @@
 //! The monthly 通报 for month M, as of its last day: one row per program (department,
 //! level, budget, paid in the month, paid since 1 January, execution rate, time
 //! progress, gap in percentage points, balance, recovered, finding counts by severity,
-//! rank by execution rate), subtotals per department and per level, and a totals row.
+//! rank by execution rate), subtotals per department and per level, and a totals row;
+//! then the computed indicators (结余率, 按时发放率, 足额率 — definitions in
+//! `indicators.rs`), summed the same way on subtotal rows.
 //! Writers: CSV (UTF-8 with BOM), xlsx and a plain-text table. Text cells that a
 //! spreadsheet would run as a formula are neutralised (CSV injection).
 //!
@@ -23,6 +25,7 @@ use crate::config::CheckConfig;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
+use crate::indicators::{program_indicators, Rates};
 use crate::model::Level;
 use crate::money::Money;
 use crate::repo::figures::{execution_rate, program_figures};
@@ -63,6 +66,8 @@ pub struct ReportRow {
     pub warnings: usize,
     /// 1 = highest execution rate; equal rates share a rank. Program rows only.
     pub rank: Option<usize>,
+    /// 结余率, 按时发放率, 足额率 (`indicators.rs`)
+    pub rates: Rates,
 }
 
 /// One (program, rule) the checks found as of the month end, with the basis it cites:
@@ -126,6 +131,7 @@ pub fn monthly_report(
             paid_by.insert(id, v);
         }
     }
+    let indicators = program_indicators(conn, as_of, &figures, cfg)?;
     let findings = run_checks(conn, as_of, cfg, lang, &CheckFilter::default())?;
     let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
     let mut basis: HashMap<(&str, Rule), BasisRow> = HashMap::new();
@@ -154,7 +160,8 @@ pub fn monthly_report(
 
     let mut programs: Vec<ReportRow> = figures
         .iter()
-        .map(|f| {
+        .zip(&indicators)
+        .map(|(f, ind)| {
             let p = &f.program;
             let (paid_month, paid_ytd) = paid_by.get(&p.id).copied().unwrap_or_default();
             let (errors, warnings) = counts.get(p.code.as_str()).copied().unwrap_or_default();
@@ -176,6 +183,7 @@ pub fn monthly_report(
                 errors,
                 warnings,
                 rank: None,
+                rates: ind.rates,
             }
         })
         .collect();
@@ -204,6 +212,10 @@ pub fn monthly_report(
             let budget = sum(|r| r.budget);
             let paid = sum(|r| r.paid);
             let rate = execution_rate(paid, budget);
+            let balance = sum(|r| r.balance);
+            let approved_unpaid = sum(|r| r.rates.approved_unpaid);
+            let on_time_rows: i64 = rows.iter().map(|r| r.rates.on_time_rows).sum();
+            let timed_rows: i64 = rows.iter().map(|r| r.rates.timed_rows).sum();
             ReportRow {
                 kind,
                 department: dept.to_string(),
@@ -217,11 +229,19 @@ pub fn monthly_report(
                 execution_rate: rate,
                 time_progress: month_tp,
                 gap_pp: gap(rate, month_tp),
-                balance: sum(|r| r.balance),
+                balance,
                 recovered: sum(|r| r.recovered),
                 errors: rows.iter().map(|r| r.errors).sum(),
                 warnings: rows.iter().map(|r| r.warnings).sum(),
                 rank: None,
+                rates: Rates::new(
+                    balance,
+                    budget,
+                    paid,
+                    approved_unpaid,
+                    on_time_rows,
+                    timed_rows,
+                ),
             }
         };
 
@@ -289,7 +309,15 @@ pub fn monthly_report(
     })
 }
 
-fn pct2(r: Decimal) -> Decimal {
+impl ReportRow {
+    /// 结余率, 按时发放率, 足额率 — the last three columns.
+    pub fn indicator_rates(&self) -> [Option<Decimal>; 3] {
+        self.rates.as_array()
+    }
+}
+
+/// A ratio in percent, rounded half up to two decimals.
+pub(crate) fn pct2(r: Decimal) -> Decimal {
     (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -329,6 +357,9 @@ impl MonthlyReport {
             l.pick("错误", "errors"),
             l.pick("警告", "warnings"),
             l.pick("执行率排名", "rank"),
+            l.pick("结余率(%)", "balance rate %"),
+            l.pick("按时发放率(%)", "on-time %"),
+            l.pick("足额率(%)", "full payment %"),
         ]
         .iter()
         .map(|s| s.to_string())
@@ -429,8 +460,12 @@ impl MonthlyReport {
                     r.errors.to_string(),
                     r.warnings.to_string(),
                     r.rank.map(|x| x.to_string()).unwrap_or_default(),
-                    neutralise(&self.basis_cell(r)).into_owned(),
                 ]);
+                rec.extend(
+                    r.indicator_rates()
+                        .map(|x| x.map(|x| format!("{:.2}", pct2(x))).unwrap_or_default()),
+                );
+                rec.push(neutralise(&self.basis_cell(r)).into_owned());
                 w.write_record(&rec).map_err(e)?;
             }
             w.flush()?;
@@ -473,7 +508,7 @@ impl MonthlyReport {
         ws.set_freeze_panes(2, 0).map_err(x)?;
         let widths = [
             16.0, 8.0, 14.0, 30.0, 16.0, 16.0, 16.0, 10.0, 10.0, 10.0, 16.0, 14.0, 6.0, 6.0, 8.0,
-            60.0,
+            10.0, 10.0, 10.0, 60.0,
         ];
         for (c, w) in widths.iter().enumerate() {
             ws.set_column_width(c as u16, *w).map_err(x)?;
@@ -515,7 +550,13 @@ impl MonthlyReport {
                 ws.write_number_with_format(row, 14, rank as f64, &int)
                     .map_err(x)?;
             }
-            ws.write_string_with_format(row, 15, neutralise(&self.basis_cell(r)), tf)
+            for (c, rate) in (15u16..).zip(r.indicator_rates()) {
+                if let Some(rate) = rate {
+                    ws.write_number_with_format(row, c, rate.to_f64().unwrap_or(0.0), pf)
+                        .map_err(x)?;
+                }
+            }
+            ws.write_string_with_format(row, 18, neutralise(&self.basis_cell(r)), tf)
                 .map_err(x)?;
         }
         // the appendix: one line per (program, rule)
@@ -576,6 +617,7 @@ impl MonthlyReport {
                     r.warnings.to_string(),
                     r.rank.map(|x| x.to_string()).unwrap_or_default(),
                 ]);
+                v.extend(r.indicator_rates().map(crate::indicators::format_rate));
                 v
             })
             .collect();
@@ -585,7 +627,7 @@ impl MonthlyReport {
             text_table(
                 &self.headers(),
                 &rows,
-                &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+                &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
             )
         );
         if !self.basis.is_empty() {
@@ -703,8 +745,27 @@ mod tests {
         fx.paid("V3", "RS-01", &a, "300.00", "2025-06-15");
         fx.disb("V4", "RS-01", &a, "50.00", "2025-06-16", Status::Pending);
         fx.paid("V5", "RS-01", &a, "70.00", "2025-07-01"); // after the month
-        fx.paid("V6", "RS-02", &a, "500.00", "2025-06-01");
-        fx.paid("V7", "GX-01", &a, "600.00", "2025-02-01");
+                                                           // approved 05-29 (Thu), paid 06-01: one working day (05-31..06-02 端午) — on time
+        fx.paid_dated(
+            "V6",
+            "RS-02",
+            &a,
+            "500.00",
+            "2025-06-01",
+            "2025-05-29",
+            "2025-06-01",
+        );
+        // approved 01-10, paid 02-01: 12 working days (01-26 调休 worked, 春节 off) — late
+        fx.paid_dated(
+            "V7",
+            "GX-01",
+            &a,
+            "600.00",
+            "2025-02-01",
+            "2025-01-10",
+            "2025-02-01",
+        );
+        fx.disb("V9", "RS-01", &a, "100.00", "2025-06-20", Status::Approved);
         fx.conn
             .execute(
                 "INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-05-01', 10000, 'idle' FROM program WHERE code = 'GX-01'",
@@ -757,7 +818,41 @@ mod tests {
         );
         let county = find("县级 小计");
         assert_eq!(county.budget, yuan("5000"));
+        // computed indicators: 结余率, 按时发放率, 足额率
+        assert_eq!(
+            rs1.indicator_rates(),
+            [
+                Some(Decimal::new(4, 1)),
+                None,
+                Some(Decimal::from(6) / Decimal::from(7))
+            ]
+        );
+        assert_eq!(
+            rs2.indicator_rates(),
+            [
+                Some(Decimal::new(75, 2)),
+                Some(Decimal::ONE),
+                Some(Decimal::ONE)
+            ]
+        );
+        assert_eq!(
+            gx.indicator_rates(),
+            [
+                Some(Decimal::new(825, 3)),
+                Some(Decimal::ZERO),
+                Some(Decimal::ONE)
+            ]
+        );
+        assert_eq!(
+            dept.indicator_rates(),
+            [
+                Some(Decimal::from(1900) / Decimal::from(3000)),
+                Some(Decimal::ONE),
+                Some(Decimal::from(1100) / Decimal::from(1200))
+            ]
+        );
         let total = r.rows.last().unwrap();
+        assert_eq!(total.rates.on_time_rate, Some(Decimal::new(5, 1)));
         assert_eq!(total.kind, RowKind::Total);
         assert_eq!(
             (total.budget, total.paid, total.recovered),
@@ -780,9 +875,12 @@ mod tests {
         );
         let text = r.to_text();
         assert!(
-            text.contains("2025年6月") && text.contains("合计"),
+            text.contains("2025年6月") && text.contains("合计") && text.contains("足额率(%)"),
             "{text}"
         );
+        let rs1_line = text.lines().find(|l| l.contains("RS-01")).unwrap();
+        let tail: Vec<&str> = rs1_line.split_whitespace().rev().take(3).collect();
+        assert_eq!(tail, ["85.71%", "—", "40.00%"], "{rs1_line}");
     }
 
     #[test]
@@ -806,6 +904,33 @@ mod tests {
         assert_eq!(rs2.get(5), Some("500.00"));
         let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
         assert_eq!(gx.get(9), Some("-35.00"), "numbers are not neutralised");
+        // the indicator columns follow the rank, in percent (no rate is an empty cell);
+        // the basis text is the last column
+        let h = rd.headers().unwrap().clone();
+        assert_eq!(
+            (
+                h.len(),
+                h.get(14),
+                h.get(15),
+                h.get(16),
+                h.get(17),
+                h.get(18)
+            ),
+            (
+                19,
+                Some("执行率排名"),
+                Some("结余率(%)"),
+                Some("按时发放率(%)"),
+                Some("足额率(%)"),
+                Some("依据")
+            )
+        );
+        let rs1 = rows.iter().find(|x| x.get(2) == Some("RS-01")).unwrap();
+        assert_eq!(
+            (rs1.get(15), rs1.get(16), rs1.get(17)),
+            (Some("40.00"), Some(""), Some("85.71"))
+        );
+        assert_eq!(gx.get(16), Some("0.00"));
     }
 
     #[test]
@@ -840,6 +965,15 @@ mod tests {
             .unwrap();
         assert_eq!(range.get_value((rs1_row, 4)), Some(&Data::Float(1000.0)));
         assert_eq!(range.get_value((rs1_row, 7)), Some(&Data::Float(0.6)));
+        assert_eq!(
+            range.get_value((1, 17)),
+            Some(&Data::String("足额率(%)".into()))
+        );
+        assert_eq!(range.get_value((rs1_row, 15)), Some(&Data::Float(0.4)));
+        assert!(matches!(
+            range.get_value((rs1_row, 16)),
+            None | Some(Data::Empty)
+        ));
         assert!(r.write_file(&dir.path().join("x.txt")).is_err());
     }
 
@@ -878,23 +1012,23 @@ mod tests {
         let text = String::from_utf8(r.to_csv().unwrap()[3..].to_vec()).unwrap();
         let mut rd = csv::Reader::from_reader(text.as_bytes());
         let h: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-        assert_eq!(h[..15], r.headers()[..]);
-        assert_eq!(h[15], "依据");
+        assert_eq!(h[..18], r.headers()[..]);
+        assert_eq!(h[18], "依据");
         let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
         let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
         assert_eq!(
-            gx.get(15),
+            gx.get(18),
             Some("资金闲置：及时清理收回财政闲置资金，统筹用于稳经济政策；执行滞后：加快预算执行进度，加大存量资金盘活力度")
         );
         let rs1 = rows.iter().find(|x| x.get(2) == Some("RS-01")).unwrap();
-        assert_eq!(rs1.get(15), Some(""), "no finding, no basis");
+        assert_eq!(rs1.get(18), Some(""), "no finding, no basis");
         // xlsx: the column, and the appendix sheet
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("通报.xlsx");
         r.write_file(&path).unwrap();
         let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
         let main = wb.worksheet_range("通报").unwrap();
-        assert_eq!(main.get_value((1, 15)), Some(&Data::String("依据".into())));
+        assert_eq!(main.get_value((1, 18)), Some(&Data::String("依据".into())));
         let ap = wb.worksheet_range("核查发现及依据").unwrap();
         assert!(matches!(ap.get_value((0, 0)), Some(Data::String(s)) if s.contains("政策依据")));
         assert_eq!(

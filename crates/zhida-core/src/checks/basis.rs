@@ -216,6 +216,21 @@ pub fn default_text(rule: Rule, p: &Program, lang: Lang) -> String {
             "加强绩效运行监控和监督检查",
             "monitor performance during execution and inspect it",
         ),
+        // 004: 加大存量资金盘活力度，及时清理收回财政闲置资金
+        Rule::BalanceRate => fixed(
+            "加大存量资金盘活力度，及时清理收回财政闲置资金",
+            "put stock funds to use and recover idle fiscal funds in time",
+        ),
+        // 003: 确保各项惠企待遇按时足额支付
+        Rule::OnTime => fixed(
+            "确保各项惠企待遇按时足额支付",
+            "pay every support to enterprises on time and in full",
+        ),
+        // 004: 提高直达资金使用效率……加快资金分配下达和预算执行
+        Rule::AllocLate => fixed(
+            "提高直达资金使用效率，加快资金分配下达和预算执行",
+            "use direct funds efficiently: allocate and pass them on quickly",
+        ),
     }
 }
 

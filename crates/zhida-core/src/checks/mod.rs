@@ -5,6 +5,11 @@
 //! TARGET_MISS). [`run_checks`] runs them all as of a date D, marks acknowledged
 //! findings and sorts: severity (error first), rule, program, enterprise, voucher.
 //!
+//! Beyond the specification, `indicator_rules.rs` (BALANCE_RATE, ON_TIME, ALLOC_LATE, see
+//! [`Rule::EXTRA`]) runs only when `[checks] extra_rules` lists a rule or the filter names
+//! it, so the default output is the fourteen rules of SPEC §3. ALLOC_LATE's key: the year
+//! of receipt, and `received-date 文号` as its voucher part.
+//!
 //! Finding key (`finding_ack.key`): `rule|program|enterprise|voucher|year`, null parts
 //! empty. "year" is:
 //! - voucher findings (INELIGIBLE, DUPLICATE, REPEAT, EXCLUSIVE, SELF_APPROVED,
@@ -33,6 +38,7 @@
 
 pub mod basis;
 mod enterprise_rules;
+mod indicator_rules;
 mod output;
 mod performance_rules;
 mod program_rules;
@@ -130,6 +136,20 @@ rules! {
     NoEval = "NO_EVAL", Warn, "未评价", "not evaluated";
     LowScore = "LOW_SCORE", Error, "绩效差", "low score";
     TargetMiss = "TARGET_MISS", Warn, "指标未达成", "target missed";
+    BalanceRate = "BALANCE_RATE", Warn, "结余率超标", "balance rate high";
+    OnTime = "ON_TIME", Warn, "按时发放率低", "payments late";
+    AllocLate = "ALLOC_LATE", Warn, "指标未及时分解下达", "allocation not passed on";
+}
+
+impl Rule {
+    /// Rules beyond the fourteen of SPEC §3, computed from the indicators and working-day
+    /// deadlines: they run only when `[checks] extra_rules` lists them or `--rule` names
+    /// them, so the default findings stay those of the specification.
+    pub const EXTRA: &'static [Rule] = &[Rule::BalanceRate, Rule::OnTime, Rule::AllocLate];
+
+    pub fn is_extra(self) -> bool {
+        Rule::EXTRA.contains(&self)
+    }
 }
 
 impl Rule {
@@ -307,7 +327,13 @@ pub fn run_checks(
         cfg,
         lang,
     };
-    let wants = |r: Rule| filter.rules.is_empty() || filter.rules.contains(&r);
+    let wants = |r: Rule| {
+        if r.is_extra() && filter.rules.is_empty() {
+            cfg.extra_rules.iter().any(|x| Rule::parse(x) == Some(r))
+        } else {
+            filter.rules.is_empty() || filter.rules.contains(&r)
+        }
+    };
     let needs_scan = [
         Rule::OverCap,
         Rule::Repeat,
@@ -335,12 +361,12 @@ pub fn run_checks(
         voucher_rules::run(&ctx, &data, &mut out);
         if enterprise.is_none() {
             let figures = scan::figures(conn, &ctx, &programs, &data)?;
-            program_level(conn, &ctx, &figures, &mut out)?;
+            program_level(conn, &ctx, &figures, &wants, &mut out)?;
         }
         programs
     } else if enterprise.is_none() {
         let figures = program_figures(conn, as_of)?;
-        program_level(conn, &ctx, &figures, &mut out)?;
+        program_level(conn, &ctx, &figures, &wants, &mut out)?;
         figures.into_iter().map(|f| f.program).collect()
     } else {
         Vec::new()
@@ -388,10 +414,12 @@ fn program_level(
     conn: &Connection,
     ctx: &Ctx<'_>,
     figures: &[crate::repo::ProgramFigures],
+    wants: &dyn Fn(Rule) -> bool,
     out: &mut Vec<Finding>,
 ) -> Result<()> {
     program_rules::run(ctx, figures, out);
-    performance_rules::run(conn, ctx, figures, out)
+    performance_rules::run(conn, ctx, figures, out)?;
+    indicator_rules::run(conn, ctx, figures, wants, out)
 }
 
 fn enterprise_id(conn: &Connection, credit_code: &str) -> Result<Option<i64>> {
@@ -438,7 +466,7 @@ pub fn count_by_severity<'a>(findings: impl IntoIterator<Item = &'a Finding>) ->
 }
 
 /// A ratio as a percentage with two decimals: 0.58333 → `58.33%`.
-pub(crate) fn pct(r: rust_decimal::Decimal) -> String {
+pub fn pct(r: rust_decimal::Decimal) -> String {
     format!(
         "{:.2}%",
         (r * rust_decimal::Decimal::ONE_HUNDRED)

@@ -144,6 +144,46 @@ impl Fx {
         );
     }
 
+    /// A paid row with its 复核日期 and 支付日期 (stamped while approved: a paid row is
+    /// immutable).
+    #[allow(clippy::too_many_arguments)]
+    pub fn paid_dated(
+        &self,
+        voucher: &str,
+        program: &str,
+        cc: &str,
+        amount: &str,
+        date: &str,
+        approved: &str,
+        paid: &str,
+    ) {
+        self.disb(voucher, program, cc, amount, date, Status::Approved);
+        self.conn
+            .execute(
+                "UPDATE disbursement SET status = 'paid', approved_date = ?2, paid_date = ?3 WHERE voucher_no = ?1",
+                rusqlite::params![voucher, approved, paid],
+            )
+            .unwrap();
+    }
+
+    /// An allocation with its 收到日期 and (optional) 分解下达日期.
+    pub fn alloc_dated(
+        &self,
+        program: &str,
+        date: &str,
+        amount: &str,
+        received: &str,
+        distributed: Option<&str>,
+    ) {
+        self.alloc(program, date, amount);
+        self.conn
+            .execute(
+                "UPDATE allocation SET received_date = ?1, distributed_date = ?2 WHERE id = (SELECT max(id) FROM allocation)",
+                rusqlite::params![received, distributed],
+            )
+            .unwrap();
+    }
+
     pub fn eval(&self, program: &str, year: i32, score_x100: i64, date: &str) {
         insert_evaluation(
             &self.conn,
@@ -1430,4 +1470,240 @@ fn every_finding_cites_its_basis_and_nothing_else_changes() {
     assert!(en[0]
         .basis
         .ends_with("号: an enterprise may receive it only once a year"));
+}
+
+fn run_with(fx: &Fx, as_of: &str, cfg: &CheckConfig, rule: Rule) -> Vec<Finding> {
+    run_checks(&fx.conn, d(as_of), cfg, Lang::Zh, &CheckFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
+fn extra(rules: &[&str]) -> CheckConfig {
+    CheckConfig {
+        extra_rules: rules.iter().map(|r| r.to_string()).collect(),
+        ..CheckConfig::default()
+    }
+}
+
+#[test]
+fn balance_rate_fires_strictly_above_five_percent_on_finished_programs() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    for (code, fy, paid) in [("BR-1", 2024, "949.99"), ("BR-2", 2024, "950.00")] {
+        fx.program(code, "上年度稳岗返还", fy, |_| {});
+        fx.alloc(code, &format!("{fy}-01-05"), "1000.00");
+        fx.paid(&format!("{code}-V"), code, &e, paid, &format!("{fy}-03-01"));
+    }
+    fx.program("BR-3", "到期项目", 2025, |p| {
+        p.end_date = Some(d("2025-06-29"))
+    });
+    fx.alloc("BR-3", "2025-01-05", "1000.00");
+    fx.paid("BR-3-V", "BR-3", &e, "900.00", "2025-03-01");
+    fx.program("BR-4", "执行中项目", 2025, |_| {});
+    fx.alloc("BR-4", "2025-01-05", "1000.00");
+    fx.program("BR-5", "已关闭项目", 2025, |p| {
+        p.status = ProgramStatus::Closed
+    });
+    fx.alloc("BR-5", "2025-01-05", "1000.00");
+    fx.program("BR-6", "无指标项目", 2024, |_| {});
+    let v = run_with(
+        &fx,
+        "2025-06-30",
+        &extra(&["BALANCE_RATE"]),
+        Rule::BalanceRate,
+    );
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("BR-1", None, None, Some("50.01")),
+            row("BR-3", None, None, Some("100.00")),
+            row("BR-5", None, None, Some("1000.00")),
+        ]
+    );
+    assert_eq!(v[0].severity, Severity::Warn);
+    assert!(
+        v[0].message.contains("结余率 5.00% 超过 5%"),
+        "{}",
+        v[0].message
+    );
+    assert_eq!(v[0].key(), "BALANCE_RATE|BR-1|||2025");
+    // off by default; naming it runs it
+    assert!(fx.rule("2025-06-30", Rule::BalanceRate).is_empty());
+    let named = CheckFilter {
+        rules: vec![Rule::BalanceRate],
+        ..CheckFilter::default()
+    };
+    let v = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &CheckConfig::default(),
+        Lang::Zh,
+        &named,
+    )
+    .unwrap();
+    assert_eq!(v.len(), 3);
+    // the threshold is configurable
+    let cfg = CheckConfig {
+        balance_rate_pct: 10,
+        ..extra(&["BALANCE_RATE"])
+    };
+    let v = run_with(&fx, "2025-06-30", &cfg, Rule::BalanceRate);
+    assert_eq!(brief(&v), vec![row("BR-5", None, None, Some("1000.00"))]);
+}
+
+#[test]
+fn on_time_fires_below_ninety_percent_counting_working_days_across_national_day() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县甘庄街道华侨农场茶叶有限公司", Size::Micro);
+    // approved Friday 09-26; paid 10-16 is 10 working days later (09-28 and 10-11 are
+    // 调休 working days, 10-01..10-08 off), 10-17 is 11
+    for (code, on_time, late) in [("OT-A", 9, 1), ("OT-B", 8, 1), ("OT-C", 0, 0)] {
+        fx.program(code, "稳岗返还", 2025, |_| {});
+        fx.alloc(code, "2025-01-05", "100000.00");
+        for k in 0..on_time + late {
+            let paid = if k < on_time {
+                "2025-10-16"
+            } else {
+                "2025-10-17"
+            };
+            fx.paid_dated(
+                &format!("{code}-{k}"),
+                code,
+                &e,
+                "100.00",
+                "2025-09-25",
+                "2025-09-26",
+                paid,
+            );
+        }
+    }
+    fx.paid("OT-C-X", "OT-C", &e, "100.00", "2025-09-25"); // no dates: OT-C has no rate
+    let v = run_with(&fx, "2025-10-31", &extra(&["ON_TIME"]), Rule::OnTime);
+    assert_eq!(brief(&v), vec![row("OT-B", None, None, None)]);
+    assert!(
+        v[0].message.contains("按时发放率 88.89%（9 笔中 8 笔"),
+        "{}",
+        v[0].message
+    );
+    // as of 10-16 the late rows are not paid yet: nothing fires
+    assert!(run_with(&fx, "2025-10-16", &extra(&["ON_TIME"]), Rule::OnTime).is_empty());
+    assert!(
+        fx.rule("2025-10-31", Rule::OnTime).is_empty(),
+        "off by default"
+    );
+}
+
+#[test]
+fn alloc_late_thirty_working_days_from_receipt() {
+    let fx = Fx::new();
+    // received Monday 09-01: the 30th working day after it is 10-17 (09-28 and 10-11 worked,
+    // 10-01..10-08 off)
+    assert_eq!(
+        CheckConfig::default()
+            .calendar
+            .add_working_days(d("2025-09-01"), 30),
+        d("2025-10-17")
+    );
+    for code in ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6"] {
+        fx.program(code, "中小企业纾困资金", 2025, |_| {});
+    }
+    fx.alloc_dated(
+        "AL-1",
+        "2025-08-29",
+        "1000.00",
+        "2025-09-01",
+        Some("2025-10-17"),
+    );
+    fx.alloc_dated(
+        "AL-2",
+        "2025-08-29",
+        "2000.00",
+        "2025-09-01",
+        Some("2025-10-20"),
+    );
+    fx.alloc_dated("AL-3", "2025-08-29", "3000.00", "2025-09-01", None);
+    fx.alloc_dated(
+        "AL-4",
+        "2025-08-29",
+        "4000.00",
+        "2025-09-01",
+        Some("2025-11-05"),
+    );
+    fx.alloc_dated(
+        "AL-5",
+        "2024-01-02",
+        "5000.00",
+        "2024-01-02",
+        Some("2024-06-03"),
+    );
+    fx.alloc("AL-6", "2025-08-29", "6000.00"); // no receipt date
+    fx.alloc_dated("AL-6", "2025-09-01", "-600.00", "2025-09-01", None); // 调减
+    let cfg = extra(&["ALLOC_LATE"]);
+    let v = run_with(&fx, "2025-10-31", &cfg, Rule::AllocLate);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("AL-2", None, None, Some("2000.00")),
+            row("AL-3", None, None, Some("3000.00")),
+            row("AL-4", None, None, Some("4000.00")),
+        ]
+    );
+    assert_eq!(
+        v[0].key(),
+        "ALLOC_LATE|AL-2||2025-09-01 玉财社〔2025〕12号|2025"
+    );
+    assert!(
+        v[1].message.contains("已 40 个工作日未分解下达"),
+        "{}",
+        v[1].message
+    );
+    // on the deadline itself nothing is late yet
+    assert!(run_with(&fx, "2025-10-17", &cfg, Rule::AllocLate).is_empty());
+    let v = run_with(&fx, "2025-10-20", &cfg, Rule::AllocLate);
+    assert_eq!(
+        v.len(),
+        3,
+        "10-20: AL-2 passed on late, AL-3 and AL-4 overdue"
+    );
+    assert!(
+        fx.rule("2025-10-31", Rule::AllocLate).is_empty(),
+        "off by default"
+    );
+}
+
+#[test]
+fn stale_pending_in_working_days_when_configured() {
+    let fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    // as of 10-31: 09-12 is 31 working days back, 09-15 is 30, 09-26 is 21 (35 calendar days)
+    fx.disb("P1", "ZF", &a, "100.00", "2025-09-12", Status::Pending);
+    fx.disb("P2", "ZF", &a, "200.00", "2025-09-15", Status::Approved);
+    fx.disb("P3", "ZF", &a, "300.00", "2025-09-26", Status::Pending);
+    let calendar_days: Vec<Brief> = brief(&fx.rule("2025-10-31", Rule::StalePending));
+    assert_eq!(calendar_days.len(), 3, "the default counts calendar days");
+    let cfg = CheckConfig {
+        stale_working_days: true,
+        ..CheckConfig::default()
+    };
+    let v = run_with(&fx, "2025-10-31", &cfg, Rule::StalePending);
+    assert_eq!(
+        brief(&v),
+        vec![row("ZF", Some(&a), Some("P1"), Some("100.00"))]
+    );
+    assert!(v[0].message.contains("31 个工作日"), "{}", v[0].message);
+}
+
+#[test]
+fn extra_rules_are_parsed_and_labelled() {
+    for r in Rule::EXTRA {
+        assert!(r.is_extra() && Rule::ALL.contains(r));
+        assert_eq!(Rule::parse(r.as_str()), Some(*r));
+        assert_eq!(Rule::parse(r.label(Lang::Zh)), Some(*r));
+        assert!(!r.label(Lang::En).is_empty());
+    }
+    assert_eq!(Rule::parse("alloc-late"), Some(Rule::AllocLate));
+    assert_eq!(Rule::ALL.iter().filter(|r| !r.is_extra()).count(), 14);
 }

@@ -814,3 +814,122 @@ fn crlf_split_across_reads() {
         );
     }
 }
+
+#[test]
+fn allocation_and_disbursement_dates_are_optional_columns() {
+    let mut conn = base();
+    let e1 = ent1();
+    load(
+        &mut conn,
+        "allocations.csv",
+        "项目编码,日期,金额,文号,收到日期,下达日期\n\
+         WG-2025,2025-09-20,1000,元财社〔2025〕30号,2025-09-22,2025年10月15日\n\
+         KJ-2025,2025-09-21,500,元财教〔2025〕9号,2025-09-22,\n",
+    )
+    .unwrap();
+    let got: Vec<(Option<String>, Option<String>)> = conn
+        .prepare("SELECT received_date, distributed_date FROM allocation WHERE date >= '2025-09-01' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some("2025-09-22".into()), Some("2025-10-15".into())),
+            (Some("2025-09-22".into()), None)
+        ]
+    );
+    let errs = refused(
+        &mut conn,
+        "allocations.csv",
+        "program,date,amount,received_date,distributed_date\nWG-2025,2025-09-20,1000,2025-09-22,2025-09-21\nWG-2025,2025-09-20,1000,2025-09-31,\n"
+            .as_bytes(),
+    );
+    assert!(
+        errs[0].starts_with("allocations.csv:2: distributed_date: ")
+            && errs[0].contains("早于收到日期"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].starts_with("allocations.csv:3: received_date: "),
+        "{errs:?}"
+    );
+
+    let header =
+        "凭证号,项目编码,统一社会信用代码,金额,日期,状态,经办人,复核人,复核日期,支付日期\n";
+    load(
+        &mut conn,
+        "disbursements.csv",
+        &format!(
+            "{header}PZ-1,WG-2025,{e1},100,2025-09-26,paid,李娟,王建国,2025-09-30,2025-10-09\n\
+             PZ-2,WG-2025,{e1},100,2025-09-26,approved,李娟,王建国,2025-09-30,\n\
+             PZ-3,WG-2025,{e1},100,2025-09-26,paid,李娟,王建国,,\n"
+        ),
+    )
+    .unwrap();
+    let dates = |c: &Connection, v: &str| -> (Option<String>, Option<String>) {
+        c.query_row(
+            "SELECT approved_date, paid_date FROM disbursement WHERE voucher_no = ?1",
+            [v],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        dates(&conn, "PZ-1"),
+        (Some("2025-09-30".into()), Some("2025-10-09".into()))
+    );
+    assert_eq!(dates(&conn, "PZ-3"), (None, None));
+    let errs = refused(
+        &mut conn,
+        "disbursements.csv",
+        format!(
+            "{header}PZ-4,WG-2025,{e1},100,2025-09-26,pending,李娟,,2025-09-30,\n\
+             PZ-5,WG-2025,{e1},100,2025-09-26,approved,李娟,王建国,2025-09-30,2025-10-09\n\
+             PZ-6,WG-2025,{e1},100,2025-09-26,paid,李娟,王建国,2025-10-09,2025-09-30\n"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(
+        errs[0].starts_with("disbursements.csv:2: 复核日期: "),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].starts_with("disbursements.csv:3: 支付日期: "),
+        "{errs:?}"
+    );
+    assert!(errs[2].contains("paid before it was approved"), "{errs:?}");
+
+    // --upsert from a file without the date columns keeps the stored dates
+    let upsert = Options {
+        upsert: true,
+        ..Options::default()
+    };
+    let s = load_opts(
+        &mut conn,
+        "disbursements.csv",
+        format!(
+            "{}PZ-2,WG-2025,{e1},120,2025-09-26,approved,李娟,王建国,,\n",
+            disb_header()
+        )
+        .as_bytes(),
+        upsert,
+    )
+    .unwrap();
+    assert_eq!(s.updated, 1);
+    assert_eq!(dates(&conn, "PZ-2"), (Some("2025-09-30".into()), None));
+    // and one with them sets them
+    let s = load_opts(
+        &mut conn,
+        "disbursements.csv",
+        format!("{header}PZ-2,WG-2025,{e1},120,2025-09-26,approved,李娟,王建国,2025-10-08,\n")
+            .as_bytes(),
+        upsert,
+    )
+    .unwrap();
+    assert_eq!(s.updated, 1);
+    assert_eq!(dates(&conn, "PZ-2"), (Some("2025-10-08".into()), None));
+}

@@ -10,6 +10,7 @@ use crate::dates::{iso, Month};
 use crate::error::Result;
 use crate::model::{Allocation, Disbursement, Enterprise, Evaluation, Indicator, Recovery, Status};
 use crate::money::Money;
+use crate::repo::lookup::opt_date_col;
 
 /// Which disbursements a page shows. Every field narrows; `None` = any.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,7 +47,8 @@ impl Page {
 }
 
 const DISB_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
-        d.entered_by, d.approved_by, (SELECT r.voucher_no FROM disbursement r WHERE r.id = d.reverses_id), d.note
+        d.entered_by, d.approved_by, (SELECT r.voucher_no FROM disbursement r WHERE r.id = d.reverses_id), d.note,
+        d.approved_date, d.paid_date
  FROM disbursement d JOIN program p ON p.id = d.program_id JOIN enterprise e ON e.id = d.enterprise_id";
 
 fn parse_date(s: &str) -> rusqlite::Result<NaiveDate> {
@@ -70,6 +72,8 @@ fn disb_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
         approved_by: r.get(10)?,
         reverses: r.get(11)?,
         note: r.get(12)?,
+        approved_date: opt_date_col(r, 13)?,
+        paid_date: opt_date_col(r, 14)?,
     })
 }
 

@@ -15,7 +15,8 @@ use crate::model::{Disbursement, Enterprise, Status};
 /// Columns read by [`disbursement_from_row`], over `disbursement d` joined with
 /// `program p`, `enterprise e` and the reversed row `r`.
 pub const DISBURSEMENT_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
-            d.entered_by, d.approved_by, r.voucher_no, d.note
+            d.entered_by, d.approved_by, r.voucher_no, d.note,
+            d.approved_date, d.paid_date
      FROM disbursement d
      JOIN program p ON p.id = d.program_id
      JOIN enterprise e ON e.id = d.enterprise_id
@@ -26,6 +27,16 @@ pub fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
     let s: String = r.get(idx)?;
     NaiveDate::parse_from_str(&s, "%Y-%m-%d")
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+/// Read a nullable stored `YYYY-MM-DD` column.
+pub fn opt_date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    match r.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))),
+    }
 }
 
 /// Read a row selected with [`DISBURSEMENT_SELECT`].
@@ -44,6 +55,8 @@ pub fn disbursement_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
         approved_by: r.get(10)?,
         reverses: r.get(11)?,
         note: r.get(12)?,
+        approved_date: opt_date_col(r, 13)?,
+        paid_date: opt_date_col(r, 14)?,
     })
 }
 
