@@ -513,6 +513,16 @@ fn disbursements(
              paid_date = CASE WHEN ?13 THEN ?14 ELSE paid_date END
          WHERE id=?1",
     )?;
+    // how much of each original is reversed already: stored reversals (read once per
+    // original; none when the table starts empty, as on a bulk load without indexes),
+    // plus the reversals of this file
+    let mut reversed_sum = conn
+        .prepare("SELECT coalesce(-SUM(amount_fen), 0) FROM disbursement WHERE reverses_id = ?1")?;
+    let started_empty: bool =
+        conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM disbursement)", [], |r| {
+            r.get(0)
+        })?;
+    let mut reversed: HashMap<i64, i64> = HashMap::new();
     let has_approved_date = h.field[d::APPROVED_DATE].is_some();
     let has_paid_date = h.field[d::PAID_DATE].is_some();
     let mut lookup = |voucher: &str| -> rusqlite::Result<Option<Stored>> {
@@ -596,14 +606,31 @@ fn disbursements(
                         format!("冲销行的项目或企业与凭证 {rv} 不一致 (program/enterprise differ from the reversed row)"),
                     ));
                 }
-                if -amount.fen() > orig.amount {
+                // earlier reversals of the same voucher (stored, or earlier in this file)
+                let done = match reversed.get(&orig.id) {
+                    Some(&n) => n,
+                    None if started_empty => 0,
+                    None => reversed_sum.query_row([orig.id], |r| r.get(0))?,
+                };
+                if -amount.fen() > orig.amount - done {
+                    let left = Money(orig.amount - done).format_yuan();
                     return Err(fl.fail(
                         d::AMOUNT,
                         format!(
-                            "冲销金额超过原凭证 {rv} 金额 (reversal exceeds the original amount)"
+                            "冲销金额超过原凭证 {rv} 尚未冲销的金额 {left} (reversal exceeds what is left of the original: {left})"
                         ),
                     ));
                 }
+                if iso(date) < orig.date {
+                    return Err(fl.fail(
+                        d::DATE,
+                        format!(
+                            "冲销日期早于原凭证 {rv} 的日期 {} (a reversal cannot precede the row it reverses)",
+                            orig.date
+                        ),
+                    ));
+                }
+                reversed.insert(orig.id, done - amount.fen());
                 Some(orig.id)
             }
         };

@@ -501,6 +501,51 @@ fn negative_amounts_only_on_reversals_of_known_vouchers() {
 }
 
 #[test]
+fn partial_reversals_may_not_exceed_the_original_nor_precede_it() {
+    let mut conn = base();
+    let e1 = ent1();
+    let orig = format!(
+        "{}PZ-9,WG-2025,{e1},1000,2025-05-10,paid,李娟,王建国,,\n",
+        disb_header()
+    );
+    load(&mut conn, "disbursements.csv", &orig).unwrap();
+    // 600 + 500 > 1000: the second reversal is the bad row; and one dated before the original
+    let text = format!(
+        "{}PZ-9A,WG-2025,{e1},-600,2025-05-20,paid,李娟,王建国,PZ-9,部分冲销\n\
+         PZ-9B,WG-2025,{e1},-500,2025-05-21,paid,李娟,王建国,PZ-9,部分冲销\n\
+         PZ-9C,WG-2025,{e1},-100,2025-05-01,paid,李娟,王建国,PZ-9,倒签\n",
+        disb_header()
+    );
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].starts_with("disbursements.csv:3: amount: ") && errs[0].contains("400.00"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].starts_with("disbursements.csv:4: date: ") && errs[1].contains("2025-05-10"),
+        "{errs:?}"
+    );
+    // near miss: 600 + 400 reverses it exactly, across two files
+    let a = format!(
+        "{}PZ-9A,WG-2025,{e1},-600,2025-05-20,paid,李娟,王建国,PZ-9,部分冲销\n",
+        disb_header()
+    );
+    load(&mut conn, "disbursements.csv", &a).unwrap();
+    let b = format!(
+        "{}PZ-9B,WG-2025,{e1},-400,2025-05-21,paid,李娟,王建国,PZ-9,部分冲销\n",
+        disb_header()
+    );
+    load(&mut conn, "disbursements.csv", &b).unwrap();
+    let one_more = format!(
+        "{}PZ-9D,WG-2025,{e1},-0.01,2025-05-22,paid,李娟,王建国,PZ-9,\n",
+        disb_header()
+    );
+    let errs = refused(&mut conn, "disbursements.csv", one_more.as_bytes());
+    assert!(errs[0].contains("0.00"), "{errs:?}");
+}
+
+#[test]
 fn unknown_and_missing_columns() {
     let mut conn = base();
     let errs = refused(
