@@ -191,6 +191,36 @@ pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Disburse
     Ok(out)
 }
 
+/// For each of `ids` that has been reversed (冲销): the vouchers of its reversal rows,
+/// oldest first. One query for all of them (the status lookup's "已被冲销").
+pub fn reversed_by(
+    conn: &Connection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // a JSON array of integers: json_each takes any number of ids in one statement
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.reverses_id, r.voucher_no FROM disbursement r
+         WHERE r.reverses_id IN (SELECT value FROM json_each(?1))
+         ORDER BY r.date, r.id",
+    )?;
+    let rows = stmt.query_map([list], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, v) = row?;
+        out.entry(id).or_default().push(v);
+    }
+    Ok(out)
+}
+
 /// Columns read by [`enterprise_from_row`], prefixed `e.`.
 pub const ENTERPRISE_COLUMNS: &str =
     "e.id, e.credit_code, e.name, e.size, e.industry, e.township, e.contact";
