@@ -478,11 +478,12 @@ impl MonthEnd {
     }
 }
 
+/// Head, message and basis (two lines at least), key, acknowledgement, borders.
 fn detail_height(body_rows: u16) -> usize {
     if body_rows >= 36 {
-        9
+        10
     } else {
-        6
+        7
     }
 }
 
@@ -892,10 +893,18 @@ impl MonthEnd {
             ))),
             head,
         );
-        f.render_widget(
-            Paragraph::new(fd.message.as_str()).wrap(Wrap { trim: false }),
-            message,
-        );
+        // the message, then the policy basis the finding cites (依据)
+        let mut text = vec![Line::from(fd.message.as_str())];
+        if !fd.basis.is_empty() {
+            text.push(Line::from(Span::styled(
+                match lang {
+                    Lang::Zh => format!("{}：{}", i18n::file(lang).basis, fd.basis),
+                    Lang::En => format!("{}: {}", i18n::file(lang).basis, fd.basis),
+                },
+                grey,
+            )));
+        }
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), message);
         let mut key_line = format!("{} {}", w.key, fd.key());
         if let Some(code) = &fd.enterprise {
             key_line.push_str(&format!(
@@ -1019,6 +1028,9 @@ mod tests {
             "{screen}"
         );
         assert!(screen.contains("Enter 在「拨付」中查看"), "{screen}");
+        // the policy basis the finding cites
+        assert!(screen.contains("依据："), "{screen}");
+        assert!(screen.contains("每家企业每年不超过"), "{screen}");
         let boss = zhida_core::users::Actor::load(&a.conn, "王科长").unwrap();
         zhida_core::ack::acknowledge(&mut a.conn, &boss, OVER_CAP, "已追回超出部分").unwrap();
         a.update(Action::Refresh);
