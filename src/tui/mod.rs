@@ -20,6 +20,8 @@ pub mod ui;
 pub mod writes;
 
 #[cfg(test)]
+mod docs;
+#[cfg(test)]
 mod tests;
 
 use std::process::ExitCode;
