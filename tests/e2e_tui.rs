@@ -149,8 +149,9 @@ fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
     tmux.send(&["3"]);
     tmux.wait_for("the lookup input", |s| s.contains("2 家企业"));
     tmux.send_literal("gzjdxy");
+    // wait for the whole query: after "gz" both enterprises still match
     let screen = tmux.wait_for("the enterprise in the results", |s| {
-        s.contains("元江县甘庄街道鑫源科技有限公司")
+        s.contains("gzjdxy") && s.contains("元江县甘庄街道鑫源科技有限公司")
     });
     assert!(
         !screen.contains("甘蔗种植合作社"),
