@@ -1,6 +1,7 @@
 //! A small keyboard form: labelled fields validated as you type with the core parsers
-//! (`Money::parse` for `1.5万`, `CreditCode::parse`, `dates::parse_date`), a choice field
-//! cycled with Space, information lines and warnings the screen computes (the headroom
+//! (`Money::parse` for `1.5万`, `CreditCode::parse`, `dates::parse_date`), edited with a
+//! cursor (`input.rs`: ←/→, Home/End, Ctrl-W, paste…), a choice field cycled with Space
+//! and Backspace (or →/←), information lines and warnings the screen computes (the headroom
 //! left under the cap and the group, what would be flagged), and a
 //! confirmation step before anything is written. The form never writes: `handle` says
 //! what happened and the screen turns a confirmed form into a domain call.
@@ -16,8 +17,9 @@ use zhida_core::dates::parse_date;
 use zhida_core::model::parse_score;
 use zhida_core::{CreditCode, Lang, Money};
 
-use super::action::Action;
+use super::action::{Action, EditOp};
 use super::i18n;
+use super::input::{place_cursor, LineInput};
 use super::text::{fit, truncate, width, Align};
 
 /// One option of a choice field: the value saved and the label shown.
@@ -41,7 +43,8 @@ pub enum Kind {
     Number {
         optional: bool,
     },
-    /// cycled with Space (forward) and Backspace (back); `selected` indexes `options`
+    /// cycled with Space or → (forward) and Backspace or ← (back); `selected` indexes
+    /// `options`
     Choice {
         options: Vec<Choice>,
         selected: usize,
@@ -52,7 +55,8 @@ pub enum Kind {
 pub struct Field {
     pub key: &'static str,
     pub label: String,
-    pub value: String,
+    /// the text and its cursor (unused by a choice field)
+    pub value: LineInput,
     pub kind: Kind,
     /// what is wrong with the value (red)
     pub error: Option<String>,
@@ -65,7 +69,7 @@ impl Field {
         let mut f = Field {
             key,
             label: label.to_string(),
-            value: value.to_string(),
+            value: LineInput::new(value),
             kind,
             error: None,
             note: None,
@@ -128,7 +132,7 @@ impl Field {
                 .get(*selected)
                 .map(|c| format!("◀ {} ▶", c.label))
                 .unwrap_or_default(),
-            _ => self.value.clone(),
+            _ => self.value.value().to_string(),
         }
     }
 }
@@ -232,7 +236,7 @@ impl Form {
     /// Set a field's text (and validate it).
     pub fn set(&mut self, key: &str, value: &str) {
         if let Some(i) = self.index(key) {
-            self.fields[i].value = value.to_string();
+            self.fields[i].value.set(value);
             self.revalidate(i);
         }
     }
@@ -278,44 +282,37 @@ impl Form {
                     Event::Confirming
                 }
             },
-            Action::Char(c) => {
-                let i = self.focus;
-                let Some(f) = self.fields.get_mut(i) else {
-                    return Event::Nothing;
-                };
-                match &mut f.kind {
-                    Kind::Choice { options, selected } => {
-                        if c == ' ' && !options.is_empty() {
-                            *selected = (*selected + 1) % options.len();
-                        } else {
-                            return Event::Nothing;
-                        }
-                    }
-                    _ => f.value.push(c),
-                }
-                self.revalidate(i);
-                Event::Edited(i)
-            }
-            Action::Backspace => {
-                let i = self.focus;
-                let Some(f) = self.fields.get_mut(i) else {
-                    return Event::Nothing;
-                };
-                match &mut f.kind {
-                    Kind::Choice { options, selected } => {
-                        if !options.is_empty() {
-                            *selected = (*selected + options.len() - 1) % options.len();
-                        }
-                    }
-                    _ => {
-                        f.value.pop();
-                    }
-                }
-                self.revalidate(i);
-                Event::Edited(i)
-            }
+            Action::Char(c) => self.edit_focused(|kind, value| match kind {
+                Kind::Choice { .. } if c == ' ' => cycle(kind, true),
+                Kind::Choice { .. } => false,
+                _ => value.insert(c),
+            }),
+            Action::Backspace => self.edit_focused(|kind, value| match kind {
+                Kind::Choice { .. } => cycle(kind, false),
+                _ => value.backspace(),
+            }),
+            Action::Edit(op) => self.edit_focused(|kind, value| match kind {
+                Kind::Choice { .. } if op == EditOp::Right => cycle(kind, true),
+                Kind::Choice { .. } if op == EditOp::Left => cycle(kind, false),
+                Kind::Choice { .. } => false,
+                _ => value.edit(op),
+            }),
             _ => Event::Nothing,
         }
+    }
+
+    /// Apply `edit` to the focused field; `Edited` (validated again) when it changed the
+    /// value or the choice, `Nothing` for a cursor move or a key that did nothing.
+    fn edit_focused(&mut self, edit: impl FnOnce(&mut Kind, &mut LineInput) -> bool) -> Event {
+        let i = self.focus;
+        let Some(f) = self.fields.get_mut(i) else {
+            return Event::Nothing;
+        };
+        if !edit(&mut f.kind, &mut f.value) {
+            return Event::Nothing;
+        }
+        self.revalidate(i);
+        Event::Edited(i)
     }
 
     /// Draw the form as a box centred in `area`.
@@ -331,14 +328,19 @@ impl Form {
             + 2;
         let inner_w = width_.saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
+        // (line, column) of the focused text field's cursor inside the box
+        let mut cursor = None;
         for (i, fld) in self.fields.iter().enumerate() {
             let focused = i == self.focus && !self.confirming;
             let marker = if focused { "▶ " } else { "  " };
-            let mut value = fld.shown();
-            if focused && !matches!(fld.kind, Kind::Choice { .. }) {
-                value.push('█');
-            }
             let vw = inner_w.saturating_sub(label_w + 2);
+            let value = if focused && !matches!(fld.kind, Kind::Choice { .. }) {
+                let (shown, col) = fld.value.window(vw);
+                cursor = Some((lines.len(), label_w + 2 + col));
+                shown
+            } else {
+                truncate(&fld.shown(), vw)
+            };
             let val_style = if focused {
                 Style::default().add_modifier(Modifier::BOLD)
             } else {
@@ -347,7 +349,7 @@ impl Form {
             lines.push(Line::from(vec![
                 Span::styled(marker, Style::default().fg(Color::Yellow)),
                 Span::raw(fit(&fld.label, label_w, Align::Left)),
-                Span::styled(truncate(&value, vw), val_style),
+                Span::styled(value, val_style),
             ]));
             let indent = " ".repeat(label_w + 2);
             let room = inner_w.saturating_sub(label_w + 2);
@@ -408,16 +410,36 @@ impl Form {
             height: h,
         };
         f.render_widget(Clear, r);
-        f.render_widget(
-            Paragraph::new(lines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(Style::default().fg(Color::Cyan))
-                    .title(format!(" {} ", self.title)),
-            ),
-            r,
-        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(Color::Cyan))
+            .title(format!(" {} ", self.title));
+        let inner = block.inner(r);
+        f.render_widget(Paragraph::new(lines).block(block), r);
+        if let Some((line, col)) = cursor {
+            let y = inner
+                .y
+                .saturating_add(u16::try_from(line).unwrap_or(u16::MAX));
+            place_cursor(f, inner, inner.x, y, col);
+        }
     }
+}
+
+/// Step a choice field forward or back; false when it has no options.
+fn cycle(kind: &mut Kind, forward: bool) -> bool {
+    let Kind::Choice { options, selected } = kind else {
+        return false;
+    };
+    let n = options.len();
+    if n == 0 {
+        return false;
+    }
+    *selected = if forward {
+        (*selected + 1) % n
+    } else {
+        (*selected + n - 1) % n
+    };
+    true
 }
 
 /// After the write a screen's form asked for: on success the form closes; on failure it

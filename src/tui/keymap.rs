@@ -10,14 +10,17 @@ use std::fmt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zhida_core::Lang;
 
-use super::action::{Action, ScreenId};
+use super::action::{Action, EditOp, ScreenId};
 
 /// Where a binding applies. `Global` overlaps everything; `List` overlaps the screen
-/// scopes (they are all lists); screen scopes do not overlap each other.
+/// scopes (they are all lists); screen scopes do not overlap each other. `Typing` (line
+/// editing) applies only while a text input has focus, so it overlaps `Global` alone:
+/// Home/End mean first/last row in a list and start/end of the text in an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
     Global,
     List,
+    Typing,
     Disbursements,
     Recovery,
     Performance,
@@ -27,6 +30,9 @@ pub enum Scope {
 
 impl Scope {
     pub fn overlaps(self, other: Scope) -> bool {
+        if self == Scope::Typing || other == Scope::Typing {
+            return self == other || self == Scope::Global || other == Scope::Global;
+        }
         self == other
             || self == Scope::Global
             || other == Scope::Global
@@ -247,6 +253,94 @@ pub const DEFAULTS: &[Binding] = &[
         "reverse sort"
     ),
     b!(List, Action::Open, "open", ["enter"], "打开", "open"),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Left),
+        "cursor_left",
+        ["left"],
+        "光标左移",
+        "cursor left"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Right),
+        "cursor_right",
+        ["right"],
+        "光标右移",
+        "cursor right"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::WordLeft),
+        "word_left",
+        ["alt-left", "ctrl-left"],
+        "左移一词",
+        "word left"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::WordRight),
+        "word_right",
+        ["alt-right", "ctrl-right"],
+        "右移一词",
+        "word right"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Home),
+        "line_start",
+        ["home", "ctrl-a"],
+        "到行首",
+        "start of text"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::End),
+        "line_end",
+        ["end", "ctrl-e"],
+        "到行尾",
+        "end of text"
+    ),
+    b!(
+        Typing,
+        Action::Backspace,
+        "delete_back",
+        ["backspace"],
+        "删除光标前一字",
+        "delete back"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Delete),
+        "delete_forward",
+        ["delete"],
+        "删除光标处一字",
+        "delete at cursor"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::DeleteWordBack),
+        "delete_word_back",
+        ["ctrl-w"],
+        "删除前一词",
+        "delete word back"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::DeleteToStart),
+        "delete_to_start",
+        ["ctrl-u"],
+        "删除至行首",
+        "delete to start"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::DeleteToEnd),
+        "delete_to_end",
+        ["ctrl-k"],
+        "删除至行尾",
+        "delete to end"
+    ),
     b!(
         Disbursements,
         Action::New,
@@ -676,6 +770,9 @@ impl Keymap {
             "# 按键 Keys\n\n\
              Generated from the keymap table (`src/tui/keymap.rs`) by the test \
              `tui::keymap::tests::docs_keys_md_is_current`; do not edit by hand.\n\
+             While a text input has focus, printable keys type and the keys under \
+             输入时 / while typing edit the text; pasted text is typed in without line \
+             breaks, control characters or escape sequences.\n\
              Override any binding in `config.toml`:\n\n\
              ```toml\n[keys]\napprove = \"A\"\npalette = \"ctrl-p f2\"\n```\n",
         );

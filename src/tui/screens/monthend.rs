@@ -26,12 +26,13 @@ use zhida_core::model::Role;
 use zhida_core::repo::lookup;
 use zhida_core::{Error, Lang};
 
-use super::fmt::filter_suffix;
+use super::fmt::{place_title_cursor, push_filter};
 use super::overview::FindingCounts;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::form::{Confirm, Event, Field, Form, Kind};
 use crate::tui::i18n;
+use crate::tui::input::LineInput;
 use crate::tui::keymap::Scope;
 use crate::tui::table::{self, scroll, Cell, Col};
 use crate::tui::text::{fit, truncate, Align};
@@ -74,7 +75,7 @@ pub struct MonthEnd {
     pub sel: usize,
     pub offset: usize,
     pub folded: HashSet<Rule>,
-    pub filter: String,
+    pub filter: LineInput,
     pub filtering: bool,
     /// a close was refused: the list shows only the unacknowledged errors
     pub blocked: bool,
@@ -568,9 +569,10 @@ impl Screen for MonthEnd {
         }
         if self.filtering {
             match action {
-                Action::Char(c) => self.filter.push(c),
-                Action::Backspace => {
-                    self.filter.pop();
+                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                    if !self.filter.apply(action) {
+                        return Ok(Outcome::Done);
+                    }
                 }
                 Action::Open => self.filtering = false,
                 Action::Back => {
@@ -728,7 +730,7 @@ impl MonthEnd {
                 )
             );
         }
-        title.push_str(&filter_suffix(s, &self.filter, self.filtering));
+        let cursor = push_filter(&mut title, s, &self.filter, self.filtering);
         title.push(' ');
         let block = Block::default().borders(Borders::ALL).title(title);
         let block = if self.blocked {
@@ -738,6 +740,7 @@ impl MonthEnd {
         };
         let inner = block.inner(area);
         f.render_widget(block, area);
+        place_title_cursor(f, area, cursor);
         if inner.height == 0 || inner.width == 0 {
             return;
         }
