@@ -611,4 +611,154 @@ mod tests {
         f.handle(Action::Backspace);
         assert_eq!(f.text("p"), "KJ2025");
     }
+
+    fn edit(f: &mut Form, op: EditOp, times: usize) {
+        for _ in 0..times {
+            f.handle(Action::Edit(op));
+        }
+    }
+
+    #[test]
+    fn a_typo_in_the_middle_is_fixed_with_the_cursor() {
+        let mut f = form();
+        let good = CreditCode::complete("91530428MA6K1XY01").unwrap();
+        // the clerk typed X for K in the 12th place
+        let typo = format!("{}X{}", &good.as_str()[..11], &good.as_str()[12..]);
+        typ(&mut f, &typo);
+        assert!(f.fields[0].error.is_some());
+        edit(&mut f, EditOp::Left, 7);
+        assert_eq!(f.fields[0].value.cursor(), 11);
+        assert_eq!(
+            f.handle(Action::Edit(EditOp::Delete)),
+            Event::Edited(0),
+            "Delete takes the X under the cursor"
+        );
+        typ(&mut f, "K");
+        assert_eq!(f.fields[0].value, good.as_str());
+        assert_eq!(f.fields[0].error, None, "validated again after the edit");
+        assert_eq!(
+            f.handle(Action::Edit(EditOp::End)),
+            Event::Nothing,
+            "a cursor move is no edit"
+        );
+        // Ctrl-U clears what is before the cursor
+        f.handle(Action::Edit(EditOp::DeleteToStart));
+        assert_eq!(f.fields[0].value, "");
+        assert!(f.fields[0].error.is_some());
+    }
+
+    #[test]
+    fn chinese_text_is_edited_in_the_middle() {
+        let mut f = Form::new(
+            "确认",
+            vec![Field::new(
+                "note",
+                "说明",
+                Kind::Text { required: true },
+                "",
+            )],
+            Lang::Zh,
+        );
+        typ(&mut f, "元江县财政局核实");
+        edit(&mut f, EditOp::Home, 1);
+        edit(&mut f, EditOp::Right, 3);
+        typ(&mut f, "（县本级）");
+        assert_eq!(f.text("note"), "元江县（县本级）财政局核实");
+        // Backspace at the cursor, Ctrl-K to the end
+        f.handle(Action::Backspace);
+        edit(&mut f, EditOp::DeleteToEnd, 1);
+        assert_eq!(f.text("note"), "元江县（县本级");
+        edit(&mut f, EditOp::WordLeft, 1);
+        edit(&mut f, EditOp::DeleteWordBack, 1);
+        assert_eq!(f.text("note"), "元江县（县级", "one character is one word");
+        // a paste goes in at the cursor, as text
+        for c in crate::tui::input::clean_paste("财\n政\u{1b}[1m").chars() {
+            f.handle(Action::Edit(EditOp::Insert(c)));
+        }
+        assert_eq!(f.text("note"), "元江县（县财政级");
+    }
+
+    #[test]
+    fn a_pasted_y_answers_no_confirmation_and_cycles_no_choice() {
+        let mut f = Form::new(
+            "t",
+            vec![
+                Field::new(
+                    "p",
+                    "项目",
+                    Kind::Choice {
+                        options: vec![
+                            Choice {
+                                value: "WG2025".into(),
+                                label: "稳岗返还".into(),
+                            },
+                            Choice {
+                                value: "KJ2025".into(),
+                                label: "科技创新券".into(),
+                            },
+                        ],
+                        selected: 0,
+                    },
+                    "",
+                ),
+                Field::new("note", "说明", Kind::Text { required: false }, ""),
+            ],
+            Lang::Zh,
+        );
+        // → and ← cycle a choice; a pasted space does not
+        assert_eq!(f.handle(Action::Edit(EditOp::Right)), Event::Edited(0));
+        assert_eq!(f.text("p"), "KJ2025");
+        f.handle(Action::Edit(EditOp::Left));
+        assert_eq!(f.text("p"), "WG2025");
+        assert_eq!(f.handle(Action::Edit(EditOp::Insert(' '))), Event::Nothing);
+        assert_eq!(f.text("p"), "WG2025");
+        f.handle(Action::Down);
+        assert_eq!(f.handle(Action::Open), Event::Confirming);
+        assert_eq!(f.handle(Action::Edit(EditOp::Insert('y'))), Event::Nothing);
+        assert!(f.confirming, "still asking");
+        assert_eq!(f.handle(Action::Char('y')), Event::Submit);
+    }
+
+    #[test]
+    fn a_long_value_scrolls_and_the_cursor_follows_by_display_width() {
+        use crate::tui::screens::testkit::{cursor_of, screen_text};
+        use ratatui::backend::TestBackend;
+        use ratatui::Terminal;
+        let mut f = Form::new(
+            "确认",
+            vec![Field::new(
+                "note",
+                "说明",
+                Kind::Text { required: true },
+                "",
+            )],
+            Lang::Zh,
+        );
+        // 30 characters, 60 cells, in a box of 38 with a value column of 38 - 2 - (2 + 6)
+        // = 28 cells: the end shows, with a cell left for the cursor after it
+        typ(&mut f, &"元江县财政局".repeat(5));
+        let draw = |f: &Form| {
+            let mut t = Terminal::new(TestBackend::new(40, 12)).unwrap();
+            t.draw(|fr| f.render(fr, fr.area())).unwrap();
+            let p = cursor_of(&t).unwrap();
+            (screen_text(t.backend().buffer(), None), (p.x, p.y))
+        };
+        let (text, (x, y)) = draw(&f);
+        let line = text.lines().nth(y as usize).unwrap();
+        assert!(
+            line.contains("│▶ 说明  局元江县财政局元江县财政局  │"),
+            "{text}"
+        );
+        // box from column 1, border, marker and label: the value starts at column 10
+        assert_eq!(x, 10 + 26, "after the last character shown\n{text}");
+        f.handle(Action::Edit(EditOp::Home));
+        let (text, (x, _)) = draw(&f);
+        assert!(
+            text.contains("│▶ 说明  元江县财政局元江县财政局元江│"),
+            "{text}"
+        );
+        assert_eq!(x, 10);
+        f.handle(Action::Edit(EditOp::Right));
+        assert_eq!(draw(&f).1 .0, 12, "one Chinese character is two cells");
+    }
 }

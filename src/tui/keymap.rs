@@ -15,7 +15,8 @@ use super::action::{Action, EditOp, ScreenId};
 /// Where a binding applies. `Global` overlaps everything; `List` overlaps the screen
 /// scopes (they are all lists); screen scopes do not overlap each other. `Typing` (line
 /// editing) applies only while a text input has focus, so it overlaps `Global` alone:
-/// Home/End mean first/last row in a list and start/end of the text in an input.
+/// Home/End mean first/last row in a list and start/end of the text in an input (while
+/// typing, an editing key comes before a list key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
     Global,
@@ -931,6 +932,50 @@ mod tests {
         assert_eq!(errors.len(), 1);
         // but two screens may share a key
         let (_, errors) = resolve(&ov(&[("run_checks", "n")]));
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn typing_keys_share_keys_with_lists_but_not_with_global_keys() {
+        let (km, errors) = resolve(&BTreeMap::new());
+        assert!(
+            errors.is_empty(),
+            "Home/End in lists and inputs: {errors:?}"
+        );
+        let typing = [Scope::Typing, Scope::List, Scope::Global];
+        let list = [Scope::List, Scope::Global];
+        let home = KeySpec::plain(KeyCode::Home);
+        assert_eq!(km.lookup(home, &list), Some(Action::Top));
+        assert_eq!(km.lookup(home, &typing), Some(Action::Edit(EditOp::Home)));
+        let ctrl = |c| KeySpec::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(
+            km.lookup(ctrl('a'), &typing),
+            Some(Action::Edit(EditOp::Home))
+        );
+        assert_eq!(km.lookup(ctrl('a'), &list), None, "only while typing");
+        assert_eq!(
+            km.lookup(KeySpec::new(KeyCode::Left, KeyModifiers::ALT), &typing),
+            Some(Action::Edit(EditOp::WordLeft))
+        );
+        assert_eq!(
+            km.lookup(KeySpec::plain(KeyCode::Backspace), &typing),
+            Some(Action::Backspace)
+        );
+        // the global keys still act while typing: an editing key may not take one
+        assert_eq!(km.lookup(ctrl('r'), &typing), Some(Action::Refresh));
+        let (_, errors) = resolve(&ov(&[("line_start", "ctrl-r")]));
+        assert_eq!(
+            errors,
+            vec![KeymapError::Conflict {
+                key: ctrl('r'),
+                first: "refresh",
+                second: "line_start"
+            }]
+        );
+        // nor another editing key's; a list key it may share
+        let (_, errors) = resolve(&ov(&[("cursor_right", "left")]));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (_, errors) = resolve(&ov(&[("delete_to_end", "pgdn")]));
         assert!(errors.is_empty(), "{errors:?}");
     }
 

@@ -1596,4 +1596,35 @@ mod tests {
         a.update(Action::CloseMonth);
         insta::assert_snapshot!("month_end_en_blocked_80x24", render(&mut a, 80, 24));
     }
+
+    #[test]
+    fn the_note_is_edited_in_the_middle_and_a_pasted_y_writes_nothing() {
+        use crate::tui::action::EditOp;
+        let mut a = on_month_end("小李");
+        select(&mut a, OVER_CAP);
+        a.update(Action::Acknowledge);
+        typ(&mut a, "元江县财政局已核实，超出部分将收回");
+        a.update(Action::Edit(EditOp::Home));
+        for _ in 0..3 {
+            a.update(Action::Edit(EditOp::Right));
+        }
+        // the cursor in the middle of Chinese text: after 元江县, on 财
+        insta::assert_snapshot!("month_end_ack_note_cursor_80x24", render(&mut a, 80, 24));
+        assert!(render(&mut a, 80, 24).contains("▶ 确认说明  元江县‸财政局已核实"));
+        for _ in 0..3 {
+            a.update(Action::Edit(EditOp::Delete));
+        }
+        typ(&mut a, "科技局");
+        a.update(Action::Open);
+        assert!(me(&a).text_input(), "the confirmation shows");
+        a.paste("y\n");
+        assert_eq!(acks(&a), 0, "a pasted y is no answer");
+        a.update(Action::Char('y'));
+        assert_eq!(acks(&a), 1);
+        let note: String = a
+            .conn
+            .query_row("SELECT note FROM finding_ack", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(note, "元江县科技局已核实，超出部分将收回");
+    }
 }
