@@ -647,9 +647,9 @@ mod tests {
         assert!(f.fields[0].error.is_some());
     }
 
-    #[test]
-    fn chinese_text_is_edited_in_the_middle() {
-        let mut f = Form::new(
+    /// One required text field, 说明.
+    fn note_form() -> Form {
+        Form::new(
             "确认",
             vec![Field::new(
                 "note",
@@ -658,7 +658,12 @@ mod tests {
                 "",
             )],
             Lang::Zh,
-        );
+        )
+    }
+
+    #[test]
+    fn chinese_text_is_edited_in_the_middle() {
+        let mut f = note_form();
         typ(&mut f, "元江县财政局核实");
         edit(&mut f, EditOp::Home, 1);
         edit(&mut f, EditOp::Right, 3);
@@ -724,16 +729,7 @@ mod tests {
         use crate::tui::screens::testkit::{cursor_of, screen_text};
         use ratatui::backend::TestBackend;
         use ratatui::Terminal;
-        let mut f = Form::new(
-            "确认",
-            vec![Field::new(
-                "note",
-                "说明",
-                Kind::Text { required: true },
-                "",
-            )],
-            Lang::Zh,
-        );
+        let mut f = note_form();
         // 30 characters, 60 cells, in a box of 38 with a value column of 38 - 2 - (2 + 6)
         // = 28 cells: the end shows, with a cell left for the cursor after it
         typ(&mut f, &"元江县财政局".repeat(5));

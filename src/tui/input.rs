@@ -157,14 +157,7 @@ pub fn clean_paste(text: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\u{1b}' => match chars.next() {
-                // CSI: parameters and intermediates up to a final byte @..~
-                Some('[') => {
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
+                Some('[') => skip_csi(&mut chars),
                 // OSC, DCS, SOS, PM, APC: a string up to BEL or ST (ESC \)
                 Some(']' | 'P' | 'X' | '^' | '_') => {
                     while let Some(c) = chars.next() {
@@ -176,18 +169,22 @@ pub fn clean_paste(text: &str) -> String {
                 // ESC and one character (ESC c, ESC 7…)
                 _ => {}
             },
-            '\u{9b}' => {
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
+            '\u{9b}' => skip_csi(&mut chars),
             c if is_unsafe_char(c) => {}
             c => out.push(c),
         }
     }
     out
+}
+
+/// The rest of a control sequence (after `ESC [` or C1 CSI): parameters and
+/// intermediates up to its final byte `@`..`~`.
+fn skip_csi(chars: &mut impl Iterator<Item = char>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) {
+            break;
+        }
+    }
 }
 
 /// Show the terminal cursor at column `col` of row `y`, starting at `x`, when that cell
