@@ -216,3 +216,75 @@ fn english_interface_follows_a_resize() {
     );
     assert_eq!(session.quit(), "0", "exit status");
 }
+
+#[test]
+fn lookup_edits_at_the_cursor_and_takes_a_bracketed_paste() {
+    let session = start("edit", "");
+    let tmux = &session.tmux;
+    tmux.wait_for("the overview", |s| {
+        s.contains("总览") && s.contains("王科长")
+    });
+    tmux.send(&["3"]);
+    tmux.wait_for("the lookup input", |s| s.contains("2 家企业"));
+    // "gzxy" matches nothing; back over "xy" and put "jd" in between
+    tmux.send_literal("gzxy");
+    tmux.wait_for("no match", |s| s.contains("gzxy") && s.contains("0 条"));
+    tmux.send(&["Left", "Left"]);
+    tmux.send_literal("jd");
+    tmux.wait_for("the enterprise in the results", |s| {
+        s.contains("gzjdxy") && s.contains("元江县甘庄街道鑫源科技有限公司")
+    });
+    // the terminal's cursor after "gzjd" (box border in column 0, input on row 3)
+    let cursor = || {
+        let out = tmux
+            .cmd()
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                "zhida",
+                "#{cursor_x} #{cursor_y}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(cursor(), "5 3");
+    // Ctrl-A, Ctrl-K: empty again
+    tmux.send(&["C-a", "C-k"]);
+    tmux.wait_for("an empty input", |s| {
+        !s.contains("gzjdxy") && s.contains("拼音首字母")
+    });
+    // a paste with a line break: typed in as text, the line break is no Enter
+    let st = tmux
+        .cmd()
+        .args(["set-buffer", "-b", "zp", "鑫源\n科技\u{1b}[31m"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let st = tmux
+        .cmd()
+        .args(["paste-buffer", "-p", "-b", "zp", "-t", "zhida"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let screen = tmux.wait_for("the pasted query", |s| s.contains("鑫源科技"));
+    assert!(
+        screen.contains("1 条") && screen.contains("元江县甘庄街道鑫源科技有限公司"),
+        "searched for the pasted text:\n{screen}"
+    );
+    assert!(
+        !screen.contains("PZ2025-0001"),
+        "no enterprise opened:\n{screen}"
+    );
+    // the cursor after 鑫源科技: four characters, eight cells
+    assert_eq!(cursor(), "9 3");
+    // Esc clears, Esc leaves (q would be text here)
+    tmux.send(&["Escape"]);
+    tmux.wait_for("an empty input", |s| !s.contains("鑫源科技"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the overview", |s| {
+        s.contains("总览") && !s.contains("2 家企业")
+    });
+    assert_eq!(session.quit(), "0", "exit status");
+}

@@ -1,5 +1,6 @@
 //! What the user can ask for. Keys resolve to an [`Action`] through the keymap; typed
-//! characters reach text inputs as [`Action::Char`]; `App::update` handles them all.
+//! characters reach text inputs as [`Action::Char`], the line-editing keys as
+//! [`Action::Edit`]; `App::update` handles them all.
 
 /// The seven screens of SPEC §6, the audit log and reconciliation, in tab order. Adding a screen: a module in `screens/` plus one arm
 /// in [`crate::tui::screens::build`].
@@ -80,7 +81,27 @@ pub enum Action {
     ReconRun,
     ReconAcknowledge,
     ReconToggleMatched,
-    // raw text input (not in the keymap)
+    // text input: Backspace and the editing keys are the keymap's typing scope; typed
+    // characters are not in the keymap
     Char(char),
     Backspace,
+    Edit(EditOp),
+}
+
+/// Line editing in a focused text input (carried out by `tui_input`, see `tui/input.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EditOp {
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Home,
+    End,
+    /// the character under the cursor
+    Delete,
+    DeleteWordBack,
+    DeleteToStart,
+    DeleteToEnd,
+    /// one character of pasted text: inserted as it is (never a command such as `y`)
+    Insert(char),
 }

@@ -4,7 +4,6 @@
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config as MatchConfig, Matcher};
-use ratatui::crossterm::event::KeyCode;
 use rusqlite::Connection;
 use zhida_core::config::{CheckConfig, Config};
 use zhida_core::dates::Month;
@@ -12,8 +11,9 @@ use zhida_core::repo::listing;
 use zhida_core::users::Actor;
 use zhida_core::{Lang, Unit};
 
-use super::action::{Action, ScreenId};
+use super::action::{Action, EditOp, ScreenId};
 use super::i18n;
+use super::input::{self, LineInput};
 use super::keymap::{self, KeySpec, Keymap, Scope};
 use super::screens::{self, Env, Outcome, Screen, Target};
 use super::writes::{Write, WriteCx};
@@ -34,7 +34,7 @@ pub struct StatusLine {
 /// The command palette: every action, fuzzy-matched on its name and descriptions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Palette {
-    pub query: String,
+    pub query: LineInput,
     /// indices into `keymap.bindings`, best match first
     pub matches: Vec<usize>,
     pub selected: usize,
@@ -246,10 +246,12 @@ impl App {
             Overlay::None => self.screen().text_input(),
         };
         let action = if text_mode {
-            match (key.typed_char(), key.code) {
-                (Some(c), _) => Some(Action::Char(c)),
-                (None, KeyCode::Backspace) => Some(Action::Backspace),
-                _ => self.keymap.lookup(key, &[Scope::List, Scope::Global]),
+            // printable characters type; the editing keys edit; the rest act as usual
+            match key.typed_char() {
+                Some(c) => Some(Action::Char(c)),
+                None => self
+                    .keymap
+                    .lookup(key, &[Scope::Typing, Scope::List, Scope::Global]),
             }
         } else if matches!(self.overlay, Overlay::Help { .. }) {
             self.keymap.lookup(key, &[Scope::List, Scope::Global])
@@ -259,6 +261,22 @@ impl App {
         match action {
             Some(a) => self.update(a),
             None => Flow::Continue,
+        }
+    }
+
+    /// Pasted text (bracketed paste) goes into the focused input as typed text, without
+    /// line breaks or control characters; elsewhere it is ignored (it is never taken for
+    /// keys: a pasted `y` answers no question).
+    pub fn paste(&mut self, text: &str) {
+        let typing = match self.overlay {
+            Overlay::Palette(_) => true,
+            Overlay::None => self.screen().text_input(),
+            _ => false,
+        };
+        if typing {
+            for c in input::clean_paste(text).chars() {
+                self.update(Action::Edit(EditOp::Insert(c)));
+            }
         }
     }
 
@@ -298,13 +316,11 @@ impl App {
             }
             Overlay::Palette(mut p) => {
                 match action {
-                    Action::Char(c) => {
-                        p.query.push(c);
-                        self.rematch(&mut p);
-                    }
-                    Action::Backspace => {
-                        p.query.pop();
-                        self.rematch(&mut p);
+                    // an edit matches again; a cursor move does not
+                    Action::Char(_) | Action::Backspace | Action::Edit(_)
+                        if p.query.apply(action) =>
+                    {
+                        self.rematch(&mut p)
                     }
                     Action::Down => {
                         p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
@@ -417,11 +433,13 @@ impl App {
     }
 
     fn rematch(&self, p: &mut Palette) {
+        // the editing keys act only inside an input: not commands to pick
         let items: Vec<(usize, String)> = self
             .keymap
             .bindings
             .iter()
             .enumerate()
+            .filter(|(_, b)| b.scope != Scope::Typing)
             .map(|(i, b)| {
                 (
                     i,

@@ -259,6 +259,8 @@ pub fn scope_label(scope: Scope, lang: Lang) -> &'static str {
         (Scope::Global, Lang::En) => "everywhere",
         (Scope::List, Lang::Zh) => "列表",
         (Scope::List, Lang::En) => "any list",
+        (Scope::Typing, Lang::Zh) => "输入时",
+        (Scope::Typing, Lang::En) => "while typing",
         (Scope::Disbursements, Lang::Zh) => "拨付",
         (Scope::Disbursements, Lang::En) => "disbursements",
         (Scope::Recovery, Lang::Zh) => "收回",

@@ -24,6 +24,7 @@ use zhida_core::{CreditCode, Lang, Money, Unit};
 use super::action::{Action, ScreenId};
 use super::app::{App, Flow, Overlay};
 use super::keymap::KeySpec;
+use super::screens::testkit::{cursor_of, screen_text};
 use super::screens::{Cx, Env, Outcome, Screen};
 use super::ui;
 
@@ -448,32 +449,13 @@ fn lookup(app: &App) -> &super::screens::lookup::Lookup {
 
 // ---------------------------------------------------------------- rendering helpers
 
-/// The buffer as plain lines (wide characters once, trailing spaces trimmed).
-pub fn buffer_text(buf: &Buffer) -> String {
-    let w = buf.area.width as usize;
-    let mut out = String::new();
-    for row in buf.content.chunks(w) {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for c in row {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            line.push_str(c.symbol());
-            skip = unicode_width::UnicodeWidthStr::width(c.symbol()).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
+/// The screen as text with the terminal cursor marked (`testkit::screen_text`), and the
+/// buffer.
 pub fn draw(app: &App, w: u16, h: u16) -> (String, Buffer) {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::render(app, f)).unwrap();
     let buf = t.backend().buffer().clone();
-    (buffer_text(&buf), buf)
+    (screen_text(&buf, cursor_of(&t)), buf)
 }
 
 // ---------------------------------------------------------------- App::update
@@ -604,10 +586,17 @@ fn palette_fuzzy_matches_every_action_and_runs_it() {
     let Overlay::Palette(p) = &app.overlay else {
         panic!("palette open")
     };
+    let typing = app
+        .keymap
+        .bindings
+        .iter()
+        .filter(|b| b.scope == super::keymap::Scope::Typing)
+        .count();
+    assert!(typing >= 10);
     assert_eq!(
         p.matches.len(),
-        app.keymap.bindings.len(),
-        "empty query lists every action"
+        app.keymap.bindings.len() - typing,
+        "empty query lists every action but the editing keys"
     );
     typed(&mut app, "月结");
     let Overlay::Palette(p) = &app.overlay else {
@@ -1341,4 +1330,193 @@ fn the_shell_draws_before_the_first_screen_loads() {
         !text.contains("载入中") && text.contains("18,000,000.00"),
         "{text}"
     );
+}
+
+// ---------------------------------------------------------------- line editing
+
+fn ctrl(c: char) -> KeySpec {
+    KeySpec::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// Where the terminal cursor stands after drawing, if it is shown.
+fn cursor_at(app: &App, w: u16, h: u16) -> Option<(u16, u16)> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(app, f)).unwrap();
+    cursor_of(&t).map(|p| (p.x, p.y))
+}
+
+#[test]
+fn lookup_edits_in_the_middle_and_searches_again() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "甘庄鑫源");
+    assert!(lookup(&app).results.is_empty(), "not one run of text");
+    // back over 鑫源 and put 街道 in between: the name now matches
+    app.handle_key(code(KeyCode::Left));
+    app.handle_key(code(KeyCode::Left));
+    assert_eq!(lookup(&app).query.cursor(), 2);
+    typed(&mut app, "街道");
+    let l = lookup(&app);
+    assert_eq!(l.query, "甘庄街道鑫源");
+    assert_eq!(l.query.cursor(), 4, "the cursor stays after what was typed");
+    assert_eq!(l.results.len(), 1);
+    assert_eq!(l.results[0].name, "元江县甘庄街道鑫源科技有限公司");
+    // Ctrl-W takes the word before the cursor (a Chinese character is one word)
+    app.handle_key(ctrl('w'));
+    assert_eq!(lookup(&app).query, "甘庄街鑫源");
+    assert!(lookup(&app).results.is_empty(), "searched again");
+    // Ctrl-U: everything before the cursor; what is left matches again
+    app.handle_key(ctrl('u'));
+    assert_eq!(lookup(&app).query, "鑫源");
+    assert_eq!(lookup(&app).results.len(), 1);
+    // End, Backspace at the end, Home, Delete at the start
+    app.handle_key(code(KeyCode::End));
+    app.handle_key(code(KeyCode::Backspace));
+    app.handle_key(ctrl('a'));
+    app.handle_key(code(KeyCode::Delete));
+    assert_eq!(lookup(&app).query, "");
+    assert!(lookup(&app).results.is_empty());
+    // Ctrl-E and Ctrl-K
+    typed(&mut app, "yjxgz");
+    assert_eq!(lookup(&app).results.len(), 2, "甘庄街道 and 甘蔗");
+    app.handle_key(ctrl('a'));
+    app.handle_key(ctrl('e'));
+    app.handle_key(code(KeyCode::Left));
+    app.handle_key(code(KeyCode::Left));
+    app.handle_key(ctrl('k'));
+    assert_eq!(lookup(&app).query, "yjx");
+    assert_eq!(lookup(&app).results.len(), 5);
+}
+
+#[test]
+fn cursor_moves_do_not_search_and_arrows_still_move_the_selection() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "yjx");
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Down));
+    assert_eq!(lookup(&app).sel, 2);
+    // a search would put the selection back on the first row
+    for k in [KeyCode::Home, KeyCode::Right, KeyCode::End, KeyCode::Left] {
+        app.handle_key(code(k));
+    }
+    let alt_left = KeySpec::new(KeyCode::Left, KeyModifiers::ALT);
+    app.handle_key(alt_left);
+    assert_eq!(lookup(&app).query.cursor(), 0);
+    let ctrl_right = KeySpec::new(KeyCode::Right, KeyModifiers::CONTROL);
+    app.handle_key(ctrl_right);
+    assert_eq!(lookup(&app).query.cursor(), 3);
+    assert_eq!(lookup(&app).sel, 2, "moving the cursor keeps the selection");
+    // Delete at the end and Backspace at the start change nothing, so no search either
+    app.handle_key(code(KeyCode::Delete));
+    app.handle_key(code(KeyCode::Home));
+    app.handle_key(code(KeyCode::Backspace));
+    assert_eq!(lookup(&app).sel, 2);
+    // outside a text input, Home is still the first row of a list
+    app.update(Action::Go(ScreenId::Programs));
+    app.update(Action::Down);
+    app.handle_key(code(KeyCode::Home));
+    assert_eq!(programs(&app).sel, 0);
+}
+
+#[test]
+fn the_cursor_lands_after_chinese_text_by_display_width() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    // empty box: on the first cell of the input (row 3 under the header, tabs and border)
+    assert_eq!(cursor_at(&app, 80, 24), Some((1, 3)));
+    typed(&mut app, "元江县");
+    // three characters, six cells
+    assert_eq!(cursor_at(&app, 80, 24), Some((1 + 6, 3)));
+    app.handle_key(code(KeyCode::Left));
+    assert_eq!(cursor_at(&app, 80, 24), Some((1 + 4, 3)));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.contains("│元江‸县"), "{text}");
+    // a detail view has no input: no cursor
+    app.update(Action::Open);
+    assert!(lookup(&app).detail.is_some());
+    assert_eq!(cursor_at(&app, 80, 24), None);
+}
+
+#[test]
+fn a_long_query_scrolls_so_the_cursor_stays_in_the_box() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    let long = "元江县甘庄街道鑫源科技有限公司".repeat(3);
+    typed(&mut app, &long);
+    // 90 cells in a box of 78: the end shows, the cursor on the last cell or before it
+    let (x, y) = cursor_at(&app, 80, 24).unwrap();
+    assert_eq!(y, 3);
+    assert!((77..=78).contains(&x), "{x}");
+    let (text, _) = draw(&app, 80, 24);
+    let line = text.lines().nth(3).unwrap();
+    assert!(line.contains("科技有限公司█"), "{line}");
+    assert!(!line.starts_with("│元江县甘庄"), "scrolled: {line}");
+    app.handle_key(code(KeyCode::Home));
+    assert_eq!(cursor_at(&app, 80, 24), Some((1, 3)));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.lines().nth(3).unwrap().starts_with("│‸元江县甘庄"));
+}
+
+#[test]
+fn the_list_filter_edits_with_a_cursor_in_the_title() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Programs));
+    app.handle_key(key('/'));
+    typed(&mut app, "科技");
+    assert_eq!(programs(&app).view.len(), 1);
+    app.handle_key(code(KeyCode::Left));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.contains("筛选: 科‸技"), "{text}");
+    app.handle_key(code(KeyCode::Backspace));
+    assert_eq!(programs(&app).filter, "技");
+    assert_eq!(programs(&app).view.len(), 1, "still 科技创新券");
+    app.handle_key(ctrl('k'));
+    assert_eq!(programs(&app).view.len(), 4);
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        cursor_at(&app, 80, 24),
+        None,
+        "no cursor once the filter is set"
+    );
+}
+
+#[test]
+fn paste_types_into_the_input_without_line_breaks_or_escapes() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    app.paste("鑫源\r\n\u{1b}[31m科技\u{1b}[0m\n");
+    let l = lookup(&app);
+    assert_eq!(l.query, "鑫源科技");
+    assert_eq!(l.results.len(), 1);
+    assert!(l.detail.is_none(), "the pasted newline is no Enter");
+    // in the middle of the text, at the cursor
+    app.handle_key(code(KeyCode::Home));
+    app.paste("甘庄街道");
+    assert_eq!(lookup(&app).query, "甘庄街道鑫源科技");
+    assert_eq!(lookup(&app).query.cursor(), 4);
+    assert_eq!(lookup(&app).results.len(), 1);
+    // the palette takes a paste too
+    app.update(Action::Palette);
+    app.paste("月结\n");
+    let Overlay::Palette(p) = &app.overlay else {
+        panic!("palette open")
+    };
+    assert_eq!(p.query, "月结");
+    assert_eq!(app.keymap.bindings[p.matches[0]].name, "screen_month_end");
+    app.handle_key(ctrl('u'));
+    let Overlay::Palette(p) = &app.overlay else {
+        panic!("palette open")
+    };
+    assert_eq!(p.query, "");
+    assert!(
+        p.matches.len() > 30,
+        "Ctrl-U cleared the query: every action again"
+    );
+    // where nothing is typed, a paste is not taken for keys
+    app.update(Action::Back);
+    app.update(Action::Go(ScreenId::Programs));
+    app.paste("3q");
+    assert_eq!(app.screen_id(), ScreenId::Programs);
+    assert_eq!(app.overlay, Overlay::None);
 }

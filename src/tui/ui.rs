@@ -12,6 +12,7 @@ use zhida_core::Unit;
 use super::action::{Action, ScreenId};
 use super::app::{App, Overlay};
 use super::i18n;
+use super::input::place_cursor;
 use super::keymap::Scope;
 use super::screens::Cx;
 use super::text::{fit, truncate, Align};
@@ -273,10 +274,11 @@ fn draw_palette(app: &App, f: &mut Frame, area: Rect, p: &super::app::Palette) {
     let inner = block.inner(r);
     f.render_widget(block, r);
     let iw = inner.width as usize;
+    let (shown, col) = p.query.window(iw.saturating_sub(2));
+    place_cursor(f, inner, inner.x, inner.y, col + 2);
     let mut lines = vec![Line::from(vec![
         Span::styled("> ", Style::default().fg(Color::Yellow)),
-        Span::raw(p.query.clone()),
-        Span::styled("█", Style::default().fg(Color::Gray)),
+        Span::raw(shown),
     ])];
     if p.matches.is_empty() {
         lines.push(Line::from(s.palette_none));

@@ -19,6 +19,7 @@ use super::enterprise_file::{self as file_view, doc_height};
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n;
+use crate::tui::input::{place_cursor, LineInput};
 use crate::tui::table::{self, scroll, Cell, Col};
 
 /// Best hits kept per keystroke.
@@ -40,7 +41,7 @@ pub struct Lookup {
     pub index: Option<EnterpriseIndex>,
     /// the database's change stamp when the index was loaded
     stamp: (i64, u64),
-    pub query: String,
+    pub query: LineInput,
     last: Option<(String, Found)>,
     pub results: Vec<ResultRow>,
     pub sel: usize,
@@ -190,7 +191,7 @@ impl Screen for Lookup {
         if self.index.is_none() {
             self.load_index(env)?;
         }
-        self.query = q.clone();
+        self.query.set(q);
         self.last = None;
         self.search(env)?;
         let exact = self.results.iter().position(|r| match target {
@@ -263,13 +264,11 @@ impl Screen for Lookup {
         let h = Self::results_height(env);
         let last = self.results.len().saturating_sub(1);
         match action {
-            Action::Char(c) => {
-                self.query.push(c);
-                self.search(env)?;
-            }
-            Action::Backspace => {
-                self.query.pop();
-                self.search(env)?;
+            // an edit searches again; a cursor move does not
+            Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                if self.query.apply(action) {
+                    self.search(env)?;
+                }
             }
             Action::Down => self.sel = (self.sel + 1).min(last),
             Action::Up => self.sel = self.sel.saturating_sub(1),
@@ -330,21 +329,22 @@ impl Lookup {
             .borders(Borders::ALL)
             .border_style(Style::default().fg(Color::Yellow))
             .title(format!(" {} · {} {} ", s.lookup_prompt, size, s.index_size));
+        let inner = block.inner(input);
+        let (shown, col) = self.query.window(inner.width as usize);
         let line = if self.query.is_empty() {
-            Line::from(vec![
-                Span::styled("█", Style::default().fg(Color::Yellow)),
-                Span::styled(s.lookup_hint, Style::default().fg(Color::DarkGray)),
-            ])
+            // the cursor stands on the space before the hint
+            Line::from(Span::styled(
+                format!(" {}", s.lookup_hint),
+                Style::default().fg(Color::DarkGray),
+            ))
         } else {
-            Line::from(vec![
-                Span::styled(
-                    self.query.clone(),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ),
-                Span::styled("█", Style::default().fg(Color::Yellow)),
-            ])
+            Line::from(Span::styled(
+                shown,
+                Style::default().add_modifier(Modifier::BOLD),
+            ))
         };
         f.render_widget(Paragraph::new(line).block(block), input);
+        place_cursor(f, inner, inner.x, inner.y, col);
         let cols = vec![
             Col::flex(s.enterprise, 16, 10),
             Col::left(s.credit_code, 18, 8),

@@ -287,10 +287,15 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
 
 /// Shared formatting for screens.
 pub mod fmt {
+    use ratatui::layout::Rect;
     use ratatui::style::{Color, Style};
+    use ratatui::Frame;
     use rust_decimal::prelude::ToPrimitive;
     use rust_decimal::Decimal;
     use zhida_core::model::Status;
+
+    use crate::tui::input::{place_cursor, LineInput};
+    use crate::tui::text::width;
 
     /// `45.3%`
     pub fn pct(d: Decimal) -> String {
@@ -306,12 +311,34 @@ pub mod fmt {
         d.to_f64().unwrap_or(0.0).clamp(0.0, 1.0)
     }
 
-    /// ` · 筛选: text█` for a list's title while a filter is typed or set; empty otherwise.
-    pub fn filter_suffix(s: &crate::tui::i18n::Strings, filter: &str, typing: bool) -> String {
+    /// Add ` · 筛选: text` to a list's title while a filter is typed or set; while it is
+    /// typed, the cursor's column in the title (for [`place_title_cursor`]).
+    pub fn push_filter(
+        title: &mut String,
+        s: &crate::tui::i18n::Strings,
+        filter: &LineInput,
+        typing: bool,
+    ) -> Option<usize> {
         if !typing && filter.is_empty() {
-            return String::new();
+            return None;
         }
-        format!(" · {}: {filter}{}", s.filter, if typing { "█" } else { "" })
+        title.push_str(&format!(" · {}: ", s.filter));
+        let col = width(title) + filter.visual_cursor();
+        title.push_str(filter);
+        typing.then_some(col)
+    }
+
+    /// The terminal cursor at column `col` of the title of the block drawn in `area`.
+    pub fn place_title_cursor(f: &mut Frame, area: Rect, col: Option<usize>) {
+        if let Some(col) = col {
+            let row = Rect {
+                x: area.x.saturating_add(1),
+                width: area.width.saturating_sub(2),
+                height: area.height.min(1),
+                ..area
+            };
+            place_cursor(f, row, row.x, row.y, col);
+        }
     }
 
     pub fn status_style(s: Status) -> Style {

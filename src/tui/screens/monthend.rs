@@ -26,12 +26,13 @@ use zhida_core::model::Role;
 use zhida_core::repo::lookup;
 use zhida_core::{Error, Lang};
 
-use super::fmt::filter_suffix;
+use super::fmt::{place_title_cursor, push_filter};
 use super::overview::FindingCounts;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::form::{Confirm, Event, Field, Form, Kind};
 use crate::tui::i18n;
+use crate::tui::input::LineInput;
 use crate::tui::keymap::Scope;
 use crate::tui::table::{self, scroll, Cell, Col};
 use crate::tui::text::{fit, truncate, Align};
@@ -74,7 +75,7 @@ pub struct MonthEnd {
     pub sel: usize,
     pub offset: usize,
     pub folded: HashSet<Rule>,
-    pub filter: String,
+    pub filter: LineInput,
     pub filtering: bool,
     /// a close was refused: the list shows only the unacknowledged errors
     pub blocked: bool,
@@ -568,9 +569,10 @@ impl Screen for MonthEnd {
         }
         if self.filtering {
             match action {
-                Action::Char(c) => self.filter.push(c),
-                Action::Backspace => {
-                    self.filter.pop();
+                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                    if !self.filter.apply(action) {
+                        return Ok(Outcome::Done);
+                    }
                 }
                 Action::Open => self.filtering = false,
                 Action::Back => {
@@ -728,7 +730,7 @@ impl MonthEnd {
                 )
             );
         }
-        title.push_str(&filter_suffix(s, &self.filter, self.filtering));
+        let cursor = push_filter(&mut title, s, &self.filter, self.filtering);
         title.push(' ');
         let block = Block::default().borders(Borders::ALL).title(title);
         let block = if self.blocked {
@@ -738,6 +740,7 @@ impl MonthEnd {
         };
         let inner = block.inner(area);
         f.render_widget(block, area);
+        place_title_cursor(f, area, cursor);
         if inner.height == 0 || inner.width == 0 {
             return;
         }
@@ -1592,5 +1595,36 @@ mod tests {
         go(&mut a, ScreenId::MonthEnd);
         a.update(Action::CloseMonth);
         insta::assert_snapshot!("month_end_en_blocked_80x24", render(&mut a, 80, 24));
+    }
+
+    #[test]
+    fn the_note_is_edited_in_the_middle_and_a_pasted_y_writes_nothing() {
+        use crate::tui::action::EditOp;
+        let mut a = on_month_end("小李");
+        select(&mut a, OVER_CAP);
+        a.update(Action::Acknowledge);
+        typ(&mut a, "元江县财政局已核实，超出部分将收回");
+        a.update(Action::Edit(EditOp::Home));
+        for _ in 0..3 {
+            a.update(Action::Edit(EditOp::Right));
+        }
+        // the cursor in the middle of Chinese text: after 元江县, on 财
+        insta::assert_snapshot!("month_end_ack_note_cursor_80x24", render(&mut a, 80, 24));
+        assert!(render(&mut a, 80, 24).contains("▶ 确认说明  元江县‸财政局已核实"));
+        for _ in 0..3 {
+            a.update(Action::Edit(EditOp::Delete));
+        }
+        typ(&mut a, "科技局");
+        a.update(Action::Open);
+        assert!(me(&a).text_input(), "the confirmation shows");
+        a.paste("y\n");
+        assert_eq!(acks(&a), 0, "a pasted y is no answer");
+        a.update(Action::Char('y'));
+        assert_eq!(acks(&a), 1);
+        let note: String = a
+            .conn
+            .query_row("SELECT note FROM finding_ack", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(note, "元江县科技局已核实，超出部分将收回");
     }
 }

@@ -17,10 +17,11 @@ use zhida_core::repo::listing::{self, DisbFilter};
 use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
-use super::fmt::{filter_suffix, pct, status_style};
+use super::fmt::{pct, place_title_cursor, push_filter, status_style};
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n::{self, Strings};
+use crate::tui::input::LineInput;
 use crate::tui::pager::Pager;
 use crate::tui::table::{self, scroll, Cell, Col};
 use crate::tui::text::{fit, Align};
@@ -137,7 +138,7 @@ pub struct Programs {
     pub offset: usize,
     pub sort: usize,
     pub desc: bool,
-    pub filter: String,
+    pub filter: LineInput,
     pub filtering: bool,
     pub detail: Option<Detail>,
 }
@@ -308,16 +309,11 @@ impl Screen for Programs {
     fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
         if self.filtering {
             match action {
-                Action::Char(c) => {
-                    self.filter.push(c);
-                    let keep = self.selected_id();
-                    self.rebuild(keep);
-                    return Ok(Outcome::Done);
-                }
-                Action::Backspace => {
-                    self.filter.pop();
-                    let keep = self.selected_id();
-                    self.rebuild(keep);
+                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                    if self.filter.apply(action) {
+                        let keep = self.selected_id();
+                        self.rebuild(keep);
+                    }
                     return Ok(Outcome::Done);
                 }
                 Action::Open => {
@@ -437,7 +433,7 @@ impl Programs {
             self.view.len(),
             s.rows
         );
-        title.push_str(&filter_suffix(s, &self.filter, self.filtering));
+        let cursor = push_filter(&mut title, s, &self.filter, self.filtering);
         title.push(' ');
         table::draw(
             f,
@@ -449,6 +445,7 @@ impl Programs {
             self.view.get(self.sel).map(|_| self.sel - offset),
             s.no_rows,
         );
+        place_title_cursor(f, area, cursor);
     }
 }
 
