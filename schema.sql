@@ -50,7 +50,11 @@ CREATE TABLE IF NOT EXISTS allocation (
     date        TEXT NOT NULL CHECK (date(date) IS date),
     amount_fen  INTEGER NOT NULL CHECK (amount_fen <> 0),   -- negative = 调减
     doc_no      TEXT NOT NULL DEFAULT '',
-    note        TEXT NOT NULL DEFAULT ''
+    note        TEXT NOT NULL DEFAULT '',
+    -- 收到日期: when the bureau received the 指标 from the level above; 分解下达日期: when it
+    -- passed it on (ALLOC_LATE counts the working days between them). Schema version 2.
+    received_date    TEXT CHECK (received_date IS NULL OR date(received_date) IS received_date),
+    distributed_date TEXT CHECK (distributed_date IS NULL OR date(distributed_date) IS distributed_date)
 );
 CREATE INDEX IF NOT EXISTS ix_allocation_program_date ON allocation(program_id, date);
 
@@ -66,6 +70,10 @@ CREATE TABLE IF NOT EXISTS disbursement (
     approved_by  TEXT NOT NULL DEFAULT '',
     reverses_id  INTEGER REFERENCES disbursement(id),      -- the row this reversal (冲销) cancels
     note         TEXT NOT NULL DEFAULT '',
+    -- 复核日期 / 支付日期: the days of approval and payment (set by zhida's approve and pay,
+    -- or imported); 按时发放率 counts the working days between them. Schema version 2.
+    approved_date TEXT CHECK (approved_date IS NULL OR date(approved_date) IS approved_date),
+    paid_date     TEXT CHECK (paid_date IS NULL OR date(paid_date) IS paid_date),
     -- only a paid reversal row may be negative; every other row is positive
     CHECK ((reverses_id IS NULL AND amount_fen > 0)
         OR (reverses_id IS NOT NULL AND amount_fen < 0 AND status = 'paid')),

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import os
 import random
+import tomllib
 
 SEED = 20261125
 AS_OF = dt.date(2026, 10, 31)  # the month-end the planted problems are aimed at
@@ -540,6 +541,73 @@ indicators = [
 ]
 
 
+# ------------------------------------------------------------------ action dates
+# 复核日期 / 支付日期 of the disbursements and 收到日期 / 分解下达日期 of the allocations,
+# counted in working days on the same holiday data zhida ships. A separate generator, so
+# every row above (and every finding of the 14 SPEC rules) stays exactly as before.
+drng = random.Random(SEED + 1)
+with open(os.path.join(OUT, "..", "crates", "zhida-core", "data", "holidays.toml"), "rb") as f:
+    _hol = tomllib.load(f)["holiday"]
+
+
+def _days(spec):
+    a, _, b = spec.partition("..")
+    a = dt.date.fromisoformat(a)
+    b = dt.date.fromisoformat(b) if b else a
+    return [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+
+
+OFF = {d for h in _hol for d in _days(h["off"])}
+WORK = {d for h in _hol for w in h.get("work", []) for d in _days(w)}
+
+
+def working(day):
+    return day in WORK or (day.weekday() < 5 and day not in OFF)
+
+
+def add_wd(day, n):
+    """The n-th working day after `day` (zhida's add_working_days)."""
+    while n > 0:
+        day += dt.timedelta(days=1)
+        n -= working(day)
+    return day
+
+
+# 中老铁路货运物流补助 and 旅游业恢复发展奖补资金 pay slowly (按时发放率 below 90 %)
+SLOW = {"WL-2026": 0.45, "LY-2026": 0.3}
+for r in disb:
+    r["approved_date"] = r["paid_date"] = None
+    if r["reverses"] or r["status"] in ("pending", "rejected"):
+        continue
+    appr = min(add_wd(r["date"], drng.choice([0, 1, 1, 2, 2, 3, 5])), TODAY)
+    r["approved_date"] = appr
+    if r["status"] == "paid":
+        late = drng.random() < SLOW.get(r["program"], 0.03)
+        wait = drng.randint(12, 30) if late else drng.randint(1, 8)
+        r["paid_date"] = max(min(add_wd(appr, wait), TODAY), appr)
+
+# 指标: received a few days after the document's date, passed on (分解下达) within 30
+# working days as a rule; a few late, one not passed on at all. County funds (县级) are
+# the county's own budget: nothing is received from above. 调减 rows carry no dates.
+ALLOC_LATE = {("WL-2026", 0): 44, ("LY-2026", 1): 37, ("NY-2025", 1): 41}
+ALLOC_OPEN = {("GY-2026", 1)}  # still not passed on
+batch = {}
+for a in allocations:
+    a["received"] = a["distributed"] = None
+    if a["amount"] <= 0 or PROG[a["program"]][3] == "county":
+        continue
+    k = (a["program"], batch.get(a["program"], 0))
+    batch[a["program"]] = k[1] + 1
+    a["received"] = add_wd(a["date"], drng.randint(1, 4))
+    if k in ALLOC_OPEN:
+        continue
+    a["distributed"] = add_wd(a["received"], ALLOC_LATE.get(k) or drng.randint(6, 24))
+
+
+def iso(day):
+    return day.isoformat() if day else ""
+
+
 # ------------------------------------------------------------------ write
 def write(name, header, rows):
     with open(os.path.join(OUT, name), "w", newline="", encoding="utf-8") as f:
@@ -557,13 +625,16 @@ write("programs.csv",
         ";".join(SIZE_ZH[s] for s in p[10].split(";")) if p[10] else "", p[11]] for p in PROGRAMS])
 write("enterprises.csv", ["统一社会信用代码", "企业名称", "规模", "行业", "乡镇", "联系人"],
       [[e["code"], e["name"], SIZE_ZH[e["size"]], e["industry"], e["township"], e["contact"]] for e in enterprises])
-write("allocations.csv", ["项目编码", "日期", "金额", "文号", "备注"],
-      [[a["program"], a["date"].isoformat(), yuan(a["amount"]), a["doc_no"], a["note"]] for a in allocations])
+write("allocations.csv", ["项目编码", "日期", "金额", "文号", "备注", "收到日期", "下达日期"],
+      [[a["program"], a["date"].isoformat(), yuan(a["amount"]), a["doc_no"], a["note"], iso(a["received"]),
+        iso(a["distributed"])] for a in allocations])
 STATUS_ZH = {"pending": "待复核", "approved": "已复核", "paid": "已拨付", "rejected": "已退回"}
 write("disbursements.csv",
-      ["凭证号", "项目编码", "统一社会信用代码", "金额", "日期", "状态", "经办人", "复核人", "冲销凭证号", "备注"],
+      ["凭证号", "项目编码", "统一社会信用代码", "金额", "日期", "状态", "经办人", "复核人", "冲销凭证号", "备注",
+       "复核日期", "支付日期"],
       [[r["voucher"], r["program"], r["credit"], yuan(r["amount"]), r["date"].isoformat(), STATUS_ZH[r["status"]],
-        r["entered"], r["approved"], r["reverses"], r["note"]] for r in disb])
+        r["entered"], r["approved"], r["reverses"], r["note"], iso(r["approved_date"]), iso(r["paid_date"])]
+       for r in disb])
 write("recoveries.csv", ["项目编码", "日期", "金额", "原因", "文号", "统一社会信用代码", "调入项目", "备注"],
       [[x["program"], x["date"].isoformat(), yuan(x["amount"]),
         {"idle": "闲置", "expired": "到期", "performance": "绩效", "clawback": "追回"}[x["reason"]],

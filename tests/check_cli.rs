@@ -33,6 +33,7 @@ fn fixture(dir: &Path) -> (std::path::PathBuf, String) {
     let conn = zhida_core::db::open(&db).unwrap();
     let mut p = NewProgram::new("WG-2025", "稳岗返还", 2025);
     p.department = "县人社局".into();
+    p.policy_ref = "元人社发〔2025〕8号".into();
     insert_program(&conn, &p).unwrap();
     insert_allocation(
         &conn,
@@ -156,6 +157,76 @@ fn csv_has_bom_and_the_same_columns() {
     assert!(row.starts_with("SELF_APPROVED,error,WG-2025,"), "{row}");
     assert!(row.ends_with(",false"), "{row}");
     assert_eq!(lines.next(), None);
+}
+
+#[test]
+fn verbose_cites_the_basis_in_every_format_and_enterprise_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, cc) = fixture(dir.path());
+    let args = ["check", "--month", "2025-06", "--verbose"];
+    let json = zhida(&db, &[&args[..], &["--format", "json"]].concat());
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 3);
+    assert_eq!(
+        arr[1]["basis"], "健全审核机制，切实防范风险（经办与复核须为不同人）",
+        "SELF_APPROVED"
+    );
+    assert_eq!(
+        arr[0]["basis"],
+        "拨付不得超过已下达指标；全链条监管直达资金的分配、拨付、使用"
+    );
+    let csv = zhida(&db, &[&args[..], &["--format", "csv"]].concat());
+    let text = String::from_utf8(csv.stdout[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with(
+            "rule,severity,program,enterprise,voucher,amount,message,acknowledged,basis\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(",对符合条件的应付尽付、即时兑付"), "{text}");
+    let table = String::from_utf8(zhida(&db, &args).stdout).unwrap();
+    assert!(table.lines().next().unwrap().ends_with("依据"), "{table}");
+    assert!(table.contains("对符合条件的应付尽付、即时兑付"), "{table}");
+    // without --verbose no basis anywhere
+    let plain = String::from_utf8(zhida(&db, &["check", "--month", "2025-06"]).stdout).unwrap();
+    assert!(
+        !plain.contains("依据") && !plain.contains("即时兑付"),
+        "{plain}"
+    );
+    // --enterprise: only the findings naming it (OVERDRAWN names none)
+    let out = zhida(
+        &db,
+        &[
+            "check",
+            "--month",
+            "2025-06",
+            "--format",
+            "json",
+            "--enterprise",
+            &cc.to_lowercase(),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["SELF_APPROVED", "STALE_PENDING"]);
+    let out = zhida(
+        &db,
+        &[
+            "check",
+            "--month",
+            "2025-06",
+            "--enterprise",
+            "91530428MA6K0000",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "a bad credit code is refused");
 }
 
 #[test]

@@ -2,15 +2,16 @@
 //! built here with the core functions, one scenario per user story of the work screens:
 //! (a) a clerk enters a disbursement, a supervisor approves and pays it in a second run;
 //! (b) month-end: run the checks, acknowledge, export, close, then a refused payment;
-//! (c) recover an idle program's balance and reallocate it.
+//! (c) recovering an idle program's balance and reallocating it is in `e2e_recovery.rs`.
 
 #![allow(clippy::inconsistent_digit_grouping)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::path::Path;
 
 use chrono::NaiveDate;
+use common::{line_with, Tmux};
 use zhida_core::model::{Role, Size, Status};
 use zhida_core::repo::write::*;
 use zhida_core::users::{self, Actor};
@@ -107,124 +108,6 @@ fn build_db(path: &Path) {
     tx.commit().unwrap();
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]);
-        c
-    }
-
-    /// Start zhida as `user`; the shell records the exit status in `done`.
-    fn start(tag: &str, dir: &Path, db: &Path, user: &str) -> (Tmux, PathBuf) {
-        let have_tmux = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .map(|o| o.status.success());
-        assert!(
-            matches!(have_tmux, Ok(true)),
-            "tmux is required for the end-to-end TUI tests: install it (apt-get install tmux)"
-        );
-        let done = dir.join(format!("exit-{tag}"));
-        let config = dir.join("config.toml");
-        std::fs::write(&config, "[ui]\nlang = \"zh\"\n").unwrap();
-        let t = Tmux {
-            socket: format!("zhida-e2e-{tag}-{}", std::process::id()),
-        };
-        let script = format!(
-            "'{}' --db '{}' --user '{}' --config '{}'; echo $? > '{}'; sleep 30",
-            env!("CARGO_BIN_EXE_zhida"),
-            db.display(),
-            user,
-            config.display(),
-            done.display()
-        );
-        let st = t
-            .cmd()
-            .args(["new-session", "-d", "-s", "zhida", "-x", "120", "-y", "32"])
-            .arg("env")
-            .arg("LANG=C.UTF-8")
-            .arg("sh")
-            .arg("-c")
-            .arg(&script)
-            .status()
-            .unwrap();
-        assert!(st.success(), "tmux new-session");
-        t.wait_for("the overview", |s| s.contains("总览") && s.contains(user));
-        (t, done)
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut c = self.cmd();
-        c.args(["send-keys", "-t", "zhida"]).args(keys);
-        assert!(c.status().unwrap().success(), "tmux send-keys {keys:?}");
-    }
-
-    fn send_literal(&self, text: &str) {
-        let st = self
-            .cmd()
-            .args(["send-keys", "-t", "zhida", "-l", text])
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    fn capture(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-t", "zhida"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Poll the screen until `pred` holds, or fail with what was on screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {what}; screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// q, then wait for the exit status 0.
-    fn quit(&self, done: &Path) {
-        self.send(&["q"]);
-        let start = Instant::now();
-        while !done.exists() || std::fs::read_to_string(done).unwrap_or_default().is_empty() {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "zhida did not exit after q:\n{}",
-                self.capture()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert_eq!(std::fs::read_to_string(done).unwrap().trim(), "0");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
-
-fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
-    screen
-        .lines()
-        .find(|l| l.contains(needle))
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -232,7 +115,7 @@ fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
     build_db(&db);
 
     // run 1: the clerk
-    let (t, done) = Tmux::start("a1", dir.path(), &db, "小李");
+    let t = Tmux::open("a1", dir.path(), &db, "小李");
     t.send(&["4"]);
     t.wait_for("the register", |s| s.contains("PZ2025-0001"));
     t.send(&["n"]);
@@ -261,11 +144,11 @@ fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
     // the clerk may not approve
     t.send(&["a"]);
     t.wait_for("the refusal", |s| s.contains("需要复核（科长）角色"));
-    t.quit(&done);
+    t.quit_ok();
     drop(t);
 
     // run 2: the supervisor
-    let (t, done) = Tmux::start("a2", dir.path(), &db, "王科长");
+    let t = Tmux::open("a2", dir.path(), &db, "王科长");
     t.send(&["4"]);
     t.wait_for("the register", |s| s.contains("PZ2025-0100"));
     t.send(&["G"]);
@@ -290,7 +173,7 @@ fn a_clerk_enters_a_disbursement_and_a_supervisor_approves_and_pays_it() {
         screen.contains("approve") && screen.contains("小李"),
         "{screen}"
     );
-    t.quit(&done);
+    t.quit_ok();
 
     let conn = zhida_core::db::open(&db).unwrap();
     let d = zhida_core::repo::lookup::disbursement_by_voucher(&conn, "PZ2025-0100")

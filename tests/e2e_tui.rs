@@ -5,14 +5,16 @@
 // Amounts in fen are written 元_分 (e.g. `120_000_00`) so that the yuan stay readable.
 #![allow(clippy::inconsistent_digit_grouping)]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use zhida_core::model::{Level, Size, Status};
 use zhida_core::repo::write::*;
 use zhida_core::{CreditCode, Money};
+
+use common::Tmux;
 
 fn d(s: &str) -> NaiveDate {
     zhida_core::dates::parse_date(s).unwrap()
@@ -111,139 +113,24 @@ fn build_db(path: &Path) {
     tx.commit().unwrap();
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]);
-        c
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut c = self.cmd();
-        c.args(["send-keys", "-t", "zhida"]).args(keys);
-        assert!(c.status().unwrap().success(), "tmux send-keys {keys:?}");
-    }
-
-    fn send_literal(&self, text: &str) {
-        let st = self
-            .cmd()
-            .args(["send-keys", "-t", "zhida", "-l", text])
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    fn capture(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-t", "zhida"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Poll the screen until `pred` holds, or fail with what was on screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {what}; screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        self.cmd()
-            .args(["has-session", "-t", "zhida"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
-
 /// zhida running in a detached tmux session of 100×30 on a fresh database.
 struct Session {
     tmux: Tmux,
-    done: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 fn start(tag: &str, extra_args: &str) -> Session {
-    let have_tmux = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .map(|o| o.status.success());
-    assert!(
-        matches!(have_tmux, Ok(true)),
-        "tmux is required for the end-to-end TUI test: install it (apt-get install tmux)"
-    );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("zhida.db");
     build_db(&db);
-    let done = dir.path().join("exit-status");
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, "[ui]\nlang = \"zh\"\n").unwrap();
-    let tmux = Tmux {
-        socket: format!("zhida-e2e-{tag}-{}", std::process::id()),
-    };
-    // the shell writes the exit status after zhida returns: proof that it quit cleanly
-    let script = format!(
-        "'{}' --db '{}' --user 王科长 --config '{}' {extra_args}; echo $? > '{}'; sleep 30",
-        env!("CARGO_BIN_EXE_zhida"),
-        db.display(),
-        config.display(),
-        done.display()
-    );
-    let st = tmux
-        .cmd()
-        .args(["new-session", "-d", "-s", "zhida", "-x", "100", "-y", "30"])
-        .arg("env")
-        .arg("LANG=C.UTF-8")
-        .arg("sh")
-        .arg("-c")
-        .arg(&script)
-        .status()
-        .unwrap();
-    assert!(st.success(), "tmux new-session");
-    Session {
-        tmux,
-        done,
-        _dir: dir,
-    }
+    let tmux = Tmux::start_with(tag, dir.path(), &db, "王科长", (100, 30), extra_args);
+    Session { tmux, _dir: dir }
 }
 
 impl Session {
     /// Press q and wait for the process to exit; returns its exit status.
     fn quit(&self) -> String {
-        self.tmux.send(&["q"]);
-        let start = Instant::now();
-        while !self.done.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "zhida did not exit after q"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        std::fs::read_to_string(&self.done)
-            .unwrap()
-            .trim()
-            .to_string()
+        self.tmux.quit()
     }
 }
 
@@ -262,8 +149,9 @@ fn lookup_by_pinyin_initials_shows_payment_status_then_quits() {
     tmux.send(&["3"]);
     tmux.wait_for("the lookup input", |s| s.contains("2 家企业"));
     tmux.send_literal("gzjdxy");
+    // wait for the whole query: after "gz" both enterprises still match
     let screen = tmux.wait_for("the enterprise in the results", |s| {
-        s.contains("元江县甘庄街道鑫源科技有限公司")
+        s.contains("gzjdxy") && s.contains("元江县甘庄街道鑫源科技有限公司")
     });
     assert!(
         !screen.contains("甘蔗种植合作社"),
@@ -326,5 +214,77 @@ fn english_interface_follows_a_resize() {
         screen.contains("KJ2025") && screen.contains("WG2025"),
         "{screen}"
     );
+    assert_eq!(session.quit(), "0", "exit status");
+}
+
+#[test]
+fn lookup_edits_at_the_cursor_and_takes_a_bracketed_paste() {
+    let session = start("edit", "");
+    let tmux = &session.tmux;
+    tmux.wait_for("the overview", |s| {
+        s.contains("总览") && s.contains("王科长")
+    });
+    tmux.send(&["3"]);
+    tmux.wait_for("the lookup input", |s| s.contains("2 家企业"));
+    // "gzxy" matches nothing; back over "xy" and put "jd" in between
+    tmux.send_literal("gzxy");
+    tmux.wait_for("no match", |s| s.contains("gzxy") && s.contains("0 条"));
+    tmux.send(&["Left", "Left"]);
+    tmux.send_literal("jd");
+    tmux.wait_for("the enterprise in the results", |s| {
+        s.contains("gzjdxy") && s.contains("元江县甘庄街道鑫源科技有限公司")
+    });
+    // the terminal's cursor after "gzjd" (box border in column 0, input on row 3)
+    let cursor = || {
+        let out = tmux
+            .cmd()
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                "zhida",
+                "#{cursor_x} #{cursor_y}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(cursor(), "5 3");
+    // Ctrl-A, Ctrl-K: empty again
+    tmux.send(&["C-a", "C-k"]);
+    tmux.wait_for("an empty input", |s| {
+        !s.contains("gzjdxy") && s.contains("拼音首字母")
+    });
+    // a paste with a line break: typed in as text, the line break is no Enter
+    let st = tmux
+        .cmd()
+        .args(["set-buffer", "-b", "zp", "鑫源\n科技\u{1b}[31m"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let st = tmux
+        .cmd()
+        .args(["paste-buffer", "-p", "-b", "zp", "-t", "zhida"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let screen = tmux.wait_for("the pasted query", |s| s.contains("鑫源科技"));
+    assert!(
+        screen.contains("1 条") && screen.contains("元江县甘庄街道鑫源科技有限公司"),
+        "searched for the pasted text:\n{screen}"
+    );
+    assert!(
+        !screen.contains("PZ2025-0001"),
+        "no enterprise opened:\n{screen}"
+    );
+    // the cursor after 鑫源科技: four characters, eight cells
+    assert_eq!(cursor(), "9 3");
+    // Esc clears, Esc leaves (q would be text here)
+    tmux.send(&["Escape"]);
+    tmux.wait_for("an empty input", |s| !s.contains("鑫源科技"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the overview", |s| {
+        s.contains("总览") && !s.contains("2 家企业")
+    });
     assert_eq!(session.quit(), "0", "exit status");
 }

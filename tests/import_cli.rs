@@ -351,3 +351,322 @@ fn xlsx_file_with_number_and_date_cells() {
         .unwrap();
     assert_eq!((date.as_str(), amount), ("2025-07-01", -8_000_050));
 }
+
+// ------------------------------------------------------------------ spec audit (SPEC §4)
+// Sentences of §4 checked through the binary (see tests/reference/README.md for the list).
+
+fn rows(db: &Path, sql: &str) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                Ok(match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    other => format!("{other:?}"),
+                })
+            })
+            .collect()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn every_documented_form_loads_through_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("zhida.db");
+    let d = tmp.path().join("forms");
+    std::fs::create_dir_all(&d).unwrap();
+    let (e1, e2, e3) = (
+        cc("91530428MA6K3L2X0"),
+        cc("93530428MA6N8P1Q7"),
+        cc("92530428MA6P0R4T2"),
+    );
+    // headers in any order, English and Chinese mixed; every boolean, level and size form;
+    // the optional status column (empty = active)
+    std::fs::write(
+        d.join("programs.csv"),
+        "适用规模,status,fiscal_year,项目名称,code,资金级次,直达资金,每年限一次,单户年度上限,互斥组,开始日期,结束日期\n\
+         small;micro,active,2025,稳岗返还,P1,中央,是,否,3亿,,2025/01/01,20251231\n\
+         小型;微型;个体,closed,2025,留工培训,P2,省级,否,是,1.5万,吸纳扩岗,2025年1月1日,2025-12-31\n\
+         large;中型,,2025,扩岗补助,P3,市级,yes,no,\"￥12,345.67\",吸纳扩岗,,\n\
+         ,active,2025,贴息,P4,县级,no,y,,,,\n\
+         ,active,2025,担保费,P5,central,true,n,,,,\n\
+         ,active,2025,纾困,P6,provincial,false,1,,,,\n\
+         ,active,2025,培育,P7,municipal,1,0,,,,\n\
+         ,active,2025,创新券,P8,county,0,true,,,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("enterprises.csv"),
+        format!("规模,credit_code,企业名称\n大型,{e1},元江县红河电力有限公司\nmicro,{e2},元江县甘庄街道芒果合作社\n个体,{},元江县因远镇米线店\n", e3.to_lowercase()),
+    )
+    .unwrap();
+    // rows outside the program's dates and after today import normally
+    std::fs::write(
+        d.join("allocations.csv"),
+        "金额,program,date\n3亿,P1,2024-06-01\n\"12,345.67\",P2,2099-01-01\n1.2345万,P4,2025-02-01\n-100,P6,2025-02-01\n",
+    )
+    .unwrap();
+    // statuses in both languages, a historical self-approved row, a multi-line note, a
+    // reversal of an earlier row of the same file, dates in every form
+    std::fs::write(
+        d.join("disbursements.csv"),
+        format!(
+            "凭证号,项目编码,统一社会信用代码,金额,日期,状态,经办人,复核人,冲销凭证号,备注\n\
+             V1,P1,{e1},100,2024/01/01,已拨付,杨丽,杨丽,,\"第一行\n第二行\"\n\
+             V2,P1,{e1},100,20990101,paid,张三,李四,,\n\
+             V3,P1,{e2},1.5万,2025年3月1日,待复核,张三,,,\n\
+             V4,P1,{e2},100,2025-03-01,已复核,张三,李四,,\n\
+             V5,P1,{e2},100,2025-03-01,已退回,张三,李四,,\n\
+             V6,P1,{e2},100,2025-03-01,approved,张三,李四,,\n\
+             V7,P1,{e2},100,2025-03-01,rejected,张三,李四,,\n\
+             V8,P1,{e2},100,2025-03-01,pending,张三,,,\n\
+             V1R,P1,{e1},-100,2024-02-01,paid,张三,李四,V1,冲销\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("recoveries.csv"),
+        format!("项目编码,日期,金额,原因,统一社会信用代码,调入项目\nP1,2025-05-01,100,闲置,,\nP1,2025-05-01,100,到期,,\nP1,2025-05-01,100,绩效,,P2\nP1,2025-05-01,100,追回,{e1},\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("indicators.csv"),
+        "direction,program,year,name,target,actual,unit\n≥,P1,2025,及时率,95,,%\n≤,P1,2025,闲置率,5,5.5,%\n",
+    )
+    .unwrap();
+    let o = zhida(&db, &["import", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 6, "{}", stdout(&o));
+    assert_eq!(
+        rows(&db, "SELECT code, level, is_direct, start_date, end_date, cap_per_enterprise_fen, once_per_year, coalesce(nullif(eligible_sizes, ''), '-'), status FROM program ORDER BY code")
+            .into_iter()
+            .map(|r| r.join(" "))
+            .collect::<Vec<_>>(),
+        vec![
+            "P1 central 1 2025-01-01 2025-12-31 30000000000 0 small;micro active",
+            "P2 provincial 0 2025-01-01 2025-12-31 1500000 1 small;micro;individual closed",
+            "P3 municipal 1 NULL NULL 1234567 0 large;medium active",
+            "P4 county 0 NULL NULL NULL 1 - active",
+            "P5 central 1 NULL NULL NULL 0 - active",
+            "P6 provincial 0 NULL NULL NULL 1 - active",
+            "P7 municipal 1 NULL NULL NULL 0 - active",
+            "P8 county 0 NULL NULL NULL 1 - active",
+        ]
+    );
+    assert_eq!(
+        rows(&db, "SELECT size FROM enterprise ORDER BY id").concat(),
+        vec!["large", "micro", "individual"]
+    );
+    assert_eq!(
+        rows(&db, "SELECT amount_fen, date FROM allocation ORDER BY id")
+            .into_iter()
+            .map(|r| r.join(" "))
+            .collect::<Vec<_>>(),
+        vec![
+            "30000000000 2024-06-01",
+            "1234567 2099-01-01",
+            "1234500 2025-02-01",
+            "-10000 2025-02-01",
+            "10000 2025-05-01", // the reallocation's allocation, not repeated in the file
+        ]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT voucher_no || ' ' || status || ' ' || date FROM disbursement ORDER BY id"
+        )
+        .concat(),
+        vec![
+            "V1 paid 2024-01-01",
+            "V2 paid 2099-01-01",
+            "V3 pending 2025-03-01",
+            "V4 approved 2025-03-01",
+            "V5 rejected 2025-03-01",
+            "V6 approved 2025-03-01",
+            "V7 rejected 2025-03-01",
+            "V8 pending 2025-03-01",
+            "V1R paid 2024-02-01",
+        ]
+    );
+    assert_eq!(
+        rows(&db, "SELECT note FROM disbursement WHERE voucher_no = 'V1'").concat(),
+        vec!["第一行\n第二行"]
+    );
+    assert_eq!(
+        rows(&db, "SELECT reason FROM recovery ORDER BY id").concat(),
+        vec!["idle", "expired", "performance", "clawback"]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT direction, coalesce(actual, '-') FROM indicator ORDER BY id"
+        )
+        .concat(),
+        vec!["ge", "-", "le", "5.5"]
+    );
+    // the historical self-approved row is flagged by the checks (as of before its reversal)
+    let o = zhida(
+        &db,
+        &[
+            "check",
+            "--as-of",
+            "2024-01-31",
+            "--format",
+            "json",
+            "--rule",
+            "SELF_APPROVED",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"voucher\": \"V1\""), "{}", stdout(&o));
+}
+
+#[test]
+fn error_lines_are_physical_and_only_the_first_100_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = loaded(tmp.path());
+    let e1 = cc("91530428MA6K3L2X0");
+    let f = tmp.path().join("disbursements.csv");
+    // header = line 1; V1's note spans lines 2–4; V2 is on line 5
+    std::fs::write(
+        &f,
+        format!(
+            "{DISB_HEADER}V1,WG-2025,{e1},100,2025-04-01,paid,李娟,王建国,,\"多\n行\n备注\"\n\
+             V2,WG-2025,{e1},1.2345678万,2025-04-01,paid,李娟,王建国,,\n\
+             V3,WG-2025,{e1},1.234567万,2025-04-02,paid,李娟,王建国,,\n\
+             V1,WG-2025,{e1},100,2025-04-02,paid,李娟,王建国,,\n"
+        ),
+    )
+    .unwrap();
+    let before = counts(&db);
+    let o = zhida(&db, &["import", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("disbursements.csv:5: amount: ")
+            && lines[0].contains("more than 2 decimals"),
+        "{err}"
+    );
+    // 1.234567万 = 12345.67 is fine; the repeated voucher is the bad row, on line 7
+    assert!(
+        lines[1].starts_with("disbursements.csv:7: voucher_no: "),
+        "{err}"
+    );
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(counts(&db), before);
+
+    let mut text = String::from("program,date,amount\n");
+    for _ in 0..150 {
+        text.push_str("WG-2025,2025-13-01,100\n");
+    }
+    let f = tmp.path().join("allocations.csv");
+    std::fs::write(&f, text).unwrap();
+    let o = zhida(&db, &["import", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let listed: Vec<&str> = err.lines().filter(|l| l.contains(": date: ")).collect();
+    assert_eq!(listed.len(), 100, "{err}");
+    assert!(listed[0].starts_with("allocations.csv:2: date: "), "{err}");
+    assert!(
+        listed[99].starts_with("allocations.csv:101: date: "),
+        "{err}"
+    );
+    assert!(err.contains("150"), "{err}");
+    assert_eq!(counts(&db), before);
+}
+
+#[test]
+fn upsert_never_changes_a_row_of_a_closed_month() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = loaded(tmp.path());
+    let e1 = cc("91530428MA6K3L2X0");
+    let f = tmp.path().join("disbursements.csv");
+    std::fs::write(
+        &f,
+        format!("{DISB_HEADER}V1,WG-2025,{e1},100,2025-03-01,待复核,李娟,,,\nV2,WG-2025,{e1},100,2025-04-01,待复核,李娟,,,\n"),
+    )
+    .unwrap();
+    assert!(zhida(&db, &["import", f.to_str().unwrap()])
+        .status
+        .success());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO period_close (month, closed_by, closed_at) VALUES ('2025-03', '王建国', '2025-04-08 09:00:00')",
+            [],
+        )
+        .unwrap();
+    let before = counts(&db);
+    for (what, row) in [
+        (
+            "in the closed month",
+            "V1,WG-2025,{e1},120,2025-03-01,待复核,李娟,,,",
+        ),
+        (
+            "out of the closed month",
+            "V1,WG-2025,{e1},100,2025-04-02,待复核,李娟,,,",
+        ),
+        (
+            "into the closed month",
+            "V2,WG-2025,{e1},100,2025-03-31,待复核,李娟,,,",
+        ),
+    ] {
+        std::fs::write(&f, format!("{DISB_HEADER}{}\n", row.replace("{e1}", &e1))).unwrap();
+        let o = zhida(&db, &["import", f.to_str().unwrap(), "--upsert"]);
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(&o));
+        assert!(stderr(&o).contains("2025-03"), "{what}: {}", stderr(&o));
+        assert_eq!(counts(&db), before, "{what}");
+    }
+    // near miss: the April row may still be updated
+    std::fs::write(
+        &f,
+        format!("{DISB_HEADER}V2,WG-2025,{e1},130,2025-04-01,已复核,李娟,王建国,,\n"),
+    )
+    .unwrap();
+    let o = zhida(&db, &["import", f.to_str().unwrap(), "--upsert"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        rows(&db, "SELECT voucher_no || ' ' || amount_fen || ' ' || status FROM disbursement ORDER BY voucher_no").concat(),
+        vec!["V1 10000 pending", "V2 13000 approved"]
+    );
+}
+
+#[test]
+fn xlsx_reads_only_the_first_sheet() {
+    use rust_xlsxwriter::Workbook;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = loaded(tmp.path());
+    let mut wb = Workbook::new();
+    let first = wb.add_worksheet();
+    first.set_name("第二批").unwrap();
+    for (c, h) in ["日期", "金额", "项目编码"].iter().enumerate() {
+        first.write_string(0, c as u16, *h).unwrap();
+    }
+    first.write_string(1, 0, "2025-05-10").unwrap();
+    first.write_string(1, 1, "20万").unwrap();
+    first.write_string(1, 2, "WG-2025").unwrap();
+    let second = wb.add_worksheet();
+    second.set_name("说明").unwrap();
+    second.write_string(0, 0, "不是数据").unwrap();
+    second.write_string(1, 0, "随便写写").unwrap();
+    let f = tmp.path().join("allocations.xlsx");
+    wb.save(&f).unwrap();
+    let o = zhida(&db, &["import", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT amount_fen FROM allocation WHERE date = '2025-05-10'"
+        )
+        .concat(),
+        vec!["20000000"]
+    );
+}

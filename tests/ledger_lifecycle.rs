@@ -103,8 +103,12 @@ fn a_payment_through_its_life_as_seen_from_the_shell() {
         "账号错误，退回重付",
     )
     .unwrap();
+    // the original stays paid, and says which voucher reversed it
     let out = status(&db, "en", "YJ-2025-0042");
-    assert!(last(&out).ends_with("paid"), "{out}");
+    assert!(
+        last(&out).ends_with("paid (reversed by CX-2025-0003)"),
+        "{out}"
+    );
     let out = status(&db, "zh", "芒果种植");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");

@@ -243,3 +243,16 @@ fn limit_is_announced_and_missing_database_is_an_error() {
         "{o:?}"
     );
 }
+
+#[test]
+fn a_reversed_payment_says_by_which_voucher() {
+    let (_dir, db) = setup();
+    let out = stdout(&zhida(&db, &["status", "YJ-001"]));
+    let row = out.lines().nth(1).unwrap_or_default();
+    assert!(row.contains("已拨付（已被 CX-001 冲销）"), "{out}");
+    // the reversal itself names the voucher it reverses
+    let out = stdout(&zhida(&db, &["status", "CX-001"]));
+    assert!(out.contains("已拨付（冲销 YJ-001）"), "{out}");
+    let out = stdout(&zhida(&db, &["--lang", "en", "status", "YJ-001"]));
+    assert!(out.contains("paid (reversed by CX-001)"), "{out}");
+}

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::io::Write;
 
 use zhida_core::checks::{
-    findings_csv, findings_json, findings_table, run_checks, CheckFilter, Rule, Severity,
+    findings_csv_with, findings_json_with, findings_table_with, run_checks, CheckFilter, Columns,
+    Rule, Severity,
 };
 use zhida_core::dates::{parse_date, today, Month};
 use zhida_core::Error;
@@ -29,12 +30,18 @@ pub struct CheckArgs {
     /// Only this program code
     #[arg(long)]
     pub program: Option<String>,
+    /// Only the findings naming this enterprise (credit code)
+    #[arg(long, value_name = "CREDIT_CODE")]
+    pub enterprise: Option<String>,
     /// Hide acknowledged findings
     #[arg(long)]
     pub unacknowledged: bool,
     /// Exit 1 when a finding of this severity (error|warn) or worse exists
     #[arg(long)]
     pub fail_on: Option<String>,
+    /// Also cite each finding's policy basis 依据 (a last column / a "basis" field)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// D from `--month` (its last day) or `--as-of`; today when neither is given.
@@ -48,15 +55,21 @@ pub fn as_of_from(month: Option<&str>, as_of: Option<&str>) -> Result<chrono::Na
     }
 }
 
+/// `--format`: table, json or csv (any case), lower-cased.
+pub fn output_format(s: &str) -> Result<String, Error> {
+    let format = s.trim().to_lowercase();
+    if matches!(format.as_str(), "table" | "json" | "csv") {
+        Ok(format)
+    } else {
+        Err(Error::invalid(format!(
+            "--format: 只支持 table、json 或 csv (unknown format '{s}')"
+        )))
+    }
+}
+
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
     let as_of = as_of_from(args.month.as_deref(), args.as_of.as_deref())?;
-    let format = args.format.trim().to_lowercase();
-    if !matches!(format.as_str(), "table" | "json" | "csv") {
-        return Err(Error::invalid(format!(
-            "--format: 只支持 table、json 或 csv (unknown format '{}')",
-            args.format
-        )));
-    }
+    let format = output_format(&args.format)?;
     let fail_on = args
         .fail_on
         .as_deref()
@@ -84,15 +97,24 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
     let filter = CheckFilter {
         rules,
         program: args.program.clone().filter(|p| !p.trim().is_empty()),
+        enterprise: args
+            .enterprise
+            .as_deref()
+            .map(|c| zhida_core::CreditCode::parse(c).map(|c| c.to_string()))
+            .transpose()
+            .map_err(|e| Error::invalid(format!("--enterprise: {e}")))?,
         unacknowledged: args.unacknowledged,
+    };
+    let cols = Columns {
+        basis: args.verbose,
     };
     let conn = ctx.open()?;
     let findings = run_checks(&conn, as_of, &ctx.config.checks, ctx.lang, &filter)?;
     let mut out = std::io::stdout().lock();
     let written = match format.as_str() {
-        "json" => writeln!(out, "{}", findings_json(&findings)?),
-        "csv" => out.write_all(&findings_csv(&findings)?),
-        _ => write!(out, "{}", findings_table(&findings, ctx.lang)),
+        "json" => writeln!(out, "{}", findings_json_with(&findings, cols)?),
+        "csv" => out.write_all(&findings_csv_with(&findings, cols)?),
+        _ => write!(out, "{}", findings_table_with(&findings, ctx.lang, cols)),
     };
     // a closed pipe (| head) is not an error worth a message
     if let Err(e) = written.and_then(|_| out.flush()) {

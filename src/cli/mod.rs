@@ -1,6 +1,7 @@
 //! The command line: global options, the context every command gets, and dispatch to one
 //! module per command. Commands print one readable line per error and set the exit
-//! status: 0 ok, 1 `check --fail-on` matched, 2 bad input (nothing written).
+//! status: 0 ok, 1 `check --fail-on` / `reconcile --fail-on-diff` matched, 2 bad input
+//! (nothing written).
 
 pub mod ack;
 pub mod audit;
@@ -9,10 +10,13 @@ pub mod check;
 pub mod close;
 pub mod config;
 pub mod demo;
+pub mod enterprise;
 pub mod export;
 pub mod gen;
 pub mod import;
+pub mod indicators;
 pub mod init;
+pub mod reconcile;
 pub mod recover;
 pub mod report;
 pub mod status;
@@ -66,10 +70,16 @@ pub enum Command {
     Ack(ack::AckArgs),
     /// Quick lookup of payments by voucher, credit code or name 查询拨付状态
     Status(status::StatusArgs),
+    /// One enterprise across programs and years; can it still receive X? 一企一档
+    Enterprise(enterprise::EnterpriseArgs),
     /// Monthly execution report 月度通报
     Report(report::ReportArgs),
+    /// Performance indicators computed from the ledger 绩效指标
+    Indicators(indicators::IndicatorsArgs),
     /// Record a recovery of idle funds 收回资金
     Recover(recover::RecoverArgs),
+    /// Reconcile an upstream payment export with our disbursements 对账
+    Reconcile(reconcile::ReconcileArgs),
     /// Close a month 月结
     Close(close::CloseArgs),
     /// Online backup of the database 备份
@@ -206,8 +216,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Ack(a)) => ack::run(&ctx, a),
         Some(Command::Status(a)) => status::run(&ctx, a),
+        Some(Command::Enterprise(a)) => enterprise::run(&ctx, a),
         Some(Command::Report(a)) => report::run(&ctx, a),
+        Some(Command::Indicators(a)) => indicators::run(&ctx, a),
         Some(Command::Recover(a)) => recover::run(&ctx, a),
+        Some(Command::Reconcile(a)) => reconcile::run(&ctx, a),
         Some(Command::Close(a)) => close::run(&ctx, a),
         Some(Command::Backup(a)) => backup::run_backup(&ctx, a),
         Some(Command::Restore(a)) => backup::run_restore(&ctx, a),

@@ -41,19 +41,32 @@ pub fn escape_text(s: &str) -> String {
     out
 }
 
-fn status_text(d: &Disbursement, lang: Lang) -> String {
+/// The status, with what a clerk on the phone must not miss: a reversal row names the
+/// voucher it reverses, a reversed row the reversals that cancel it.
+fn status_text(d: &Disbursement, reversed_by: Option<&Vec<String>>, lang: Lang) -> String {
     let label = d.status.label(lang);
-    match &d.reverses {
-        Some(v) => match lang {
+    match (&d.reverses, reversed_by) {
+        (Some(v), _) => match lang {
             Lang::Zh => format!("{label}（冲销 {}）", escape_text(v)),
             Lang::En => format!("{label} (reverses {})", escape_text(v)),
         },
-        None => label.to_string(),
+        (None, Some(by)) if !by.is_empty() => {
+            let by: Vec<String> = by.iter().map(|v| escape_text(v)).collect();
+            match lang {
+                Lang::Zh => format!("{label}（已被 {} 冲销）", by.join("、")),
+                Lang::En => format!("{label} (reversed by {})", by.join(", ")),
+            }
+        }
+        _ => label.to_string(),
     }
 }
 
 /// The table as lines: header first, columns separated by two spaces, amount right-aligned.
-pub fn render(rows: &[Disbursement], lang: Lang) -> Vec<String> {
+pub fn render(
+    rows: &[Disbursement],
+    reversed_by: &std::collections::HashMap<i64, Vec<String>>,
+    lang: Lang,
+) -> Vec<String> {
     let header: [&str; 7] = match lang {
         Lang::Zh => [
             "凭证号",
@@ -88,7 +101,7 @@ pub fn render(rows: &[Disbursement], lang: Lang) -> Vec<String> {
                 escape_text(&d.credit_code),
                 d.amount.format_yuan(),
                 d.date.format("%Y-%m-%d").to_string(),
-                status_text(d, lang),
+                status_text(d, reversed_by.get(&d.id), lang),
             ]
         })
         .collect();
@@ -161,8 +174,10 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode, Error> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let ids: Vec<i64> = rows.iter().map(|d| d.id).collect();
+    let reversed_by = lookup::reversed_by(&conn, &ids)?;
     // one write for the whole table, not one per line
-    let mut text = render(&rows, ctx.lang).join("\n");
+    let mut text = render(&rows, &reversed_by, ctx.lang).join("\n");
     text.push('\n');
     if rows.len() == limit {
         text.push_str(&match ctx.lang {
@@ -206,6 +221,8 @@ mod tests {
             approved_by: String::new(),
             reverses: None,
             note: String::new(),
+            approved_date: None,
+            paid_date: None,
         }
     }
 
@@ -216,6 +233,7 @@ mod tests {
                 row("YJ-1", "元江县因远镇红糖厂", 1_00),
                 row("YJ-20000", "ABC", 123_456_700),
             ],
+            &Default::default(),
             Lang::Zh,
         );
         assert_eq!(lines.len(), 3);

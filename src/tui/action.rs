@@ -1,7 +1,8 @@
 //! What the user can ask for. Keys resolve to an [`Action`] through the keymap; typed
-//! characters reach text inputs as [`Action::Char`]; `App::update` handles them all.
+//! characters reach text inputs as [`Action::Char`], the line-editing keys as
+//! [`Action::Edit`]; `App::update` handles them all.
 
-/// The seven screens of SPEC §6 and the audit log, in tab order. Adding a screen: a module in `screens/` plus one arm
+/// The seven screens of SPEC §6, the audit log and reconciliation, in tab order. Adding a screen: a module in `screens/` plus one arm
 /// in [`crate::tui::screens::build`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScreenId {
@@ -13,10 +14,11 @@ pub enum ScreenId {
     Performance,
     MonthEnd,
     Audit,
+    Reconcile,
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 8] = [
+    pub const ALL: [ScreenId; 9] = [
         ScreenId::Overview,
         ScreenId::Programs,
         ScreenId::Lookup,
@@ -25,6 +27,7 @@ impl ScreenId {
         ScreenId::Performance,
         ScreenId::MonthEnd,
         ScreenId::Audit,
+        ScreenId::Reconcile,
     ];
 
     pub fn index(self) -> usize {
@@ -73,9 +76,34 @@ pub enum Action {
     Acknowledge,
     ExportReport,
     CloseMonth,
-    // raw text input (not in the keymap)
+    // 对账
+    ReconOpen,
+    ReconRun,
+    ReconAcknowledge,
+    ReconToggleMatched,
+    // text input: Backspace and the editing keys are the keymap's typing scope; typed
+    // characters are not in the keymap
     Char(char),
     Backspace,
+    Edit(EditOp),
     /// a background job finished: its output is applied (not in the keymap)
     Background,
+}
+
+/// Line editing in a focused text input (carried out by `tui_input`, see `tui/input.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EditOp {
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    Home,
+    End,
+    /// the character under the cursor
+    Delete,
+    DeleteWordBack,
+    DeleteToStart,
+    DeleteToEnd,
+    /// one character of pasted text: inserted as it is (never a command such as `y`)
+    Insert(char),
 }

@@ -4,7 +4,6 @@
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config as MatchConfig, Matcher};
-use ratatui::crossterm::event::KeyCode;
 use rusqlite::Connection;
 use zhida_core::config::{CheckConfig, Config};
 use zhida_core::dates::Month;
@@ -12,9 +11,10 @@ use zhida_core::repo::listing;
 use zhida_core::users::Actor;
 use zhida_core::{Lang, Unit};
 
-use super::action::{Action, ScreenId};
+use super::action::{Action, EditOp, ScreenId};
 use super::background::Background;
 use super::i18n;
+use super::input::{self, LineInput};
 use super::keymap::{self, KeySpec, Keymap, Scope};
 use super::screens::{self, Env, Outcome, Screen, Target};
 use super::writes::{Write, WriteCx};
@@ -35,7 +35,7 @@ pub struct StatusLine {
 /// The command palette: every action, fuzzy-matched on its name and descriptions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Palette {
-    pub query: String,
+    pub query: LineInput,
     /// indices into `keymap.bindings`, best match first
     pub matches: Vec<usize>,
     pub selected: usize,
@@ -64,8 +64,11 @@ pub struct App {
     pub overlay: Overlay,
     pub size: (u16, u16),
     figures: screens::FiguresCache,
+    findings: screens::FindingsCache,
     pub today: chrono::NaiveDate,
     pub checks: CheckConfig,
+    /// the configuration directory (reconciliation profiles)
+    pub config_dir: Option<std::path::PathBuf>,
     /// true until [`App::load`] ran: the body shows "loading"
     pub loading: bool,
     /// slow computations running off the UI thread (see `screens/mod.rs`)
@@ -173,8 +176,10 @@ impl App {
             overlay: Overlay::None,
             size: (80, 24),
             figures: screens::FiguresCache::default(),
+            findings: screens::FindingsCache::default(),
             today,
             checks: config.checks.clone(),
+            config_dir: config.dir.clone(),
             loading: true,
             jobs,
         }
@@ -227,6 +232,7 @@ impl App {
         let env = Env {
             conn: &self.conn,
             figures: &self.figures,
+            findings: &self.findings,
             month: self.month,
             lang: self.lang,
             body_rows: self.body_rows(),
@@ -234,6 +240,7 @@ impl App {
             today: self.today,
             checks: &self.checks,
             jobs: &self.jobs,
+            config_dir: self.config_dir.as_deref(),
         };
         let screen = self.screens.get_mut(idx)?;
         match f(screen.as_mut(), &env) {
@@ -288,10 +295,12 @@ impl App {
             Overlay::None => self.screen().text_input(),
         };
         let action = if text_mode {
-            match (key.typed_char(), key.code) {
-                (Some(c), _) => Some(Action::Char(c)),
-                (None, KeyCode::Backspace) => Some(Action::Backspace),
-                _ => self.keymap.lookup(key, &[Scope::List, Scope::Global]),
+            // printable characters type; the editing keys edit; the rest act as usual
+            match key.typed_char() {
+                Some(c) => Some(Action::Char(c)),
+                None => self
+                    .keymap
+                    .lookup(key, &[Scope::Typing, Scope::List, Scope::Global]),
             }
         } else if matches!(self.overlay, Overlay::Help { .. }) {
             self.keymap.lookup(key, &[Scope::List, Scope::Global])
@@ -301,6 +310,22 @@ impl App {
         match action {
             Some(a) => self.update(a),
             None => Flow::Continue,
+        }
+    }
+
+    /// Pasted text (bracketed paste) goes into the focused input as typed text, without
+    /// line breaks or control characters; elsewhere it is ignored (it is never taken for
+    /// keys: a pasted `y` answers no question).
+    pub fn paste(&mut self, text: &str) {
+        let typing = match self.overlay {
+            Overlay::Palette(_) => true,
+            Overlay::None => self.screen().text_input(),
+            _ => false,
+        };
+        if typing {
+            for c in input::clean_paste(text).chars() {
+                self.update(Action::Edit(EditOp::Insert(c)));
+            }
         }
     }
 
@@ -349,13 +374,11 @@ impl App {
             }
             Overlay::Palette(mut p) => {
                 match action {
-                    Action::Char(c) => {
-                        p.query.push(c);
-                        self.rematch(&mut p);
-                    }
-                    Action::Backspace => {
-                        p.query.pop();
-                        self.rematch(&mut p);
+                    // an edit matches again; a cursor move does not
+                    Action::Char(_) | Action::Backspace | Action::Edit(_)
+                        if p.query.apply(action) =>
+                    {
+                        self.rematch(&mut p)
                     }
                     Action::Down => {
                         p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
@@ -415,6 +438,7 @@ impl App {
             }
             Action::Refresh => {
                 self.figures.clear();
+                self.findings.clear();
                 self.set_message(i18n::strings(self.lang).refreshed);
                 self.reload_all();
             }
@@ -441,7 +465,14 @@ impl App {
             lang: self.lang,
             checks: &self.checks,
         };
+        let before = listing::change_stamp(&self.conn).ok();
         let result = w.run(&mut self.conn, &cx);
+        if let (Ok(_), Write::Acknowledge { key, .. }, Some(before)) = (&result, &w, before) {
+            // on failure the findings are simply computed again
+            if self.findings.acknowledged(&self.conn, key, before).is_err() {
+                self.findings.clear();
+            }
+        }
         let ok = result.is_ok();
         self.screens[self.current].written(ok);
         match result {
@@ -460,11 +491,13 @@ impl App {
     }
 
     fn rematch(&self, p: &mut Palette) {
+        // the editing keys act only inside an input: not commands to pick
         let items: Vec<(usize, String)> = self
             .keymap
             .bindings
             .iter()
             .enumerate()
+            .filter(|(_, b)| b.scope != Scope::Typing)
             .map(|(i, b)| {
                 (
                     i,

@@ -1,6 +1,8 @@
 //! A small keyboard form: labelled fields validated as you type with the core parsers
-//! (`Money::parse` for `1.5万`, `CreditCode::parse`, `dates::parse_date`), a choice field
-//! cycled with Space, a list of warnings the screen computes (cap, balance), and a
+//! (`Money::parse` for `1.5万`, `CreditCode::parse`, `dates::parse_date`), edited with a
+//! cursor (`input.rs`: ←/→, Home/End, Ctrl-W, paste…), a choice field cycled with Space
+//! and Backspace (or →/←), information lines and warnings the screen computes (the headroom
+//! left under the cap and the group, what would be flagged), and a
 //! confirmation step before anything is written. The form never writes: `handle` says
 //! what happened and the screen turns a confirmed form into a domain call.
 
@@ -15,8 +17,9 @@ use zhida_core::dates::parse_date;
 use zhida_core::model::parse_score;
 use zhida_core::{CreditCode, Lang, Money};
 
-use super::action::Action;
+use super::action::{Action, EditOp};
 use super::i18n;
+use super::input::{place_cursor, LineInput};
 use super::text::{fit, truncate, width, Align};
 
 /// One option of a choice field: the value saved and the label shown.
@@ -40,7 +43,8 @@ pub enum Kind {
     Number {
         optional: bool,
     },
-    /// cycled with Space (forward) and Backspace (back); `selected` indexes `options`
+    /// cycled with Space or → (forward) and Backspace or ← (back); `selected` indexes
+    /// `options`
     Choice {
         options: Vec<Choice>,
         selected: usize,
@@ -51,7 +55,8 @@ pub enum Kind {
 pub struct Field {
     pub key: &'static str,
     pub label: String,
-    pub value: String,
+    /// the text and its cursor (unused by a choice field)
+    pub value: LineInput,
     pub kind: Kind,
     /// what is wrong with the value (red)
     pub error: Option<String>,
@@ -64,7 +69,7 @@ impl Field {
         let mut f = Field {
             key,
             label: label.to_string(),
-            value: value.to_string(),
+            value: LineInput::new(value),
             kind,
             error: None,
             note: None,
@@ -127,7 +132,7 @@ impl Field {
                 .get(*selected)
                 .map(|c| format!("◀ {} ▶", c.label))
                 .unwrap_or_default(),
-            _ => self.value.clone(),
+            _ => self.value.value().to_string(),
         }
     }
 }
@@ -153,6 +158,8 @@ pub struct Form {
     pub fields: Vec<Field>,
     pub focus: usize,
     pub confirming: bool,
+    /// cross-field information (the headroom): shown under the fields in its colour
+    pub info: Vec<(String, Color)>,
     /// cross-field warnings (over cap, over balance): shown, not blocking
     pub warnings: Vec<String>,
     /// one line shown in the confirmation (what will be written)
@@ -167,6 +174,7 @@ impl Form {
             fields,
             focus: 0,
             confirming: false,
+            info: Vec::new(),
             warnings: Vec::new(),
             summary: String::new(),
             lang,
@@ -228,7 +236,7 @@ impl Form {
     /// Set a field's text (and validate it).
     pub fn set(&mut self, key: &str, value: &str) {
         if let Some(i) = self.index(key) {
-            self.fields[i].value = value.to_string();
+            self.fields[i].value.set(value);
             self.revalidate(i);
         }
     }
@@ -274,44 +282,37 @@ impl Form {
                     Event::Confirming
                 }
             },
-            Action::Char(c) => {
-                let i = self.focus;
-                let Some(f) = self.fields.get_mut(i) else {
-                    return Event::Nothing;
-                };
-                match &mut f.kind {
-                    Kind::Choice { options, selected } => {
-                        if c == ' ' && !options.is_empty() {
-                            *selected = (*selected + 1) % options.len();
-                        } else {
-                            return Event::Nothing;
-                        }
-                    }
-                    _ => f.value.push(c),
-                }
-                self.revalidate(i);
-                Event::Edited(i)
-            }
-            Action::Backspace => {
-                let i = self.focus;
-                let Some(f) = self.fields.get_mut(i) else {
-                    return Event::Nothing;
-                };
-                match &mut f.kind {
-                    Kind::Choice { options, selected } => {
-                        if !options.is_empty() {
-                            *selected = (*selected + options.len() - 1) % options.len();
-                        }
-                    }
-                    _ => {
-                        f.value.pop();
-                    }
-                }
-                self.revalidate(i);
-                Event::Edited(i)
-            }
+            Action::Char(c) => self.edit_focused(|kind, value| match kind {
+                Kind::Choice { .. } if c == ' ' => cycle(kind, true),
+                Kind::Choice { .. } => false,
+                _ => value.insert(c),
+            }),
+            Action::Backspace => self.edit_focused(|kind, value| match kind {
+                Kind::Choice { .. } => cycle(kind, false),
+                _ => value.backspace(),
+            }),
+            Action::Edit(op) => self.edit_focused(|kind, value| match kind {
+                Kind::Choice { .. } if op == EditOp::Right => cycle(kind, true),
+                Kind::Choice { .. } if op == EditOp::Left => cycle(kind, false),
+                Kind::Choice { .. } => false,
+                _ => value.edit(op),
+            }),
             _ => Event::Nothing,
         }
+    }
+
+    /// Apply `edit` to the focused field; `Edited` (validated again) when it changed the
+    /// value or the choice, `Nothing` for a cursor move or a key that did nothing.
+    fn edit_focused(&mut self, edit: impl FnOnce(&mut Kind, &mut LineInput) -> bool) -> Event {
+        let i = self.focus;
+        let Some(f) = self.fields.get_mut(i) else {
+            return Event::Nothing;
+        };
+        if !edit(&mut f.kind, &mut f.value) {
+            return Event::Nothing;
+        }
+        self.revalidate(i);
+        Event::Edited(i)
     }
 
     /// Draw the form as a box centred in `area`.
@@ -327,14 +328,19 @@ impl Form {
             + 2;
         let inner_w = width_.saturating_sub(2) as usize;
         let mut lines: Vec<Line> = Vec::new();
+        // (line, column) of the focused text field's cursor inside the box
+        let mut cursor = None;
         for (i, fld) in self.fields.iter().enumerate() {
             let focused = i == self.focus && !self.confirming;
             let marker = if focused { "▶ " } else { "  " };
-            let mut value = fld.shown();
-            if focused && !matches!(fld.kind, Kind::Choice { .. }) {
-                value.push('█');
-            }
             let vw = inner_w.saturating_sub(label_w + 2);
+            let value = if focused && !matches!(fld.kind, Kind::Choice { .. }) {
+                let (shown, col) = fld.value.window(vw);
+                cursor = Some((lines.len(), label_w + 2 + col));
+                shown
+            } else {
+                truncate(&fld.shown(), vw)
+            };
             let val_style = if focused {
                 Style::default().add_modifier(Modifier::BOLD)
             } else {
@@ -343,7 +349,7 @@ impl Form {
             lines.push(Line::from(vec![
                 Span::styled(marker, Style::default().fg(Color::Yellow)),
                 Span::raw(fit(&fld.label, label_w, Align::Left)),
-                Span::styled(truncate(&value, vw), val_style),
+                Span::styled(value, val_style),
             ]));
             let indent = " ".repeat(label_w + 2);
             let room = inner_w.saturating_sub(label_w + 2);
@@ -365,6 +371,12 @@ impl Form {
                     Span::styled(truncate(n, room), Style::default().fg(Color::Gray)),
                 ]));
             }
+        }
+        for (text, colour) in &self.info {
+            lines.push(Line::from(Span::styled(
+                truncate(text, inner_w),
+                Style::default().fg(*colour),
+            )));
         }
         for warn in &self.warnings {
             lines.push(Line::from(Span::styled(
@@ -398,15 +410,45 @@ impl Form {
             height: h,
         };
         f.render_widget(Clear, r);
-        f.render_widget(
-            Paragraph::new(lines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(Style::default().fg(Color::Cyan))
-                    .title(format!(" {} ", self.title)),
-            ),
-            r,
-        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(Style::default().fg(Color::Cyan))
+            .title(format!(" {} ", self.title));
+        let inner = block.inner(r);
+        f.render_widget(Paragraph::new(lines).block(block), r);
+        if let Some((line, col)) = cursor {
+            let y = inner
+                .y
+                .saturating_add(u16::try_from(line).unwrap_or(u16::MAX));
+            place_cursor(f, inner, inner.x, y, col);
+        }
+    }
+}
+
+/// Step a choice field forward or back; false when it has no options.
+fn cycle(kind: &mut Kind, forward: bool) -> bool {
+    let Kind::Choice { options, selected } = kind else {
+        return false;
+    };
+    let n = options.len();
+    if n == 0 {
+        return false;
+    }
+    *selected = if forward {
+        (*selected + 1) % n
+    } else {
+        (*selected + n - 1) % n
+    };
+    true
+}
+
+/// After the write a screen's form asked for: on success the form closes; on failure it
+/// stays open, back from the confirmation, for correction.
+pub fn after_write<K>(slot: &mut Option<(K, Form)>, ok: bool) {
+    if ok {
+        *slot = None;
+    } else if let Some((_, f)) = slot {
+        f.confirming = false;
     }
 }
 
@@ -568,5 +610,151 @@ mod tests {
         assert_eq!(f.text("p"), "WG2025");
         f.handle(Action::Backspace);
         assert_eq!(f.text("p"), "KJ2025");
+    }
+
+    fn edit(f: &mut Form, op: EditOp, times: usize) {
+        for _ in 0..times {
+            f.handle(Action::Edit(op));
+        }
+    }
+
+    #[test]
+    fn a_typo_in_the_middle_is_fixed_with_the_cursor() {
+        let mut f = form();
+        let good = CreditCode::complete("91530428MA6K1XY01").unwrap();
+        // the clerk typed X for K in the 12th place
+        let typo = format!("{}X{}", &good.as_str()[..11], &good.as_str()[12..]);
+        typ(&mut f, &typo);
+        assert!(f.fields[0].error.is_some());
+        edit(&mut f, EditOp::Left, 7);
+        assert_eq!(f.fields[0].value.cursor(), 11);
+        assert_eq!(
+            f.handle(Action::Edit(EditOp::Delete)),
+            Event::Edited(0),
+            "Delete takes the X under the cursor"
+        );
+        typ(&mut f, "K");
+        assert_eq!(f.fields[0].value, good.as_str());
+        assert_eq!(f.fields[0].error, None, "validated again after the edit");
+        assert_eq!(
+            f.handle(Action::Edit(EditOp::End)),
+            Event::Nothing,
+            "a cursor move is no edit"
+        );
+        // Ctrl-U clears what is before the cursor
+        f.handle(Action::Edit(EditOp::DeleteToStart));
+        assert_eq!(f.fields[0].value, "");
+        assert!(f.fields[0].error.is_some());
+    }
+
+    /// One required text field, 说明.
+    fn note_form() -> Form {
+        Form::new(
+            "确认",
+            vec![Field::new(
+                "note",
+                "说明",
+                Kind::Text { required: true },
+                "",
+            )],
+            Lang::Zh,
+        )
+    }
+
+    #[test]
+    fn chinese_text_is_edited_in_the_middle() {
+        let mut f = note_form();
+        typ(&mut f, "元江县财政局核实");
+        edit(&mut f, EditOp::Home, 1);
+        edit(&mut f, EditOp::Right, 3);
+        typ(&mut f, "（县本级）");
+        assert_eq!(f.text("note"), "元江县（县本级）财政局核实");
+        // Backspace at the cursor, Ctrl-K to the end
+        f.handle(Action::Backspace);
+        edit(&mut f, EditOp::DeleteToEnd, 1);
+        assert_eq!(f.text("note"), "元江县（县本级");
+        edit(&mut f, EditOp::WordLeft, 1);
+        edit(&mut f, EditOp::DeleteWordBack, 1);
+        assert_eq!(f.text("note"), "元江县（县级", "one character is one word");
+        // a paste goes in at the cursor, as text
+        for c in crate::tui::input::clean_paste("财\n政\u{1b}[1m").chars() {
+            f.handle(Action::Edit(EditOp::Insert(c)));
+        }
+        assert_eq!(f.text("note"), "元江县（县财政级");
+    }
+
+    #[test]
+    fn a_pasted_y_answers_no_confirmation_and_cycles_no_choice() {
+        let mut f = Form::new(
+            "t",
+            vec![
+                Field::new(
+                    "p",
+                    "项目",
+                    Kind::Choice {
+                        options: vec![
+                            Choice {
+                                value: "WG2025".into(),
+                                label: "稳岗返还".into(),
+                            },
+                            Choice {
+                                value: "KJ2025".into(),
+                                label: "科技创新券".into(),
+                            },
+                        ],
+                        selected: 0,
+                    },
+                    "",
+                ),
+                Field::new("note", "说明", Kind::Text { required: false }, ""),
+            ],
+            Lang::Zh,
+        );
+        // → and ← cycle a choice; a pasted space does not
+        assert_eq!(f.handle(Action::Edit(EditOp::Right)), Event::Edited(0));
+        assert_eq!(f.text("p"), "KJ2025");
+        f.handle(Action::Edit(EditOp::Left));
+        assert_eq!(f.text("p"), "WG2025");
+        assert_eq!(f.handle(Action::Edit(EditOp::Insert(' '))), Event::Nothing);
+        assert_eq!(f.text("p"), "WG2025");
+        f.handle(Action::Down);
+        assert_eq!(f.handle(Action::Open), Event::Confirming);
+        assert_eq!(f.handle(Action::Edit(EditOp::Insert('y'))), Event::Nothing);
+        assert!(f.confirming, "still asking");
+        assert_eq!(f.handle(Action::Char('y')), Event::Submit);
+    }
+
+    #[test]
+    fn a_long_value_scrolls_and_the_cursor_follows_by_display_width() {
+        use crate::tui::screens::testkit::{cursor_of, screen_text};
+        use ratatui::backend::TestBackend;
+        use ratatui::Terminal;
+        let mut f = note_form();
+        // 30 characters, 60 cells, in a box of 38 with a value column of 38 - 2 - (2 + 6)
+        // = 28 cells: the end shows, with a cell left for the cursor after it
+        typ(&mut f, &"元江县财政局".repeat(5));
+        let draw = |f: &Form| {
+            let mut t = Terminal::new(TestBackend::new(40, 12)).unwrap();
+            t.draw(|fr| f.render(fr, fr.area())).unwrap();
+            let p = cursor_of(&t).unwrap();
+            (screen_text(t.backend().buffer(), None), (p.x, p.y))
+        };
+        let (text, (x, y)) = draw(&f);
+        let line = text.lines().nth(y as usize).unwrap();
+        assert!(
+            line.contains("│▶ 说明  局元江县财政局元江县财政局  │"),
+            "{text}"
+        );
+        // box from column 1, border, marker and label: the value starts at column 10
+        assert_eq!(x, 10 + 26, "after the last character shown\n{text}");
+        f.handle(Action::Edit(EditOp::Home));
+        let (text, (x, _)) = draw(&f);
+        assert!(
+            text.contains("│▶ 说明  元江县财政局元江县财政局元江│"),
+            "{text}"
+        );
+        assert_eq!(x, 10);
+        f.handle(Action::Edit(EditOp::Right));
+        assert_eq!(draw(&f).1 .0, 12, "one Chinese character is two cells");
     }
 }

@@ -11,7 +11,7 @@ pub struct Strings {
     pub app: &'static str,
     pub rate_col: &'static str,
     pub peak: &'static str,
-    pub tabs: [&'static str; 8],
+    pub tabs: [&'static str; 9],
     pub user: &'static str,
     pub as_of: &'static str,
     pub unit_yuan: &'static str,
@@ -23,7 +23,6 @@ pub struct Strings {
     pub palette_title: &'static str,
     pub palette_none: &'static str,
     pub confirm_quit: &'static str,
-    pub placeholder: &'static str,
     pub filter: &'static str,
     pub no_rows: &'static str,
     pub loading: &'static str,
@@ -44,7 +43,6 @@ pub struct Strings {
     pub paid_per_month: &'static str,
     pub lagging: &'static str,
     pub findings: &'static str,
-    pub findings_slot: &'static str,
     pub programs_count: &'static str,
     // programs
     pub code: &'static str,
@@ -83,7 +81,6 @@ pub struct Strings {
     pub size: &'static str,
     pub township: &'static str,
     pub industry: &'static str,
-    pub totals_by_program_year: &'static str,
     pub voucher_hit: &'static str,
 }
 
@@ -92,7 +89,7 @@ pub const ZH: Strings = Strings {
     rate_col: "执行率",
     peak: "最高",
     tabs: [
-        "总览", "项目", "查询", "拨付", "收回", "绩效", "月结", "日志",
+        "总览", "项目", "查询", "拨付", "收回", "绩效", "月结", "日志", "对账",
     ],
     user: "用户",
     as_of: "截至",
@@ -105,7 +102,6 @@ pub const ZH: Strings = Strings {
     palette_title: "命令面板",
     palette_none: "没有匹配的命令",
     confirm_quit: "有未保存的表单，确定退出？(y 退出 / 其他键取消)",
-    placeholder: "此页面正在建设中",
     filter: "筛选",
     no_rows: "（无数据）",
     loading: "载入中…",
@@ -124,7 +120,6 @@ pub const ZH: Strings = Strings {
     paid_per_month: "每月拨付",
     lagging: "执行滞后项目",
     findings: "核查发现",
-    findings_slot: "—（核查模块待接入）",
     programs_count: "项目数",
     code: "编码",
     name: "名称",
@@ -161,7 +156,6 @@ pub const ZH: Strings = Strings {
     size: "规模",
     township: "乡镇",
     industry: "行业",
-    totals_by_program_year: "按项目与年度合计（已拨付）",
     voucher_hit: "凭证",
 };
 
@@ -178,6 +172,7 @@ pub const EN: Strings = Strings {
         "Perform",
         "Month-end",
         "Log",
+        "Recon",
     ],
     user: "user",
     as_of: "as of",
@@ -190,7 +185,6 @@ pub const EN: Strings = Strings {
     palette_title: "Command palette",
     palette_none: "no matching command",
     confirm_quit: "A form has unsaved changes. Quit? (y quit / any other key cancels)",
-    placeholder: "This screen is under construction",
     filter: "filter",
     no_rows: "(no rows)",
     loading: "loading…",
@@ -209,7 +203,6 @@ pub const EN: Strings = Strings {
     paid_per_month: "Paid per month",
     lagging: "Most lagging programs",
     findings: "Findings",
-    findings_slot: "— (checks not connected yet)",
     programs_count: "programs",
     code: "Code",
     name: "Name",
@@ -246,7 +239,6 @@ pub const EN: Strings = Strings {
     size: "Size",
     township: "Township",
     industry: "Industry",
-    totals_by_program_year: "Paid per program and year",
     voucher_hit: "voucher",
 };
 
@@ -267,6 +259,8 @@ pub fn scope_label(scope: Scope, lang: Lang) -> &'static str {
         (Scope::Global, Lang::En) => "everywhere",
         (Scope::List, Lang::Zh) => "列表",
         (Scope::List, Lang::En) => "any list",
+        (Scope::Typing, Lang::Zh) => "输入时",
+        (Scope::Typing, Lang::En) => "while typing",
         (Scope::Disbursements, Lang::Zh) => "拨付",
         (Scope::Disbursements, Lang::En) => "disbursements",
         (Scope::Recovery, Lang::Zh) => "收回",
@@ -275,6 +269,8 @@ pub fn scope_label(scope: Scope, lang: Lang) -> &'static str {
         (Scope::Performance, Lang::En) => "performance",
         (Scope::MonthEnd, Lang::Zh) => "月结",
         (Scope::MonthEnd, Lang::En) => "month-end",
+        (Scope::Reconcile, Lang::Zh) => "对账",
+        (Scope::Reconcile, Lang::En) => "reconcile",
     }
 }
 
@@ -349,13 +345,6 @@ pub fn month_msg(lang: Lang, month: &str) -> String {
     }
 }
 
-pub fn not_built(lang: Lang, what: &str) -> String {
-    match lang {
-        Lang::Zh => format!("{what}: 此页面尚未实现"),
-        Lang::En => format!("{what}: not available on this screen yet"),
-    }
-}
-
 /// Strings of the work screens (拨付, 收回, 绩效, 月结, 日志) and their forms.
 #[allow(dead_code)] // SLOT(checks): recovery and month-end strings
 pub struct Work {
@@ -384,11 +373,16 @@ pub struct Work {
     pub enterprise_hint: &'static str,
     pub month_hint: &'static str,
     pub reverses: &'static str,
+    /// the status cell of a reversal row
+    pub reversal: &'static str,
     pub evaluator: &'static str,
     pub target: &'static str,
     pub met: &'static str,
     pub missed: &'static str,
     pub no_evaluation: &'static str,
+    pub balance_rate: &'static str,
+    pub on_time_rate: &'static str,
+    pub full_rate: &'static str,
     pub evaluation_title: &'static str,
     pub indicator_title: &'static str,
     pub actual_hint: &'static str,
@@ -398,6 +392,11 @@ pub struct Work {
     pub recovery_title: &'static str,
     pub reallocate: &'static str,
     pub no_reallocation: &'static str,
+    pub recovery_history: &'static str,
+    pub nothing_to_recover: &'static str,
+    pub credit_hint: &'static str,
+    pub clawback_needs_code: &'static str,
+    pub code_only_clawback: &'static str,
     pub severity: &'static str,
     pub rule: &'static str,
     pub message: &'static str,
@@ -443,11 +442,15 @@ pub const ZH_WORK: Work = Work {
     enterprise_hint: "名称片段 / 拼音首字母 / 信用代码，空 = 全部",
     month_hint: "YYYY-MM，空 = 全部",
     reverses: "冲销",
+    reversal: "冲销",
     evaluator: "评价人",
     target: "目标",
     met: "达成",
     missed: "未达成",
     no_evaluation: "未评价",
+    balance_rate: "结余率",
+    on_time_rate: "按时率",
+    full_rate: "足额率",
     evaluation_title: "绩效评价",
     indicator_title: "指标实际值",
     actual_hint: "空 = 清除实际值",
@@ -457,6 +460,11 @@ pub const ZH_WORK: Work = Work {
     recovery_title: "登记收回",
     reallocate: "统筹至",
     no_reallocation: "不统筹（上缴）",
+    recovery_history: "收回记录",
+    nothing_to_recover: "该项目没有结余，无可收回",
+    credit_hint: "仅追回时填写企业",
+    clawback_needs_code: "追回须填写企业统一社会信用代码",
+    code_only_clawback: "只有追回才填写企业，请清空或把原因改为追回",
     severity: "级别",
     rule: "规则",
     message: "说明",
@@ -502,11 +510,15 @@ pub const EN_WORK: Work = Work {
     enterprise_hint: "name fragment / pinyin initials / credit code; empty = all",
     month_hint: "YYYY-MM; empty = all",
     reverses: "reverses",
+    reversal: "reversal",
     evaluator: "Evaluator",
     target: "Target",
     met: "met",
     missed: "missed",
     no_evaluation: "not evaluated",
+    balance_rate: "Balance",
+    on_time_rate: "On time",
+    full_rate: "Full pay",
     evaluation_title: "Performance evaluation",
     indicator_title: "Indicator actual",
     actual_hint: "empty = clear the actual",
@@ -516,6 +528,11 @@ pub const EN_WORK: Work = Work {
     recovery_title: "Record a recovery",
     reallocate: "Reallocate to",
     no_reallocation: "none (returned)",
+    recovery_history: "Recoveries",
+    nothing_to_recover: "this program has no balance to recover",
+    credit_hint: "for a clawback only",
+    clawback_needs_code: "a clawback needs the enterprise's credit code",
+    code_only_clawback: "an enterprise is given only for a clawback: clear it or pick clawback",
     severity: "Sev.",
     rule: "Rule",
     message: "Message",
@@ -539,5 +556,344 @@ pub fn work(lang: Lang) -> &'static Work {
     match lang {
         Lang::Zh => &ZH_WORK,
         Lang::En => &EN_WORK,
+    }
+}
+
+// ------------------------------------------------------------------------------------
+// 月结 Month-end, and the findings shown on 总览 and 项目
+
+/// Labels of the month-end screen and of the findings on the other screens.
+pub struct MonthEndStrings {
+    pub unacknowledged: &'static str,
+    pub can_close: &'static str,
+    pub no_closed_month: &'static str,
+    pub no_findings: &'static str,
+    pub detail: &'static str,
+    pub ack_hint: &'static str,
+    pub fold_hint: &'static str,
+    pub select_finding: &'static str,
+    pub ack_note: &'static str,
+    pub path_hint: &'static str,
+    pub bad_extension: &'static str,
+    pub no_directory: &'static str,
+    pub overwrite: &'static str,
+    pub blocked_keys: &'static str,
+    pub none: &'static str,
+    pub on_month_end: &'static str,
+}
+
+pub const ZH_MONTH_END: MonthEndStrings = MonthEndStrings {
+    unacknowledged: "未确认",
+    can_close: "✓ 没有未确认的错误，可以月结：按 c 关账",
+    no_closed_month: "尚无已结账月份",
+    no_findings: "（没有核查发现）",
+    detail: "详情",
+    ack_hint: "未确认 · a 填写说明确认",
+    fold_hint: "Enter 折叠/展开",
+    select_finding: "请先选中一条核查结果",
+    ack_note: "确认说明",
+    path_hint: ".csv（UTF-8 带 BOM，Excel/WPS 可直接打开）或 .xlsx",
+    bad_extension: "文件名应以 .csv 或 .xlsx 结尾",
+    no_directory: "目录不存在",
+    overwrite: "文件已存在，保存将覆盖它",
+    blocked_keys: "a 逐条确认 · 再按 c 强制月结（仅复核/科长） · Esc 显示全部",
+    none: "无",
+    on_month_end: "7 月结",
+};
+
+pub const EN_MONTH_END: MonthEndStrings = MonthEndStrings {
+    unacknowledged: "open",
+    can_close: "✓ no unacknowledged error: press c to close the month",
+    no_closed_month: "no month closed yet",
+    no_findings: "(no findings)",
+    detail: "Detail",
+    ack_hint: "not acknowledged · a to acknowledge with a note",
+    fold_hint: "Enter fold/unfold",
+    select_finding: "select a finding first",
+    ack_note: "Note",
+    path_hint: ".csv (UTF-8 with BOM, opens in Excel/WPS) or .xlsx",
+    bad_extension: "the file name must end in .csv or .xlsx",
+    no_directory: "no such directory",
+    overwrite: "the file exists and will be overwritten",
+    blocked_keys: "a acknowledge each · c again to force (supervisor only) · Esc show all",
+    none: "none",
+    on_month_end: "7 month-end",
+};
+
+pub fn month_end(lang: Lang) -> &'static MonthEndStrings {
+    match lang {
+        Lang::Zh => &ZH_MONTH_END,
+        Lang::En => &EN_MONTH_END,
+    }
+}
+
+/// `错误 3（未确认 2）  警告 5` — the counts on 总览 and the month-end summary.
+pub fn finding_counts(lang: Lang, errors: usize, open_errors: usize, warnings: usize) -> String {
+    match lang {
+        Lang::Zh => format!("错误 {errors}（未确认 {open_errors}）  警告 {warnings}"),
+        Lang::En => format!("{errors} error ({open_errors} open)  {warnings} warn"),
+    }
+}
+
+/// `（未确认 2）` / ` (2 open)` after an error count.
+pub fn open_count(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("（未确认 {n}）"),
+        Lang::En => format!(" ({n} open)"),
+    }
+}
+
+/// The state of the month on the month-end screen.
+pub fn month_closed_by(lang: Lang, month: &str, by: &str, at: &str) -> String {
+    match lang {
+        Lang::Zh => format!("■ {month} 已结账：{by} {at}，该月不能再录入或修改"),
+        Lang::En => format!("■ {month} closed by {by} at {at}: nothing dated in it can change"),
+    }
+}
+
+pub fn cannot_close(lang: Lang, open_errors: usize) -> String {
+    match lang {
+        Lang::Zh => format!("✗ {open_errors} 条错误未确认，不能月结"),
+        Lang::En => format!("✗ {open_errors} unacknowledged errors: the month cannot close"),
+    }
+}
+
+pub fn last_closed(lang: Lang, month: &str, by: &str) -> String {
+    match lang {
+        Lang::Zh => format!("上次月结 {month}（{by}）"),
+        Lang::En => format!("last closed {month} ({by})"),
+    }
+}
+
+/// Status line after `r`.
+pub fn checks_ran(lang: Lang, as_of: &str, total: usize, counts: &str, ms: u128) -> String {
+    match lang {
+        Lang::Zh => format!("核查完成（截至 {as_of}）：共 {total} 条，{counts} · {ms} 毫秒"),
+        Lang::En => format!("checks as of {as_of}: {total} findings, {counts} · {ms} ms"),
+    }
+}
+
+/// A group header: `OVER_CAP 超上限 · 错误 · 3 条 · 未确认 2`.
+pub fn finding_group(lang: Lang, rule: &str, severity: &str, n: usize, open: usize) -> String {
+    match lang {
+        Lang::Zh => format!("{rule} · {severity} · {n} 条 · 未确认 {open}"),
+        Lang::En => format!("{rule} · {severity} · {n} · {open} open"),
+    }
+}
+
+/// Where Enter leads from a finding.
+pub fn open_on(lang: Lang, screen: &str) -> String {
+    match lang {
+        Lang::Zh => format!("Enter 在「{screen}」中查看"),
+        Lang::En => format!("Enter shows it on {screen}"),
+    }
+}
+
+pub fn acknowledged_by(lang: Lang, note: &str, by: &str, at: &str) -> String {
+    match lang {
+        Lang::Zh => format!("✓ 已确认：{note}（{by} {at}）"),
+        Lang::En => format!("✓ acknowledged: {note} ({by} {at})"),
+    }
+}
+
+pub fn already_closed(lang: Lang, month: &str, by: &str, at: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{month} 已于 {at} 由 {by} 结账"),
+        Lang::En => format!("{month} was closed by {by} at {at}"),
+    }
+}
+
+/// The refusal in the status line, naming what is open.
+pub fn close_blocked(lang: Lang, month: &str, open: &[String]) -> String {
+    let shown = open.iter().take(5).cloned().collect::<Vec<_>>();
+    let more = open.len().saturating_sub(shown.len());
+    match lang {
+        Lang::Zh => format!(
+            "{month} 有 {} 条未确认的错误，不能月结：{}{}",
+            open.len(),
+            shown.join("、"),
+            if more > 0 {
+                format!(" 等（另有 {more} 条）")
+            } else {
+                String::new()
+            }
+        ),
+        Lang::En => format!(
+            "{month} has {} unacknowledged errors and cannot close: {}{}",
+            open.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" (+{more} more)")
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+pub fn blocked_title(lang: Lang, month: &str, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("{month} 不能月结：以下 {n} 条错误未确认"),
+        Lang::En => format!("{month} cannot close: {n} errors are not acknowledged"),
+    }
+}
+
+pub fn close_question(lang: Lang, month: &str) -> String {
+    match lang {
+        Lang::Zh => format!("月结 {month}：结账后该月不能再录入或修改任何数据"),
+        Lang::En => {
+            format!("Close {month}: nothing dated in it can be entered or changed afterwards")
+        }
+    }
+}
+
+pub fn force_question(lang: Lang, month: &str, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("强制月结 {month}，跳过 {n} 条未确认的错误？（需复核/科长角色）"),
+        Lang::En => {
+            format!("Force-close {month} past {n} unacknowledged errors? (supervisor only)")
+        }
+    }
+}
+
+pub fn report_file(month: &str) -> String {
+    format!("zhida-report-{month}.xlsx")
+}
+/// Strings of the 对账 Reconcile screen.
+pub struct Recon {
+    pub category: &'static str,
+    pub days: &'static str,
+    pub file: &'static str,
+    pub profile: &'static str,
+    pub open_title: &'static str,
+    pub file_hint: &'static str,
+    pub profile_hint: &'static str,
+    pub what: &'static str,
+    pub ours: &'static str,
+    pub upstream: &'static str,
+    pub reference: &'static str,
+    pub ack: &'static str,
+    pub ack_title: &'static str,
+    pub note: &'static str,
+    pub not_run: &'static str,
+    pub open_items: &'static str,
+    pub no_key: &'static str,
+    pub matched_hidden: &'static str,
+    pub nothing_to_open: &'static str,
+}
+
+pub const ZH_RECON: Recon = Recon {
+    category: "类别",
+    days: "天",
+    file: "导出文件",
+    profile: "对账方案",
+    open_title: "选择导出文件与对账方案",
+    file_hint: "CSV 或 xlsx 的路径",
+    profile_hint: "profiles/ 下的方案名称，或 .toml 路径",
+    what: "项",
+    ours: "我方",
+    upstream: "上游",
+    reference: "上游编号",
+    ack: "确认",
+    ack_title: "确认对账差异",
+    note: "说明",
+    not_run: "按 o 选择导出文件与对账方案",
+    open_items: "待处理",
+    no_key: "一致的行无需确认",
+    matched_hidden: "一致项已隐藏，按 m 显示",
+    nothing_to_open: "此行没有可打开的拨付或企业",
+};
+
+pub const EN_RECON: Recon = Recon {
+    category: "Category",
+    days: " days",
+    file: "Export",
+    profile: "Profile",
+    open_title: "Export file and profile",
+    file_hint: "path of a CSV or xlsx file",
+    profile_hint: "name in profiles/, or a .toml path",
+    what: "What",
+    ours: "Ours",
+    upstream: "Upstream",
+    reference: "Upstr. ref",
+    ack: "Ack",
+    ack_title: "Acknowledge difference",
+    note: "Note",
+    not_run: "press o to pick an export and a profile",
+    open_items: "open",
+    no_key: "a plain match needs no acknowledgement",
+    matched_hidden: "matches hidden; m shows them",
+    nothing_to_open: "no disbursement or enterprise behind this row",
+};
+
+pub fn recon(lang: Lang) -> &'static Recon {
+    match lang {
+        Lang::Zh => &ZH_RECON,
+        Lang::En => &EN_RECON,
+    }
+}
+
+/// Strings of the 一企一档 enterprise file (查询 Enter) and the form's headroom block.
+pub struct FileStrings {
+    pub title: &'static str,
+    pub totals: &'static str,
+    pub cap: &'static str,
+    pub headroom: &'static str,
+    pub limits: &'static str,
+    pub no_cap: &'static str,
+    pub groups: &'static str,
+    pub clawbacks: &'static str,
+    pub findings: &'static str,
+    pub basis: &'static str,
+    pub none: &'static str,
+    pub contact: &'static str,
+    pub severity: &'static str,
+    pub rule: &'static str,
+    pub message: &'static str,
+    pub line: &'static str,
+}
+
+pub const ZH_FILE: FileStrings = FileStrings {
+    title: "一企一档",
+    totals: "按项目与年度 · 对照单户年度上限",
+    cap: "单户上限",
+    headroom: "剩余额度",
+    limits: "限制",
+    no_cap: "不限",
+    groups: "互斥组",
+    clawbacks: "收回与追回",
+    findings: "核查发现",
+    basis: "依据",
+    none: "（无）",
+    contact: "联系人",
+    severity: "级别",
+    rule: "规则",
+    message: "说明",
+    line: "行",
+};
+
+pub const EN_FILE: FileStrings = FileStrings {
+    title: "Enterprise file",
+    totals: "Per program and year, against the caps",
+    cap: "Cap",
+    headroom: "Headroom",
+    limits: "Limits",
+    no_cap: "none",
+    groups: "Exclusive groups",
+    clawbacks: "Clawbacks",
+    findings: "Findings",
+    basis: "basis",
+    none: "(none)",
+    contact: "Contact",
+    severity: "Sev.",
+    rule: "Rule",
+    message: "Message",
+    line: "line",
+};
+
+pub fn file(lang: Lang) -> &'static FileStrings {
+    match lang {
+        Lang::Zh => &ZH_FILE,
+        Lang::En => &EN_FILE,
     }
 }

@@ -10,22 +10,30 @@ use std::fmt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zhida_core::Lang;
 
-use super::action::{Action, ScreenId};
+use super::action::{Action, EditOp, ScreenId};
 
 /// Where a binding applies. `Global` overlaps everything; `List` overlaps the screen
-/// scopes (they are all lists); screen scopes do not overlap each other.
+/// scopes (they are all lists); screen scopes do not overlap each other. `Typing` (line
+/// editing) applies only while a text input has focus, so it overlaps `Global` alone:
+/// Home/End mean first/last row in a list and start/end of the text in an input (while
+/// typing, an editing key comes before a list key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
     Global,
     List,
+    Typing,
     Disbursements,
     Recovery,
     Performance,
     MonthEnd,
+    Reconcile,
 }
 
 impl Scope {
     pub fn overlaps(self, other: Scope) -> bool {
+        if self == Scope::Typing || other == Scope::Typing {
+            return self == other || self == Scope::Global || other == Scope::Global;
+        }
         self == other
             || self == Scope::Global
             || other == Scope::Global
@@ -119,6 +127,14 @@ pub const DEFAULTS: &[Binding] = &[
         ["8"],
         "操作日志",
         "audit log"
+    ),
+    b!(
+        Global,
+        Action::Go(ScreenId::Reconcile),
+        "screen_reconcile",
+        ["9"],
+        "对账",
+        "reconcile"
     ),
     b!(
         Global,
@@ -239,6 +255,94 @@ pub const DEFAULTS: &[Binding] = &[
     ),
     b!(List, Action::Open, "open", ["enter"], "打开", "open"),
     b!(
+        Typing,
+        Action::Edit(EditOp::Left),
+        "cursor_left",
+        ["left"],
+        "光标左移",
+        "cursor left"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Right),
+        "cursor_right",
+        ["right"],
+        "光标右移",
+        "cursor right"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::WordLeft),
+        "word_left",
+        ["alt-left", "ctrl-left"],
+        "左移一词",
+        "word left"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::WordRight),
+        "word_right",
+        ["alt-right", "ctrl-right"],
+        "右移一词",
+        "word right"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Home),
+        "line_start",
+        ["home", "ctrl-a"],
+        "到行首",
+        "start of text"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::End),
+        "line_end",
+        ["end", "ctrl-e"],
+        "到行尾",
+        "end of text"
+    ),
+    b!(
+        Typing,
+        Action::Backspace,
+        "delete_back",
+        ["backspace"],
+        "删除光标前一字",
+        "delete back"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::Delete),
+        "delete_forward",
+        ["delete"],
+        "删除光标处一字",
+        "delete at cursor"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::DeleteWordBack),
+        "delete_word_back",
+        ["ctrl-w"],
+        "删除前一词",
+        "delete word back"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::DeleteToStart),
+        "delete_to_start",
+        ["ctrl-u"],
+        "删除至行首",
+        "delete to start"
+    ),
+    b!(
+        Typing,
+        Action::Edit(EditOp::DeleteToEnd),
+        "delete_to_end",
+        ["ctrl-k"],
+        "删除至行尾",
+        "delete to end"
+    ),
+    b!(
         Disbursements,
         Action::New,
         "new",
@@ -333,6 +437,38 @@ pub const DEFAULTS: &[Binding] = &[
         ["c"],
         "月结关账",
         "close month"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconOpen,
+        "recon_open",
+        ["o"],
+        "选择导出文件与方案",
+        "open export / profile"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconRun,
+        "recon_run",
+        ["r"],
+        "重新对账",
+        "reconcile again"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconAcknowledge,
+        "recon_acknowledge",
+        ["a"],
+        "确认差异",
+        "acknowledge"
+    ),
+    b!(
+        Reconcile,
+        Action::ReconToggleMatched,
+        "recon_matched",
+        ["m"],
+        "显示/隐藏一致",
+        "show / hide matches"
     ),
 ];
 
@@ -635,6 +771,9 @@ impl Keymap {
             "# 按键 Keys\n\n\
              Generated from the keymap table (`src/tui/keymap.rs`) by the test \
              `tui::keymap::tests::docs_keys_md_is_current`; do not edit by hand.\n\
+             While a text input has focus, printable keys type and the keys under \
+             输入时 / while typing edit the text; pasted text is typed in without line \
+             breaks, control characters or escape sequences.\n\
              Override any binding in `config.toml`:\n\n\
              ```toml\n[keys]\napprove = \"A\"\npalette = \"ctrl-p f2\"\n```\n",
         );
@@ -797,6 +936,50 @@ mod tests {
     }
 
     #[test]
+    fn typing_keys_share_keys_with_lists_but_not_with_global_keys() {
+        let (km, errors) = resolve(&BTreeMap::new());
+        assert!(
+            errors.is_empty(),
+            "Home/End in lists and inputs: {errors:?}"
+        );
+        let typing = [Scope::Typing, Scope::List, Scope::Global];
+        let list = [Scope::List, Scope::Global];
+        let home = KeySpec::plain(KeyCode::Home);
+        assert_eq!(km.lookup(home, &list), Some(Action::Top));
+        assert_eq!(km.lookup(home, &typing), Some(Action::Edit(EditOp::Home)));
+        let ctrl = |c| KeySpec::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(
+            km.lookup(ctrl('a'), &typing),
+            Some(Action::Edit(EditOp::Home))
+        );
+        assert_eq!(km.lookup(ctrl('a'), &list), None, "only while typing");
+        assert_eq!(
+            km.lookup(KeySpec::new(KeyCode::Left, KeyModifiers::ALT), &typing),
+            Some(Action::Edit(EditOp::WordLeft))
+        );
+        assert_eq!(
+            km.lookup(KeySpec::plain(KeyCode::Backspace), &typing),
+            Some(Action::Backspace)
+        );
+        // the global keys still act while typing: an editing key may not take one
+        assert_eq!(km.lookup(ctrl('r'), &typing), Some(Action::Refresh));
+        let (_, errors) = resolve(&ov(&[("line_start", "ctrl-r")]));
+        assert_eq!(
+            errors,
+            vec![KeymapError::Conflict {
+                key: ctrl('r'),
+                first: "refresh",
+                second: "line_start"
+            }]
+        );
+        // nor another editing key's; a list key it may share
+        let (_, errors) = resolve(&ov(&[("cursor_right", "left")]));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (_, errors) = resolve(&ov(&[("delete_to_end", "pgdn")]));
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
     fn every_action_has_a_unique_name() {
         let mut names: Vec<_> = DEFAULTS.iter().map(|b| b.name).collect();
         names.sort();
@@ -808,17 +991,11 @@ mod tests {
     /// docs/keys.md is generated from the table; `ZHIDA_UPDATE_DOCS=1` rewrites it.
     #[test]
     fn docs_keys_md_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/keys.md");
         let want = Keymap::default().markdown();
-        if std::env::var_os("ZHIDA_UPDATE_DOCS").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "docs/keys.md is out of date: run ZHIDA_UPDATE_DOCS=1 cargo test --bin zhida keys_md"
-        );
+        crate::tui::docs::file_is("docs/keys.md", &want);
+        // README: the tables, one heading level down
+        let tables = &want[want.find("\n## ").unwrap() + 1..];
+        crate::tui::docs::readme_block_is("keys", &tables.replace("## ", "#### "));
         assert!(want.contains("| `q` `Ctrl-C` | `quit` | 退出 | quit |"));
     }
 }

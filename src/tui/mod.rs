@@ -3,7 +3,8 @@
 //! - `action.rs` what a key can mean · `keymap.rs` keys as data (dispatch, footer, help,
 //!   palette, docs/keys.md) · `i18n.rs` every UI string, zh and en · `text.rs`
 //!   display-width pad/truncate · `table.rs` visible-window tables · `pager.rs` keyset
-//!   paging through disbursements
+//!   paging through disbursements · `input.rs` line editing (tui-input) for every text
+//!   input, pasted text made safe
 //! - `app.rs` state and `App::update` · `ui.rs` the shell's drawing · `background.rs`
 //!   slow computations on their own thread and connection (pattern in `screens/mod.rs`)
 //! - `screens/` one module per screen behind the `Screen` trait
@@ -13,6 +14,7 @@ pub mod app;
 pub mod background;
 pub mod form;
 pub mod i18n;
+pub mod input;
 pub mod keymap;
 pub mod pager;
 pub mod screens;
@@ -22,12 +24,16 @@ pub mod ui;
 pub mod writes;
 
 #[cfg(test)]
+mod docs;
+#[cfg(test)]
 mod tests;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
 use ratatui::DefaultTerminal;
 use zhida_core::Error;
 
@@ -50,7 +56,10 @@ pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
     // try_init installs the panic hook (restoring the terminal) before entering raw mode
     // and the alternate screen.
     let mut terminal = ratatui::try_init()?;
+    // a paste arrives as one Event::Paste (typed into the focused input), not as keys
+    let paste = BracketedPaste::enable();
     let result = event_loop(&mut terminal, &mut app);
+    drop(paste);
     ratatui::restore();
     result?;
     Ok(ExitCode::SUCCESS)
@@ -75,6 +84,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<
                 {
                     return Ok(());
                 }
+                Event::Paste(text) => app.paste(&text),
                 Event::Resize(w, h) => app.resize(w, h),
                 _ => {}
             }
@@ -95,5 +105,23 @@ fn wait_for_input(app: &App) -> std::io::Result<bool> {
         if app.jobs_ready() {
             return Ok(false);
         }
+    }
+}
+
+/// Bracketed paste while the TUI runs; switched off again on the way out, also when
+/// unwinding from a panic.
+struct BracketedPaste;
+
+impl BracketedPaste {
+    fn enable() -> BracketedPaste {
+        // a terminal without it still types the pasted keys one by one
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+        BracketedPaste
+    }
+}
+
+impl Drop for BracketedPaste {
+    fn drop(&mut self) {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     }
 }

@@ -54,6 +54,22 @@ impl Pager {
         Ok(())
     }
 
+    /// Start the window at `row` and select it (a jump to a row deep in a long list);
+    /// moving up fetches what lies before.
+    pub fn start_at(&mut self, conn: &Connection, row: &Disbursement) -> Result<(), Error> {
+        self.rows = disbursement_page(
+            conn,
+            &self.filter,
+            Page::After((row.date, row.id - 1)),
+            FETCH,
+        )?;
+        self.at_start = false;
+        self.at_end = self.rows.len() < FETCH;
+        self.sel = 0;
+        self.offset = 0;
+        Ok(())
+    }
+
     /// Append the next page; returns how many rows were dropped at the front.
     fn fetch_after(&mut self, conn: &Connection) -> Result<usize, Error> {
         let Some(last) = self.rows.last() else {

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 use ratatui::Frame;
 
-use super::text::{truncate, width, Align};
+use super::action::Action;
+use super::text::{fit, truncate, width, Align};
 
 #[derive(Debug, Clone)]
 pub struct Col {
@@ -112,6 +113,37 @@ pub fn scroll(offset: usize, sel: usize, height: usize) -> usize {
     } else {
         offset
     }
+}
+
+/// Where a list-moving key (j/k, PgUp/PgDn, g/G) takes the selection in a list of `len`
+/// rows showing `page` at a time; None for any other action.
+pub fn moved(action: Action, sel: usize, len: usize, page: usize) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    Some(match action {
+        Action::Down => (sel + 1).min(last),
+        Action::Up => sel.saturating_sub(1),
+        Action::PageDown => (sel + page).min(last),
+        Action::PageUp => sel.saturating_sub(page),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return None,
+    })
+}
+
+/// One line of fitted cells.
+pub fn row_line(cols: &[Col], lay: &[(usize, u16)], cells: &[Cell], style: Style) -> Line<'static> {
+    let mut spans = Vec::with_capacity(lay.len() * 2);
+    for (n, &(i, w)) in lay.iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::styled(" ", style));
+        }
+        let cell = cells.get(i).cloned().unwrap_or_default();
+        spans.push(Span::styled(
+            fit(&cell.text, w as usize, cols[i].align),
+            cell.style.patch(style),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// Draw one row of cells at `area` (one terminal row): each cell's text truncated to its
@@ -246,6 +278,20 @@ mod tests {
             "department dropped first"
         );
         assert_eq!(l.iter().map(|x| x.1 as u32).sum::<u32>() + 2, 40);
+    }
+
+    #[test]
+    fn list_keys_move_the_selection_within_the_rows() {
+        assert_eq!(moved(Action::Down, 3, 5, 2), Some(4));
+        assert_eq!(moved(Action::Down, 4, 5, 2), Some(4), "stays on the last");
+        assert_eq!(moved(Action::Up, 0, 5, 2), Some(0));
+        assert_eq!(moved(Action::PageDown, 1, 5, 2), Some(3));
+        assert_eq!(moved(Action::PageDown, 4, 5, 2), Some(4));
+        assert_eq!(moved(Action::PageUp, 1, 5, 2), Some(0));
+        assert_eq!(moved(Action::Top, 3, 5, 2), Some(0));
+        assert_eq!(moved(Action::Bottom, 0, 5, 2), Some(4));
+        assert_eq!(moved(Action::Down, 0, 0, 2), Some(0), "empty list");
+        assert_eq!(moved(Action::Open, 1, 5, 2), None);
     }
 
     #[test]

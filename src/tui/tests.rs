@@ -24,6 +24,7 @@ use zhida_core::{CreditCode, Lang, Money, Unit};
 use super::action::{Action, ScreenId};
 use super::app::{App, Flow, Overlay};
 use super::keymap::KeySpec;
+use super::screens::testkit::{cursor_of, screen_text};
 use super::screens::{Cx, Env, Outcome, Screen};
 use super::ui;
 
@@ -373,6 +374,38 @@ pub fn fixture() -> Connection {
     conn
 }
 
+/// The fixture with limits: 科技创新券 capped at 100,000 per enterprise (鑫源 has
+/// 120,000), 稳岗返还 once per year, 纾困直达资金 and 农业产业化奖补 exclusive (group 纾困),
+/// and 20,000 clawed back from 鑫源.
+fn fixture_with_limits() -> Connection {
+    let conn = fixture();
+    conn.execute_batch(
+        "UPDATE program SET cap_per_enterprise_fen = 10000000, policy_ref = '元科发〔2025〕2号' WHERE code = 'KJ2025';
+         UPDATE program SET once_per_year = 1 WHERE code = 'WG2025';
+         UPDATE program SET exclusive_group = '纾困' WHERE code IN ('ZD2025', 'NY2025');",
+    )
+    .unwrap();
+    insert_recovery(
+        &conn,
+        &NewRecovery {
+            program_code: "KJ2025".into(),
+            date: d("2025-06-18"),
+            amount: Money(20_000_00),
+            reason: Reason::Clawback,
+            doc_no: "元财追〔2025〕3号".into(),
+            credit_code: Some(
+                CreditCode::complete("91530428MA6K1XY01")
+                    .unwrap()
+                    .to_string(),
+            ),
+            reallocated_to: None,
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    conn
+}
+
 fn app_with(conn: Connection, lang: Lang, config: &Config) -> App {
     let actor = Actor::load(&conn, "王科长").unwrap();
     let mut app = App::new(conn, actor, lang, config, d(TODAY));
@@ -416,32 +449,13 @@ fn lookup(app: &App) -> &super::screens::lookup::Lookup {
 
 // ---------------------------------------------------------------- rendering helpers
 
-/// The buffer as plain lines (wide characters once, trailing spaces trimmed).
-pub fn buffer_text(buf: &Buffer) -> String {
-    let w = buf.area.width as usize;
-    let mut out = String::new();
-    for row in buf.content.chunks(w) {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for c in row {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            line.push_str(c.symbol());
-            skip = unicode_width::UnicodeWidthStr::width(c.symbol()).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
+/// The screen as text with the terminal cursor marked (`testkit::screen_text`), and the
+/// buffer.
 pub fn draw(app: &App, w: u16, h: u16) -> (String, Buffer) {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::render(app, f)).unwrap();
     let buf = t.backend().buffer().clone();
-    (buffer_text(&buf), buf)
+    (screen_text(&buf, cursor_of(&t)), buf)
 }
 
 // ---------------------------------------------------------------- App::update
@@ -572,10 +586,17 @@ fn palette_fuzzy_matches_every_action_and_runs_it() {
     let Overlay::Palette(p) = &app.overlay else {
         panic!("palette open")
     };
+    let typing = app
+        .keymap
+        .bindings
+        .iter()
+        .filter(|b| b.scope == super::keymap::Scope::Typing)
+        .count();
+    assert!(typing >= 10);
     assert_eq!(
         p.matches.len(),
-        app.keymap.bindings.len(),
-        "empty query lists every action"
+        app.keymap.bindings.len() - typing,
+        "empty query lists every action but the editing keys"
     );
     typed(&mut app, "月结");
     let Overlay::Palette(p) = &app.overlay else {
@@ -781,6 +802,57 @@ fn lookup_by_full_pinyin_credit_code_and_voucher() {
 }
 
 #[test]
+fn lookup_file_scrolls_shows_the_basis_and_follows_the_as_of_month() {
+    let mut app = app_with(fixture_with_limits(), Lang::Zh, &Config::default());
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "xinyuan");
+    app.update(Action::Open);
+    let f = lookup(&app).detail.as_ref().expect("file open");
+    let kj = f
+        .totals
+        .iter()
+        .find(|t| t.program_code == "KJ2025")
+        .unwrap();
+    assert_eq!(kj.headroom, Some(Money(-20_000_00)));
+    assert_eq!(f.groups[0].barred, ["NY2025"]);
+    assert_eq!(f.recoveries.len(), 1);
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.contains("行 1/25"), "{text}");
+    assert!(
+        !text.contains("依据："),
+        "the findings are further down:\n{text}"
+    );
+    // G: the end of the file, its findings with their basis
+    app.update(Action::Bottom);
+    let (text, _) = draw(&app, 80, 24);
+    assert!(
+        text.contains("依据：元科发〔2025〕2号：每家企业每年不超过10万元"),
+        "{text}"
+    );
+    assert!(
+        text.contains("依据：对符合条件的应付尽付、即时兑付"),
+        "{text}"
+    );
+    let end = lookup(&app).detail_offset;
+    app.update(Action::Down);
+    assert_eq!(lookup(&app).detail_offset, end, "no scrolling past the end");
+    app.update(Action::Top);
+    assert_eq!(lookup(&app).detail_offset, 0);
+    // a month back: the file as of 2025-05-31 (the clawback of 06-18 is not yet there)
+    app.update(Action::MonthBack);
+    let f = lookup(&app).detail.as_ref().expect("still open");
+    assert_eq!(f.as_of, d("2025-05-31"));
+    assert!(f.recoveries.is_empty());
+    assert_eq!(f.disbursements.len(), 3);
+    app.update(Action::MonthBack);
+    app.update(Action::MonthBack);
+    let f = lookup(&app).detail.as_ref().unwrap();
+    assert_eq!(f.disbursements.len(), 1, "as of 2025-03-31");
+    app.update(Action::Back);
+    assert!(lookup(&app).detail.is_none());
+}
+
+#[test]
 fn quit_asks_first_when_a_form_is_dirty() {
     struct DirtyForm;
     impl Screen for DirtyForm {
@@ -864,27 +936,6 @@ fn keymap_problems_are_reported_at_start_and_overrides_apply() {
 }
 
 #[test]
-fn placeholder_screens_name_their_keys() {
-    let mut app = with_placeholder(app());
-    app.handle_key(key('5'));
-    assert_eq!(app.screen_id(), ScreenId::Recovery);
-    app.handle_key(key('n'));
-    assert!(app.status.text.contains("收回"), "{}", app.status.text);
-    let (text, _) = draw(&app, 80, 24);
-    assert!(text.contains("n 登记收回"), "{text}");
-    assert!(text.contains("此页面正在建设中"), "{text}");
-}
-
-/// The 收回 tab as a placeholder, whatever screen has landed there since.
-fn with_placeholder(mut app: App) -> App {
-    use super::keymap::Scope;
-    use super::screens::placeholder::Placeholder;
-    app.screens[ScreenId::Recovery.index()] =
-        Box::new(Placeholder::new(ScreenId::Recovery, Some(Scope::Recovery)));
-    app
-}
-
-#[test]
 fn keyset_pager_walks_a_long_program_in_pages() {
     let conn = fixture();
     let code = CreditCode::complete("91530428MA6K1XY01")
@@ -962,16 +1013,41 @@ pub fn gallery(lang: Lang) -> Vec<(&'static str, App)> {
         a.update(Action::Char(c));
     }
     out.push(("lookup", a));
-    let mut a = mk();
+    // the 一企一档 file of an enterprise over a cap, in an exclusive group, with a clawback
+    let mut a = app_with(fixture_with_limits(), lang, &Config::default());
     a.update(Action::Go(ScreenId::Lookup));
     for c in "xinyuan".chars() {
         a.update(Action::Char(c));
     }
     a.update(Action::Open);
     out.push(("lookup_detail", a));
-    let mut a = with_placeholder(mk());
+    // …scrolled to its end: the findings with the basis they cite
+    let mut a = app_with(fixture_with_limits(), lang, &Config::default());
+    a.update(Action::Go(ScreenId::Lookup));
+    for c in "xinyuan".chars() {
+        a.update(Action::Char(c));
+    }
+    a.update(Action::Open);
+    a.update(Action::Bottom);
+    out.push(("lookup_detail_end", a));
+    let mut a = mk();
+    a.update(Action::Go(ScreenId::MonthEnd));
+    out.push(("month_end", a));
+    let mut a = mk();
     a.update(Action::Go(ScreenId::Recovery));
-    out.push(("placeholder", a));
+    for _ in 0..3 {
+        a.update(Action::Down);
+    }
+    out.push(("recovery", a));
+    let mut a = mk();
+    a.update(Action::Go(ScreenId::Disbursements));
+    out.push(("disbursements", a));
+    let mut a = mk();
+    a.update(Action::Go(ScreenId::Performance));
+    out.push(("performance", a));
+    let mut a = mk();
+    a.update(Action::Go(ScreenId::Audit));
+    out.push(("audit", a));
     let mut a = mk();
     a.update(Action::Help);
     out.push(("help", a));
@@ -997,7 +1073,10 @@ fn snapshots_zh() {
 #[test]
 fn snapshots_en() {
     for (name, app) in gallery(Lang::En) {
-        if !matches!(name, "overview" | "programs" | "lookup_detail" | "help") {
+        if !matches!(
+            name,
+            "overview" | "programs" | "lookup_detail" | "lookup_detail_end" | "help"
+        ) {
             continue;
         }
         for (w, h) in [(80, 24), (160, 48)] {
@@ -1034,7 +1113,7 @@ fn status_colours_paid_green_pending_yellow() {
     );
 }
 
-/// docs/screens.md: text captures of each screen at 80×24 (`ZHIDA_UPDATE_DOCS=1` rewrites it).
+/// docs/screens.md and README.md: text captures of each screen at 80×24.
 #[test]
 fn docs_screens_md_is_current() {
     let mut md = String::from(
@@ -1043,19 +1122,16 @@ fn docs_screens_md_is_current() {
          `src/tui/tests.rs` (generated by `tui::tests::docs_screens_md_is_current`; \
          `ZHIDA_UPDATE_DOCS=1 cargo test --bin zhida docs_` rewrites it).\n",
     );
+    let mut readme = String::new();
     for (name, app) in gallery(Lang::Zh) {
         let (text, _) = draw(&app, 80, 24);
         md.push_str(&format!("\n## {name}\n\n```text\n{text}```\n"));
+        readme.push_str(&format!(
+            "<details><summary>{name}</summary>\n\n```text\n{text}```\n</details>\n"
+        ));
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screens.md");
-    if std::env::var_os("ZHIDA_UPDATE_DOCS").is_some() {
-        std::fs::write(&path, &md).unwrap();
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        have == md,
-        "docs/screens.md is out of date: run ZHIDA_UPDATE_DOCS=1 cargo test --bin zhida docs_"
-    );
+    super::docs::file_is("docs/screens.md", &md);
+    super::docs::readme_block_is("screens", &readme);
 }
 
 #[test]
@@ -1291,4 +1367,193 @@ fn the_shell_draws_before_the_first_screen_loads() {
         !text.contains("载入中") && text.contains("18,000,000.00"),
         "{text}"
     );
+}
+
+// ---------------------------------------------------------------- line editing
+
+fn ctrl(c: char) -> KeySpec {
+    KeySpec::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// Where the terminal cursor stands after drawing, if it is shown.
+fn cursor_at(app: &App, w: u16, h: u16) -> Option<(u16, u16)> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(app, f)).unwrap();
+    cursor_of(&t).map(|p| (p.x, p.y))
+}
+
+#[test]
+fn lookup_edits_in_the_middle_and_searches_again() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "甘庄鑫源");
+    assert!(lookup(&app).results.is_empty(), "not one run of text");
+    // back over 鑫源 and put 街道 in between: the name now matches
+    app.handle_key(code(KeyCode::Left));
+    app.handle_key(code(KeyCode::Left));
+    assert_eq!(lookup(&app).query.cursor(), 2);
+    typed(&mut app, "街道");
+    let l = lookup(&app);
+    assert_eq!(l.query, "甘庄街道鑫源");
+    assert_eq!(l.query.cursor(), 4, "the cursor stays after what was typed");
+    assert_eq!(l.results.len(), 1);
+    assert_eq!(l.results[0].name, "元江县甘庄街道鑫源科技有限公司");
+    // Ctrl-W takes the word before the cursor (a Chinese character is one word)
+    app.handle_key(ctrl('w'));
+    assert_eq!(lookup(&app).query, "甘庄街鑫源");
+    assert!(lookup(&app).results.is_empty(), "searched again");
+    // Ctrl-U: everything before the cursor; what is left matches again
+    app.handle_key(ctrl('u'));
+    assert_eq!(lookup(&app).query, "鑫源");
+    assert_eq!(lookup(&app).results.len(), 1);
+    // End, Backspace at the end, Home, Delete at the start
+    app.handle_key(code(KeyCode::End));
+    app.handle_key(code(KeyCode::Backspace));
+    app.handle_key(ctrl('a'));
+    app.handle_key(code(KeyCode::Delete));
+    assert_eq!(lookup(&app).query, "");
+    assert!(lookup(&app).results.is_empty());
+    // Ctrl-E and Ctrl-K
+    typed(&mut app, "yjxgz");
+    assert_eq!(lookup(&app).results.len(), 2, "甘庄街道 and 甘蔗");
+    app.handle_key(ctrl('a'));
+    app.handle_key(ctrl('e'));
+    app.handle_key(code(KeyCode::Left));
+    app.handle_key(code(KeyCode::Left));
+    app.handle_key(ctrl('k'));
+    assert_eq!(lookup(&app).query, "yjx");
+    assert_eq!(lookup(&app).results.len(), 5);
+}
+
+#[test]
+fn cursor_moves_do_not_search_and_arrows_still_move_the_selection() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    typed(&mut app, "yjx");
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Down));
+    assert_eq!(lookup(&app).sel, 2);
+    // a search would put the selection back on the first row
+    for k in [KeyCode::Home, KeyCode::Right, KeyCode::End, KeyCode::Left] {
+        app.handle_key(code(k));
+    }
+    let alt_left = KeySpec::new(KeyCode::Left, KeyModifiers::ALT);
+    app.handle_key(alt_left);
+    assert_eq!(lookup(&app).query.cursor(), 0);
+    let ctrl_right = KeySpec::new(KeyCode::Right, KeyModifiers::CONTROL);
+    app.handle_key(ctrl_right);
+    assert_eq!(lookup(&app).query.cursor(), 3);
+    assert_eq!(lookup(&app).sel, 2, "moving the cursor keeps the selection");
+    // Delete at the end and Backspace at the start change nothing, so no search either
+    app.handle_key(code(KeyCode::Delete));
+    app.handle_key(code(KeyCode::Home));
+    app.handle_key(code(KeyCode::Backspace));
+    assert_eq!(lookup(&app).sel, 2);
+    // outside a text input, Home is still the first row of a list
+    app.update(Action::Go(ScreenId::Programs));
+    app.update(Action::Down);
+    app.handle_key(code(KeyCode::Home));
+    assert_eq!(programs(&app).sel, 0);
+}
+
+#[test]
+fn the_cursor_lands_after_chinese_text_by_display_width() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    // empty box: on the first cell of the input (row 3 under the header, tabs and border)
+    assert_eq!(cursor_at(&app, 80, 24), Some((1, 3)));
+    typed(&mut app, "元江县");
+    // three characters, six cells
+    assert_eq!(cursor_at(&app, 80, 24), Some((1 + 6, 3)));
+    app.handle_key(code(KeyCode::Left));
+    assert_eq!(cursor_at(&app, 80, 24), Some((1 + 4, 3)));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.contains("│元江‸县"), "{text}");
+    // a detail view has no input: no cursor
+    app.update(Action::Open);
+    assert!(lookup(&app).detail.is_some());
+    assert_eq!(cursor_at(&app, 80, 24), None);
+}
+
+#[test]
+fn a_long_query_scrolls_so_the_cursor_stays_in_the_box() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    let long = "元江县甘庄街道鑫源科技有限公司".repeat(3);
+    typed(&mut app, &long);
+    // 90 cells in a box of 78: the end shows, the cursor on the last cell or before it
+    let (x, y) = cursor_at(&app, 80, 24).unwrap();
+    assert_eq!(y, 3);
+    assert!((77..=78).contains(&x), "{x}");
+    let (text, _) = draw(&app, 80, 24);
+    let line = text.lines().nth(3).unwrap();
+    assert!(line.contains("科技有限公司█"), "{line}");
+    assert!(!line.starts_with("│元江县甘庄"), "scrolled: {line}");
+    app.handle_key(code(KeyCode::Home));
+    assert_eq!(cursor_at(&app, 80, 24), Some((1, 3)));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.lines().nth(3).unwrap().starts_with("│‸元江县甘庄"));
+}
+
+#[test]
+fn the_list_filter_edits_with_a_cursor_in_the_title() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Programs));
+    app.handle_key(key('/'));
+    typed(&mut app, "科技");
+    assert_eq!(programs(&app).view.len(), 1);
+    app.handle_key(code(KeyCode::Left));
+    let (text, _) = draw(&app, 80, 24);
+    assert!(text.contains("筛选: 科‸技"), "{text}");
+    app.handle_key(code(KeyCode::Backspace));
+    assert_eq!(programs(&app).filter, "技");
+    assert_eq!(programs(&app).view.len(), 1, "still 科技创新券");
+    app.handle_key(ctrl('k'));
+    assert_eq!(programs(&app).view.len(), 4);
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        cursor_at(&app, 80, 24),
+        None,
+        "no cursor once the filter is set"
+    );
+}
+
+#[test]
+fn paste_types_into_the_input_without_line_breaks_or_escapes() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Lookup));
+    app.paste("鑫源\r\n\u{1b}[31m科技\u{1b}[0m\n");
+    let l = lookup(&app);
+    assert_eq!(l.query, "鑫源科技");
+    assert_eq!(l.results.len(), 1);
+    assert!(l.detail.is_none(), "the pasted newline is no Enter");
+    // in the middle of the text, at the cursor
+    app.handle_key(code(KeyCode::Home));
+    app.paste("甘庄街道");
+    assert_eq!(lookup(&app).query, "甘庄街道鑫源科技");
+    assert_eq!(lookup(&app).query.cursor(), 4);
+    assert_eq!(lookup(&app).results.len(), 1);
+    // the palette takes a paste too
+    app.update(Action::Palette);
+    app.paste("月结\n");
+    let Overlay::Palette(p) = &app.overlay else {
+        panic!("palette open")
+    };
+    assert_eq!(p.query, "月结");
+    assert_eq!(app.keymap.bindings[p.matches[0]].name, "screen_month_end");
+    app.handle_key(ctrl('u'));
+    let Overlay::Palette(p) = &app.overlay else {
+        panic!("palette open")
+    };
+    assert_eq!(p.query, "");
+    assert!(
+        p.matches.len() > 30,
+        "Ctrl-U cleared the query: every action again"
+    );
+    // where nothing is typed, a paste is not taken for keys
+    app.update(Action::Back);
+    app.update(Action::Go(ScreenId::Programs));
+    app.paste("3q");
+    assert_eq!(app.screen_id(), ScreenId::Programs);
+    assert_eq!(app.overlay, Overlay::None);
 }

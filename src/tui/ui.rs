@@ -12,6 +12,7 @@ use zhida_core::Unit;
 use super::action::{Action, ScreenId};
 use super::app::{App, Overlay};
 use super::i18n;
+use super::input::place_cursor;
 use super::keymap::Scope;
 use super::screens::Cx;
 use super::text::{fit, truncate, Align};
@@ -102,16 +103,32 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 }
 
 fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
+    let labels: Vec<(String, &str, bool)> = ScreenId::ALL
+        .iter()
+        .map(|id| {
+            let key = app
+                .keymap
+                .binding(Action::Go(*id))
+                .and_then(|b| b.keys.first())
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            (key, i18n::tab(*id, app.lang), *id == app.screen_id())
+        })
+        .collect();
+    let full: usize = labels
+        .iter()
+        .map(|(k, name, _)| super::text::width(k) + super::text::width(name) + 2)
+        .sum();
+    // too narrow for every name (English at 80 columns): the other tabs show their key only
+    let compact = full > area.width as usize + 1;
     let mut spans = Vec::new();
-    for id in ScreenId::ALL.iter() {
-        let key = app
-            .keymap
-            .binding(Action::Go(*id))
-            .and_then(|b| b.keys.first())
-            .map(|k| k.to_string())
-            .unwrap_or_default();
-        let label = format!("{key} {} ", i18n::tab(*id, app.lang));
-        let style = if *id == app.screen_id() {
+    for (key, name, current) in labels {
+        let label = if compact && !current {
+            format!("{key} ")
+        } else {
+            format!("{key} {name} ")
+        };
+        let style = if current {
             Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::default()
@@ -257,10 +274,11 @@ fn draw_palette(app: &App, f: &mut Frame, area: Rect, p: &super::app::Palette) {
     let inner = block.inner(r);
     f.render_widget(block, r);
     let iw = inner.width as usize;
+    let (shown, col) = p.query.window(iw.saturating_sub(2));
+    place_cursor(f, inner, inner.x, inner.y, col + 2);
     let mut lines = vec![Line::from(vec![
         Span::styled("> ", Style::default().fg(Color::Yellow)),
-        Span::raw(p.query.clone()),
-        Span::styled("█", Style::default().fg(Color::Gray)),
+        Span::raw(shown),
     ])];
     if p.matches.is_empty() {
         lines.push(Line::from(s.palette_none));

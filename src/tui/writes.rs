@@ -3,14 +3,18 @@
 //! `App::update` runs it through `zhida_core` (one audited transaction each, roles
 //! checked in the domain) and reports back to the screen. Tests assert on the request.
 
+use std::path::PathBuf;
+
 use chrono::NaiveDate;
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use zhida_core::config::CheckConfig;
+use zhida_core::dates::Month;
 use zhida_core::ledger::{self, DisbursementInput};
 use zhida_core::model::Role;
-use zhida_core::repo::write::NewEvaluation;
+use zhida_core::repo::write::{NewEvaluation, NewRecovery};
 use zhida_core::users::Actor;
+use zhida_core::{ack, close, report};
 use zhida_core::{Error, Lang};
 
 use super::action::Action;
@@ -37,13 +41,26 @@ pub enum Write {
         name: String,
         actual: Option<Decimal>,
     },
+    // 月结
+    Acknowledge {
+        key: String,
+        note: String,
+    },
+    ExportReport {
+        month: Month,
+        path: PathBuf,
+    },
+    CloseMonth {
+        month: Month,
+        force: bool,
+    },
+    Recovery(NewRecovery),
 }
 
 /// Everything the domain needs besides the connection.
 pub struct WriteCx<'a> {
     pub actor: &'a Actor,
     pub lang: Lang,
-    #[allow(dead_code)] // SLOT(checks): close month
     pub checks: &'a CheckConfig,
 }
 
@@ -112,6 +129,47 @@ impl Write {
                     format!("actual of indicator '{name}' saved"),
                 )
             }
+            Write::Acknowledge { key, note } => {
+                ack::acknowledge(conn, actor, key, note)?;
+                done(format!("已确认 {key}"), format!("acknowledged {key}"))
+            }
+            Write::ExportReport { month, path } => {
+                report::monthly_report(conn, *month, cx.checks, lang)?.write_file(path)?;
+                let p = path.display();
+                done(
+                    format!("已导出 {month} 月度通报：{p}"),
+                    format!("monthly report {month} written to {p}"),
+                )
+            }
+            Write::CloseMonth { month, force } => {
+                let passed = close::close_month(conn, actor, *month, *force, cx.checks, lang)?;
+                let (n, who) = (passed.len(), &actor.user);
+                if n == 0 {
+                    done(
+                        format!("{month} 已月结（{who}）"),
+                        format!("{month} closed by {who}"),
+                    )
+                } else {
+                    done(
+                        format!("{month} 已强制月结（{who}），跳过 {n} 条未确认的错误"),
+                        format!("{month} force-closed by {who} past {n} unacknowledged errors"),
+                    )
+                }
+            }
+            Write::Recovery(r) => {
+                zhida_core::recover::record_recovery(conn, actor, r)?;
+                let (amount, code) = (r.amount.format_yuan(), &r.program_code);
+                match &r.reallocated_to {
+                    Some(to) => done(
+                        format!("已登记收回 {code} {amount} 元，统筹至 {to}"),
+                        format!("recovered {amount} from {code}, reallocated to {to}"),
+                    ),
+                    None => done(
+                        format!("已登记收回 {code} {amount} 元"),
+                        format!("recovered {amount} from {code}"),
+                    ),
+                }
+            }
         })
     }
 }
@@ -121,7 +179,7 @@ pub fn permitted(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
         New | Pay | Reject | RecordRecovery | EditEvaluation | EditIndicator | Acknowledge
-        | CloseMonth => role != Role::Auditor,
+        | CloseMonth | ReconAcknowledge => role != Role::Auditor,
         Approve | Reverse => role == Role::Supervisor,
         _ => true,
     }

@@ -1,6 +1,9 @@
 //! Acknowledging a finding (核查确认): the key `rule|program|enterprise|voucher|year` is
 //! stored in `finding_ack` with a note, who and when; acknowledging again updates the
 //! note. Acknowledged findings still show, marked, with the note. Audited.
+//! Reconciliation differences (对账差异, keys `RECON|…`) are acknowledged the same way.
+
+use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -18,8 +21,13 @@ struct AckRow<'a> {
 }
 
 /// Check the shape of a finding key: five `|`-separated parts, a known rule, a program
-/// and a four-digit year.
+/// and a four-digit year — or a reconciliation key `RECON|kind|ref|ours|upstream`
+/// ([`crate::reconcile::validate_key`]).
 pub fn validate_key(key: &str) -> Result<()> {
+    if key.starts_with("RECON|") {
+        return crate::reconcile::validate_key(key)
+            .map_err(|why| Error::invalid(format!("对账确认键 '{key}' 不正确：{why}")));
+    }
     let parts: Vec<&str> = key.split('|').collect();
     let bad = |why: &str| {
         Error::invalid(format!(
@@ -74,6 +82,24 @@ pub fn acknowledge(conn: &mut Connection, actor: &Actor, key: &str, note: &str) 
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// Every acknowledgement whose key starts with `prefix` ("" = all), by key.
+pub fn with_prefix(conn: &Connection, prefix: &str) -> Result<HashMap<String, Ack>> {
+    let mut stmt = conn.prepare(
+        "SELECT key, note, by, at FROM finding_ack WHERE substr(key, 1, length(?1)) = ?1",
+    )?;
+    let rows = stmt.query_map([prefix], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Ack {
+                note: r.get(1)?,
+                by: r.get(2)?,
+                at: r.get(3)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The acknowledgement of a key, if any.

@@ -31,8 +31,18 @@ pub const SCHEMA_V1: &str = include_str!("migrations/v1.sql");
 /// A new (empty, version 0) file gets `schema.sql` in one step, straight to the latest
 /// version; an older file runs the steps it lacks, each in its own transaction.
 pub const UPGRADES: &[&str] = &[
-    // 1 → 2: triggers keeping program_month right, and the table filled (repo/summary.rs)
-    include_str!("migrations/v2.sql"),
+    // 1 → 2: dates behind the computed indicators and working-day deadlines — allocations
+    // received / passed on (ALLOC_LATE), disbursements approved / paid (按时发放率).
+    "ALTER TABLE allocation ADD COLUMN received_date TEXT
+         CHECK (received_date IS NULL OR date(received_date) IS received_date);
+     ALTER TABLE allocation ADD COLUMN distributed_date TEXT
+         CHECK (distributed_date IS NULL OR date(distributed_date) IS distributed_date);
+     ALTER TABLE disbursement ADD COLUMN approved_date TEXT
+         CHECK (approved_date IS NULL OR date(approved_date) IS approved_date);
+     ALTER TABLE disbursement ADD COLUMN paid_date TEXT
+         CHECK (paid_date IS NULL OR date(paid_date) IS paid_date);",
+    // 2 → 3: triggers keeping program_month right, and the table filled (repo/summary.rs)
+    include_str!("migrations/v3.sql"),
 ];
 
 /// The schema version this program writes.
@@ -235,6 +245,24 @@ mod tests {
         assert!(matches!(open(&path), Err(Error::SchemaTooNew { .. })));
     }
 
+    /// A table's text without comments and layout: `ALTER TABLE … ADD COLUMN` writes the
+    /// new column where `schema.sql` has it, but with its own spacing.
+    fn normalize_sql(sql: &str) -> String {
+        let text: Vec<&str> = sql
+            .lines()
+            .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
+            .collect();
+        let words = text
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        words
+            .replace(" ,", ",")
+            .replace("( ", "(")
+            .replace(" )", ")")
+    }
+
     /// Tables, columns (name, type, not null, default, pk), indexes and triggers: what an
     /// upgraded file must share with a new one.
     fn shape(conn: &Connection) -> Vec<String> {
@@ -261,7 +289,7 @@ mod tests {
                         |r| r.get(0),
                     )
                     .unwrap();
-                out.push(sql);
+                out.push(normalize_sql(&sql));
                 let mut cols = conn
                     .prepare(&format!("PRAGMA table_info(\"{name}\")"))
                     .unwrap();
@@ -320,6 +348,32 @@ mod tests {
                 assert!(bad.is_err(), "size 'huge' refused (from version {from})");
             }
         }
+    }
+
+    #[test]
+    fn version_1_rows_get_empty_dates_and_the_new_columns_are_checked() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO program (code, name, level, fiscal_year) VALUES ('WG2025', '稳岗返还', 'county', 2025);
+             INSERT INTO allocation (program_id, date, amount_fen) VALUES (1, '2025-01-10', 100000);",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let (r, d): (Option<String>, Option<String>) = conn
+            .query_row(
+                "SELECT received_date, distributed_date FROM allocation",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((r, d), (None, None));
+        assert!(conn
+            .execute("UPDATE allocation SET received_date = '2025-02-30'", [])
+            .is_err());
+        conn.execute("UPDATE allocation SET received_date = '2025-01-12'", [])
+            .unwrap();
     }
 
     #[test]

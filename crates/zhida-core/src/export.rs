@@ -20,10 +20,12 @@ const TABLES: &[(&str, &str)] = &[
                          cap_per_enterprise_fen, once_per_year, exclusive_group, eligible_sizes, status
                   FROM program ORDER BY code"),
     ("enterprises", "SELECT credit_code, name, size, industry, township, contact FROM enterprise ORDER BY credit_code"),
-    ("allocations", "SELECT p.code AS program, a.date, a.amount_fen, a.doc_no, a.note
+    ("allocations", "SELECT p.code AS program, a.date, a.amount_fen, a.doc_no, a.note,
+                            a.received_date, a.distributed_date
                      FROM allocation a JOIN program p ON p.id = a.program_id ORDER BY a.id"),
     ("disbursements", "SELECT d.voucher_no, p.code AS program, e.credit_code, d.amount_fen, d.date, d.status,
-                              d.entered_by, d.approved_by, r.voucher_no AS reverses, d.note
+                              d.entered_by, d.approved_by, r.voucher_no AS reverses, d.note,
+                              d.approved_date, d.paid_date
                        FROM disbursement d JOIN program p ON p.id = d.program_id
                        JOIN enterprise e ON e.id = d.enterprise_id
                        LEFT JOIN disbursement r ON r.id = d.reverses_id ORDER BY d.id"),
@@ -144,10 +146,10 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join("disbursements.csv")).unwrap();
         assert!(text.starts_with('\u{feff}'));
         let mut lines = text.trim_start_matches('\u{feff}').lines();
-        assert_eq!(lines.next().unwrap(), "region_code,voucher_no,program,credit_code,amount_fen,date,status,entered_by,approved_by,reverses,note");
+        assert_eq!(lines.next().unwrap(), "region_code,voucher_no,program,credit_code,amount_fen,date,status,entered_by,approved_by,reverses,note,approved_date,paid_date");
         assert_eq!(
             lines.next().unwrap(),
-            format!("530428,YJ-2025-0001,WG2025,{code},100000,2025-03-01,paid,小李,王科长,,首笔")
+            format!("530428,YJ-2025-0001,WG2025,{code},100000,2025-03-01,paid,小李,王科长,,首笔,,")
         );
     }
 
@@ -190,7 +192,7 @@ mod tests {
         let allocs = std::fs::read_to_string(dir.path().join("allocations.csv")).unwrap();
         assert_eq!(
             allocs.lines().nth(1).unwrap(),
-            "530428,WG2025,2025-02-01,-500000,'-,调减"
+            "530428,WG2025,2025-02-01,-500000,'-,调减,,"
         );
     }
 

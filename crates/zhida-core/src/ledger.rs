@@ -5,28 +5,28 @@
 //! that a refusal names the rule broken instead of a trigger message — the schema's
 //! triggers stay as the second layer. A refusal writes nothing.
 //!
-//! Also the headroom figures the disbursement form shows (cap left for the enterprise,
-//! money left in the program) — warnings for the clerk, not refusals: the month-end
-//! checks (OVER_CAP, OVERDRAWN) are where those are judged.
+//! The headroom the disbursement form shows and its warnings live with the enterprise
+//! file (`enterprise_file::verdict`: can this enterprise still receive X?); they are
+//! re-exported here for the callers that know them from the ledger.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::json;
 
 use crate::audit;
 use crate::credit_code::CreditCode;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
-use crate::i18n::Lang;
-use crate::model::{Disbursement, ProgramStatus, Size, Status};
+use crate::model::{Disbursement, ProgramStatus, Status};
 use crate::money::Money;
 use crate::repo::lookup::disbursement_by_voucher;
 use crate::repo::write::{
     self, NewAllocation, NewEnterprise, NewEvaluation, NewIndicator, NewProgram,
 };
 use crate::users::Actor;
+
+pub use crate::enterprise_file::{form_warnings, headroom, FormWarning, Headroom};
 
 /// What a clerk types into the new-disbursement form.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,7 +174,17 @@ pub fn new_disbursement(
     Ok(after)
 }
 
-/// Change one row's status (and approver / note), audit it, commit.
+/// The day a transition records: approval sets 复核日期, payment 支付日期.
+#[derive(Clone, Copy)]
+enum Stamp {
+    None,
+    Approved(NaiveDate),
+    Paid(NaiveDate),
+}
+
+/// Change one row's status (and approver / note, and the day of the action), audit it,
+/// commit.
+#[allow(clippy::too_many_arguments)]
 fn transition(
     tx: Transaction<'_>,
     actor: &Actor,
@@ -183,12 +193,27 @@ fn transition(
     status: Status,
     approved_by: &str,
     note: &str,
+    stamp: Stamp,
 ) -> Result<Disbursement> {
     ensure_open(&tx, before.date)?;
+    let (approved_on, paid_on) = match stamp {
+        Stamp::None => (None, None),
+        Stamp::Approved(d) => (Some(iso(d)), None),
+        Stamp::Paid(d) => (None, Some(iso(d))),
+    };
     tx.prepare_cached(
-        "UPDATE disbursement SET status = ?1, approved_by = ?2, note = ?3 WHERE id = ?4",
+        "UPDATE disbursement SET status = ?1, approved_by = ?2, note = ?3,
+             approved_date = coalesce(?5, approved_date), paid_date = coalesce(?6, paid_date)
+         WHERE id = ?4",
     )?
-    .execute(params![status, approved_by, note, before.id])
+    .execute(params![
+        status,
+        approved_by,
+        note,
+        before.id,
+        approved_on,
+        paid_on
+    ])
     .map_err(|e| Error::from_db(e, &iso(before.date)[..7]))?;
     let after = load(&tx, &before.voucher_no)?;
     audit::record(
@@ -204,8 +229,19 @@ fn transition(
     Ok(after)
 }
 
-/// pending → approved, by a supervisor who did not enter it (maker-checker).
+/// pending → approved, by a supervisor who did not enter it (maker-checker); 复核日期 is
+/// today.
 pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
+    approve_on(conn, actor, voucher, crate::dates::today())
+}
+
+/// [`approve`] recording `day` as the 复核日期.
+pub fn approve_on(
+    conn: &mut Connection,
+    actor: &Actor,
+    voucher: &str,
+    day: NaiveDate,
+) -> Result<Disbursement> {
     actor.require_write()?;
     actor.require_supervisor("复核拨付 (approving a disbursement)")?;
     let tx = write_tx(conn)?;
@@ -228,11 +264,22 @@ pub fn approve(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Di
         Status::Approved,
         &actor.user,
         &note,
+        Stamp::Approved(day),
     )
 }
 
-/// approved → paid.
+/// approved → paid; 支付日期 is today.
 pub fn pay(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbursement> {
+    pay_on(conn, actor, voucher, crate::dates::today())
+}
+
+/// [`pay`] recording `day` as the 支付日期.
+pub fn pay_on(
+    conn: &mut Connection,
+    actor: &Actor,
+    voucher: &str,
+    day: NaiveDate,
+) -> Result<Disbursement> {
     actor.require_write()?;
     let tx = write_tx(conn)?;
     let d = load(&tx, voucher)?;
@@ -240,7 +287,16 @@ pub fn pay(conn: &mut Connection, actor: &Actor, voucher: &str) -> Result<Disbur
         return Err(wrong_state(&d, "拨付", "paid", &[Status::Approved]));
     }
     let (approver, note) = (d.approved_by.clone(), d.note.clone());
-    transition(tx, actor, "pay", &d, Status::Paid, &approver, &note)
+    transition(
+        tx,
+        actor,
+        "pay",
+        &d,
+        Status::Paid,
+        &approver,
+        &note,
+        Stamp::Paid(day),
+    )
 }
 
 /// pending/approved → rejected; the reason is kept in the note.
@@ -268,7 +324,16 @@ pub fn reject(
         format!("{}；退回：{reason}", d.note)
     };
     let approver = d.approved_by.clone();
-    transition(tx, actor, "reject", &d, Status::Rejected, &approver, &note)
+    transition(
+        tx,
+        actor,
+        "reject",
+        &d,
+        Status::Rejected,
+        &approver,
+        &note,
+        Stamp::None,
+    )
 }
 
 /// What may change on a pending row before it is approved.
@@ -432,6 +497,71 @@ pub fn add_allocation(conn: &mut Connection, actor: &Actor, a: &NewAllocation) -
     )?;
     tx.commit()?;
     Ok(id)
+}
+
+/// Err when an allocation is said to be passed on (分解下达) before it was received.
+pub fn check_allocation_dates(
+    received: Option<NaiveDate>,
+    distributed: Option<NaiveDate>,
+) -> Result<()> {
+    match (received, distributed) {
+        (Some(r), Some(d)) if d < r => Err(Error::invalid(format!(
+            "下达日期 {} 早于收到日期 {} (passed on before it was received)",
+            iso(d),
+            iso(r)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Record when allocation `id` was received (收到日期) and passed on (分解下达日期);
+/// None clears a date. Audited; refused in a closed month.
+pub fn set_allocation_dates(
+    conn: &mut Connection,
+    actor: &Actor,
+    id: i64,
+    received: Option<NaiveDate>,
+    distributed: Option<NaiveDate>,
+) -> Result<()> {
+    actor.require_write()?;
+    check_allocation_dates(received, distributed)?;
+    let tx = write_tx(conn)?;
+    let row = |tx: &Transaction<'_>| -> Result<Option<(String, serde_json::Value)>> {
+        Ok(tx
+            .prepare_cached(
+                "SELECT a.date, json_object('program', p.code, 'date', a.date, 'amount', a.amount_fen,
+                        'doc_no', a.doc_no, 'received_date', a.received_date,
+                        'distributed_date', a.distributed_date)
+                 FROM allocation a JOIN program p ON p.id = a.program_id WHERE a.id = ?1",
+            )?
+            .query_row([id], |r| {
+                let json: String = r.get(1)?;
+                Ok((r.get(0)?, serde_json::from_str(&json).unwrap_or_default()))
+            })
+            .optional()?)
+    };
+    let Some((date, before)) = row(&tx)? else {
+        return Err(Error::NotFound(format!("指标下达记录 {id} (allocation)")));
+    };
+    let date = crate::dates::parse_date(&date).map_err(|e| Error::invalid(e.to_string()))?;
+    ensure_open(&tx, date)?;
+    tx.prepare_cached(
+        "UPDATE allocation SET received_date = ?1, distributed_date = ?2 WHERE id = ?3",
+    )?
+    .execute(params![received.map(iso), distributed.map(iso), id])
+    .map_err(|e| Error::from_db(e, &iso(date)[..7]))?;
+    let after = row(&tx)?.map(|(_, v)| v);
+    audit::record(
+        &tx,
+        &actor.user,
+        "update",
+        "allocation",
+        &id.to_string(),
+        Some(&before),
+        after.as_ref(),
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// A new program (the programs form), validated.
@@ -681,253 +811,6 @@ pub fn set_indicator_actual(
     )?;
     tx.commit()?;
     Ok(())
-}
-
-/// What the disbursement form shows beside the amount for (program, enterprise, date).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Headroom {
-    /// the program's cap per enterprise per calendar year
-    pub cap: Option<Money>,
-    /// the enterprise's paid + committed in this program in the calendar year of the date
-    pub enterprise_year_total: Money,
-    /// cap − that total (negative when already over)
-    pub cap_left: Option<Money>,
-    /// rows dated ≤ the date
-    pub budget: Money,
-    pub paid: Money,
-    pub committed: Money,
-    pub recovered: Money,
-    /// budget − paid − committed − recovered as of the date
-    pub available: Money,
-}
-
-impl Headroom {
-    /// By how much `amount` would take the enterprise over the cap (None: within it).
-    pub fn over_cap(&self, amount: Money) -> Option<Money> {
-        let left = self.cap_left?;
-        (amount > left).then(|| amount - left)
-    }
-
-    /// By how much `amount` exceeds what the program has left (None: within it).
-    pub fn over_budget(&self, amount: Money) -> Option<Money> {
-        (amount > self.available).then(|| amount - self.available)
-    }
-}
-
-/// Headroom for a new disbursement. One query; an enterprise not yet registered has
-/// received nothing.
-pub fn headroom(
-    conn: &Connection,
-    program_code: &str,
-    credit_code: &str,
-    date: NaiveDate,
-) -> Result<Headroom> {
-    let pid = write::program_id(conn, program_code.trim())?;
-    let year = date.year();
-    let (y0, y1) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-    let (cap, year_total, budget, paid, committed, recovered) = conn
-        .prepare_cached(
-            "WITH e AS (SELECT coalesce(SUM(amount_fen), 0) AS total FROM disbursement
-                         WHERE enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?2)
-                           AND program_id = ?1 AND status IN ('pending', 'approved', 'paid')
-                           AND date BETWEEN ?3 AND ?4),
-                  a AS (SELECT coalesce(SUM(amount_fen), 0) AS budget FROM allocation
-                         WHERE program_id = ?1 AND date <= ?5),
-                  d AS (SELECT coalesce(SUM(CASE WHEN status = 'paid' THEN amount_fen END), 0) AS paid,
-                               coalesce(SUM(CASE WHEN status IN ('pending', 'approved') THEN amount_fen END), 0) AS committed
-                          FROM disbursement WHERE program_id = ?1 AND date <= ?5),
-                  r AS (SELECT coalesce(SUM(amount_fen), 0) AS recovered FROM recovery
-                         WHERE program_id = ?1 AND date <= ?5)
-             SELECT p.cap_per_enterprise_fen, e.total, a.budget, d.paid, d.committed, r.recovered
-             FROM program p, e, a, d, r WHERE p.id = ?1",
-        )?
-        .query_row(
-            params![pid, credit_code.trim().to_uppercase(), y0, y1, iso(date)],
-            |r| {
-                Ok((
-                    r.get::<_, Option<Money>>(0)?,
-                    r.get::<_, Money>(1)?,
-                    r.get::<_, Money>(2)?,
-                    r.get::<_, Money>(3)?,
-                    r.get::<_, Money>(4)?,
-                    r.get::<_, Money>(5)?,
-                ))
-            },
-        )?;
-    Ok(Headroom {
-        cap,
-        enterprise_year_total: year_total,
-        cap_left: cap.map(|c| c - year_total),
-        budget,
-        paid,
-        committed,
-        recovered,
-        available: budget - paid - committed - recovered,
-    })
-}
-
-/// What the new-disbursement form warns about before the clerk saves: the month-end
-/// rules that this one row would break. Warnings, not refusals — the checks judge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FormWarning {
-    /// the enterprise would exceed the program's cap this calendar year (OVER_CAP)
-    OverCap { cap: Money, excess: Money },
-    /// more than the program has left: budget − paid − committed − recovered (OVERDRAWN)
-    OverBudget { available: Money, excess: Money },
-    /// the program is not for enterprises of this size (INELIGIBLE)
-    Ineligible { size: Size },
-    /// the date lies outside the program's start/end dates
-    OutsideDates,
-    /// a once-per-year program already has a live row for the enterprise this year (REPEAT)
-    Repeat { voucher: String },
-    /// a program of the same exclusive group has a live row this year (EXCLUSIVE)
-    Exclusive { program: String, voucher: String },
-}
-
-impl FormWarning {
-    pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (FormWarning::OverCap { cap, excess }, Lang::Zh) => format!(
-                "超过单户年度上限 {}，超出 {}",
-                cap.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::OverCap { cap, excess }, Lang::En) => format!(
-                "over the cap of {} per enterprise and year by {}",
-                cap.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::OverBudget { available, excess }, Lang::Zh) => format!(
-                "超过项目可用额度 {}，超出 {}",
-                available.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::OverBudget { available, excess }, Lang::En) => format!(
-                "more than the program has left ({}) by {}",
-                available.format_yuan(),
-                excess.format_yuan()
-            ),
-            (FormWarning::Ineligible { size }, Lang::Zh) => {
-                format!("项目不适用于{}企业", size.label(Lang::Zh))
-            }
-            (FormWarning::Ineligible { size }, Lang::En) => {
-                format!("the program is not for {} enterprises", size.as_str())
-            }
-            (FormWarning::OutsideDates, Lang::Zh) => "日期不在项目执行期内".to_string(),
-            (FormWarning::OutsideDates, Lang::En) => {
-                "the date is outside the program's dates".to_string()
-            }
-            (FormWarning::Repeat { voucher }, Lang::Zh) => {
-                format!("每年限一次，本年已有 {voucher}")
-            }
-            (FormWarning::Repeat { voucher }, Lang::En) => {
-                format!("once per year: {voucher} exists this year")
-            }
-            (FormWarning::Exclusive { program, voucher }, Lang::Zh) => {
-                format!("与 {program} 不得同时享受（{voucher}）")
-            }
-            (FormWarning::Exclusive { program, voucher }, Lang::En) => {
-                format!("exclusive with {program} ({voucher})")
-            }
-        }
-    }
-}
-
-/// The warnings for a row about to be entered (or, for an existing pending row, its own
-/// voucher is left out of the comparisons).
-pub fn form_warnings(conn: &Connection, input: &DisbursementInput) -> Result<Vec<FormWarning>> {
-    let code = CreditCode::parse(&input.credit_code)?;
-    let program = input.program_code.trim();
-    let sql = format!(
-        "SELECT {} FROM program p WHERE p.code = ?1",
-        crate::repo::figures::PROGRAM_COLUMNS
-    );
-    let p = conn
-        .prepare_cached(&sql)?
-        .query_row([program], crate::repo::figures::program_from_row)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("项目编码 {program} (program)")))?;
-    let size: Option<Size> = conn
-        .prepare_cached("SELECT size FROM enterprise WHERE credit_code = ?1")?
-        .query_row([code.as_str()], |r| r.get(0))
-        .optional()?;
-    let mut out = Vec::new();
-    let mut h = headroom(conn, program, code.as_str(), input.date)?;
-    // an existing row being edited must not count against itself
-    let own: Option<(Money, String)> = conn
-        .prepare_cached(
-            "SELECT d.amount_fen, d.date FROM disbursement d
-             WHERE d.voucher_no = ?1 AND d.status IN ('pending', 'approved') AND d.program_id = ?2
-               AND d.enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?3)",
-        )?
-        .query_row(params![input.voucher_no.trim(), p.id, code.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    if let Some((amount, date)) = &own {
-        if date[..4] == iso(input.date)[..4] {
-            h.cap_left = h.cap_left.map(|l| l + *amount);
-        }
-        if date.as_str() <= iso(input.date).as_str() {
-            h.available += *amount;
-        }
-    }
-    if let (Some(cap), Some(excess)) = (h.cap, h.over_cap(input.amount)) {
-        out.push(FormWarning::OverCap { cap, excess });
-    }
-    if let Some(excess) = h.over_budget(input.amount) {
-        out.push(FormWarning::OverBudget {
-            available: h.available,
-            excess,
-        });
-    }
-    if let Some(size) = size {
-        if !p.eligible_sizes.is_empty() && !p.eligible_sizes.contains(&size) {
-            out.push(FormWarning::Ineligible { size });
-        }
-    }
-    if p.start_date.is_some_and(|s| input.date < s) || p.end_date.is_some_and(|e| input.date > e) {
-        out.push(FormWarning::OutsideDates);
-    }
-    let year = input.date.year();
-    let (y0, y1) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-    // live rows of this enterprise this year: not rejected, not a reversal, not reversed
-    let live = |extra: &str| {
-        format!(
-            "SELECT q.code, d.voucher_no FROM disbursement d JOIN program q ON q.id = d.program_id
-             WHERE d.enterprise_id = (SELECT id FROM enterprise WHERE credit_code = ?1)
-               AND d.date BETWEEN ?2 AND ?3 AND d.voucher_no <> ?4
-               AND d.status IN ('pending', 'approved', 'paid') AND d.reverses_id IS NULL
-               AND NOT EXISTS (SELECT 1 FROM disbursement x WHERE x.reverses_id = d.id)
-               AND {extra}
-             ORDER BY d.date, d.voucher_no LIMIT 1"
-        )
-    };
-    let voucher = input.voucher_no.trim();
-    if p.once_per_year {
-        let hit: Option<(String, String)> = conn
-            .prepare_cached(&live("q.id = ?5"))?
-            .query_row(params![code.as_str(), y0, y1, voucher, p.id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        if let Some((_, v)) = hit {
-            out.push(FormWarning::Repeat { voucher: v });
-        }
-    }
-    if let Some(group) = &p.exclusive_group {
-        let hit: Option<(String, String)> = conn
-            .prepare_cached(&live("q.exclusive_group = ?5 AND q.id <> ?6"))?
-            .query_row(params![code.as_str(), y0, y1, voucher, group, p.id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        if let Some((program, voucher)) = hit {
-            out.push(FormWarning::Exclusive { program, voucher });
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

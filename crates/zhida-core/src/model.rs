@@ -209,6 +209,10 @@ pub struct Disbursement {
     /// voucher number of the row this one reverses
     pub reverses: Option<String>,
     pub note: String,
+    /// 复核日期: the day it was approved (None when not known)
+    pub approved_date: Option<NaiveDate>,
+    /// 支付日期: the day it was paid (None when not known)
+    pub paid_date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

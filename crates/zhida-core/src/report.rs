@@ -1,9 +1,16 @@
 //! The monthly 通报 for month M, as of its last day: one row per program (department,
 //! level, budget, paid in the month, paid since 1 January, execution rate, time
 //! progress, gap in percentage points, balance, recovered, finding counts by severity,
-//! rank by execution rate), subtotals per department and per level, and a totals row.
+//! rank by execution rate), subtotals per department and per level, and a totals row;
+//! then the computed indicators (结余率, 按时发放率, 足额率 — definitions in
+//! `indicators.rs`), summed the same way on subtotal rows.
 //! Writers: CSV (UTF-8 with BOM), xlsx and a plain-text table. Text cells that a
 //! spreadsheet would run as a formula are neutralised (CSV injection).
+//!
+//! The findings cite their policy basis (依据): every program row ends with a 依据 cell
+//! (each rule found on it with the basis it cites; CSV and xlsx), and the 通报 has an
+//! appendix — one line per (program, rule): count, amount, basis — as a second xlsx
+//! sheet and after the text table. The columns before 依据 are unchanged.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,11 +20,12 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use unicode_width::UnicodeWidthStr;
 
-use crate::checks::{neutralise, run_checks, CheckFilter, Severity};
+use crate::checks::{neutralise, run_checks, CheckFilter, Rule, Severity};
 use crate::config::CheckConfig;
 use crate::dates::{iso, Month};
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
+use crate::indicators::{program_indicators, Rates};
 use crate::model::Level;
 use crate::money::Money;
 use crate::repo::figures::{execution_rate, program_figures};
@@ -58,6 +66,22 @@ pub struct ReportRow {
     pub warnings: usize,
     /// 1 = highest execution rate; equal rates share a rank. Program rows only.
     pub rank: Option<usize>,
+    /// 结余率, 按时发放率, 足额率 (`indicators.rs`)
+    pub rates: Rates,
+}
+
+/// One (program, rule) the checks found as of the month end, with the basis it cites:
+/// a line of the 通报's appendix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasisRow {
+    pub code: String,
+    pub name: String,
+    pub rule: Rule,
+    pub severity: Severity,
+    pub count: usize,
+    /// Σ of the findings' amounts (None when none has one: NO_EVAL, LOW_SCORE, …)
+    pub amount: Option<Money>,
+    pub basis: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +89,8 @@ pub struct MonthlyReport {
     pub month: Month,
     pub lang: Lang,
     pub rows: Vec<ReportRow>,
+    /// the appendix, in the order of the program rows, then severity and rule
+    pub basis: Vec<BasisRow>,
 }
 
 fn gap(rate: Decimal, tp: Decimal) -> Decimal {
@@ -106,9 +132,26 @@ pub fn monthly_report(
             paid_by.insert(id, v);
         }
     }
+    let indicators = program_indicators(conn, as_of, &figures, cfg)?;
     let findings = run_checks(conn, as_of, cfg, lang, &CheckFilter::default())?;
     let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut basis: HashMap<(&str, Rule), BasisRow> = HashMap::new();
     for f in &findings {
+        let b = basis
+            .entry((f.program.as_str(), f.rule))
+            .or_insert_with(|| BasisRow {
+                code: f.program.clone(),
+                name: String::new(),
+                rule: f.rule,
+                severity: f.severity,
+                count: 0,
+                amount: None,
+                basis: f.basis.clone(),
+            });
+        b.count += 1;
+        if let Some(a) = f.amount {
+            b.amount = Some(b.amount.unwrap_or(Money::ZERO) + a);
+        }
         let c = counts.entry(f.program.as_str()).or_default();
         match f.severity {
             Severity::Error => c.0 += 1,
@@ -118,7 +161,8 @@ pub fn monthly_report(
 
     let mut programs: Vec<ReportRow> = figures
         .iter()
-        .map(|f| {
+        .zip(&indicators)
+        .map(|(f, ind)| {
             let p = &f.program;
             let (paid_month, paid_ytd) = paid_by.get(&p.id).copied().unwrap_or_default();
             let (errors, warnings) = counts.get(p.code.as_str()).copied().unwrap_or_default();
@@ -140,6 +184,7 @@ pub fn monthly_report(
                 errors,
                 warnings,
                 rank: None,
+                rates: ind.rates,
             }
         })
         .collect();
@@ -168,6 +213,10 @@ pub fn monthly_report(
             let budget = sum(|r| r.budget);
             let paid = sum(|r| r.paid);
             let rate = execution_rate(paid, budget);
+            let balance = sum(|r| r.balance);
+            let approved_unpaid = sum(|r| r.rates.approved_unpaid);
+            let on_time_rows: i64 = rows.iter().map(|r| r.rates.on_time_rows).sum();
+            let timed_rows: i64 = rows.iter().map(|r| r.rates.timed_rows).sum();
             ReportRow {
                 kind,
                 department: dept.to_string(),
@@ -181,11 +230,19 @@ pub fn monthly_report(
                 execution_rate: rate,
                 time_progress: month_tp,
                 gap_pp: gap(rate, month_tp),
-                balance: sum(|r| r.balance),
+                balance,
                 recovered: sum(|r| r.recovered),
                 errors: rows.iter().map(|r| r.errors).sum(),
                 warnings: rows.iter().map(|r| r.warnings).sum(),
                 rank: None,
+                rates: Rates::new(
+                    balance,
+                    budget,
+                    paid,
+                    approved_unpaid,
+                    on_time_rows,
+                    timed_rows,
+                ),
             }
         };
 
@@ -232,10 +289,36 @@ pub fn monthly_report(
         lang.pick("合计", "Total").to_string(),
         &all,
     ));
-    Ok(MonthlyReport { month, lang, rows })
+    let mut appendix = Vec::new();
+    for p in &programs {
+        let mut mine: Vec<BasisRow> = basis
+            .iter()
+            .filter(|((code, _), _)| *code == p.code)
+            .map(|(_, b)| BasisRow {
+                name: p.name.clone(),
+                ..b.clone()
+            })
+            .collect();
+        mine.sort_by(|a, b| (a.severity, a.rule.as_str()).cmp(&(b.severity, b.rule.as_str())));
+        appendix.extend(mine);
+    }
+    Ok(MonthlyReport {
+        month,
+        lang,
+        rows,
+        basis: appendix,
+    })
 }
 
-fn pct2(r: Decimal) -> Decimal {
+impl ReportRow {
+    /// 结余率, 按时发放率, 足额率 — the last three columns.
+    pub fn indicator_rates(&self) -> [Option<Decimal>; 3] {
+        self.rates.as_array()
+    }
+}
+
+/// A ratio in percent, rounded half up to two decimals.
+pub(crate) fn pct2(r: Decimal) -> Decimal {
     (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -275,10 +358,69 @@ impl MonthlyReport {
             l.pick("错误", "errors"),
             l.pick("警告", "warnings"),
             l.pick("执行率排名", "rank"),
+            l.pick("结余率(%)", "balance rate %"),
+            l.pick("按时发放率(%)", "on-time %"),
+            l.pick("足额率(%)", "full payment %"),
         ]
         .iter()
         .map(|s| s.to_string())
         .collect()
+    }
+
+    /// The last column: the basis each finding on the program cites.
+    pub fn basis_header(&self) -> String {
+        self.lang.pick("依据", "basis").to_string()
+    }
+
+    /// `超上限：元科发〔2025〕2号：每家企业每年不超过30万元；执行滞后：…` for a program row,
+    /// empty on subtotals.
+    pub fn basis_cell(&self, r: &ReportRow) -> String {
+        if r.kind != RowKind::Program {
+            return String::new();
+        }
+        let v: Vec<String> = self
+            .basis
+            .iter()
+            .filter(|b| b.code == r.code)
+            .map(|b| match self.lang {
+                Lang::Zh => format!("{}：{}", b.rule.label(self.lang), b.basis),
+                Lang::En => format!("{}: {}", b.rule.label(self.lang), b.basis),
+            })
+            .collect();
+        v.join(self.lang.pick("；", "; "))
+    }
+
+    /// The appendix's title and columns.
+    pub fn appendix_title(&self) -> &'static str {
+        self.lang.pick(
+            "附：核查发现及政策依据",
+            "Appendix: findings and their basis",
+        )
+    }
+
+    pub fn appendix_headers(&self) -> Vec<String> {
+        let l = self.lang;
+        [
+            l.pick("项目编码", "code"),
+            l.pick("项目名称", "program"),
+            l.pick("规则", "rule"),
+            l.pick("级别", "severity"),
+            l.pick("条数", "count"),
+            l.pick("金额(元)", "amount"),
+            l.pick("依据", "basis"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn appendix_cells(&self, b: &BasisRow) -> [String; 4] {
+        [
+            b.code.clone(),
+            b.name.clone(),
+            format!("{} {}", b.rule.as_str(), b.rule.label(self.lang)),
+            b.severity.label(self.lang).to_string(),
+        ]
     }
 
     fn text_cells(&self, r: &ReportRow) -> [String; 4] {
@@ -298,7 +440,9 @@ impl MonthlyReport {
         {
             let mut w = csv::Writer::from_writer(&mut buf);
             let e = |e: csv::Error| Error::invalid(format!("CSV: {e}"));
-            w.write_record(self.headers()).map_err(e)?;
+            let mut headers = self.headers();
+            headers.push(self.basis_header());
+            w.write_record(headers).map_err(e)?;
             for r in &self.rows {
                 let mut rec: Vec<String> = self
                     .text_cells(r)
@@ -318,6 +462,11 @@ impl MonthlyReport {
                     r.warnings.to_string(),
                     r.rank.map(|x| x.to_string()).unwrap_or_default(),
                 ]);
+                rec.extend(
+                    r.indicator_rates()
+                        .map(|x| x.map(|x| format!("{:.2}", pct2(x))).unwrap_or_default()),
+                );
+                rec.push(neutralise(&self.basis_cell(r)).into_owned());
                 w.write_record(&rec).map_err(e)?;
             }
             w.flush()?;
@@ -349,7 +498,8 @@ impl MonthlyReport {
         let bold_money = money.clone().set_bold();
         let bold_pct = pct.clone().set_bold();
         let bold_num2 = num2.clone().set_bold();
-        let headers = self.headers();
+        let mut headers = self.headers();
+        headers.push(self.basis_header());
         ws.merge_range(0, 0, 0, (headers.len() - 1) as u16, &self.title(), &title)
             .map_err(x)?;
         for (c, h) in headers.iter().enumerate() {
@@ -359,6 +509,7 @@ impl MonthlyReport {
         ws.set_freeze_panes(2, 0).map_err(x)?;
         let widths = [
             16.0, 8.0, 14.0, 30.0, 16.0, 16.0, 16.0, 10.0, 10.0, 10.0, 16.0, 14.0, 6.0, 6.0, 8.0,
+            10.0, 10.0, 10.0, 60.0,
         ];
         for (c, w) in widths.iter().enumerate() {
             ws.set_column_width(c as u16, *w).map_err(x)?;
@@ -400,6 +551,49 @@ impl MonthlyReport {
                 ws.write_number_with_format(row, 14, rank as f64, &int)
                     .map_err(x)?;
             }
+            for (c, rate) in (15u16..).zip(r.indicator_rates()) {
+                if let Some(rate) = rate {
+                    ws.write_number_with_format(row, c, rate.to_f64().unwrap_or(0.0), pf)
+                        .map_err(x)?;
+                }
+            }
+            ws.write_string_with_format(row, 18, neutralise(&self.basis_cell(r)), tf)
+                .map_err(x)?;
+        }
+        // the appendix: one line per (program, rule)
+        let ap = wb.add_worksheet();
+        ap.set_name(self.lang.pick("核查发现及依据", "findings and basis"))
+            .map_err(x)?;
+        let heads = self.appendix_headers();
+        ap.merge_range(
+            0,
+            0,
+            0,
+            (heads.len() - 1) as u16,
+            self.appendix_title(),
+            &title,
+        )
+        .map_err(x)?;
+        for (c, h) in heads.iter().enumerate() {
+            ap.write_string_with_format(1, c as u16, h, &head)
+                .map_err(x)?;
+        }
+        ap.set_freeze_panes(2, 0).map_err(x)?;
+        for (c, w) in [14.0, 30.0, 22.0, 6.0, 6.0, 16.0, 70.0].iter().enumerate() {
+            ap.set_column_width(c as u16, *w).map_err(x)?;
+        }
+        for (i, b) in self.basis.iter().enumerate() {
+            let row = (i + 2) as u32;
+            for (c, s) in self.appendix_cells(b).iter().enumerate() {
+                ap.write_string(row, c as u16, neutralise(s)).map_err(x)?;
+            }
+            ap.write_number_with_format(row, 4, b.count as f64, &int)
+                .map_err(x)?;
+            if let Some(a) = b.amount {
+                ap.write_number_with_format(row, 5, f64_of(a), &money)
+                    .map_err(x)?;
+            }
+            ap.write_string(row, 6, neutralise(&b.basis)).map_err(x)?;
         }
         wb.save_to_buffer().map_err(x)
     }
@@ -424,18 +618,40 @@ impl MonthlyReport {
                     r.warnings.to_string(),
                     r.rank.map(|x| x.to_string()).unwrap_or_default(),
                 ]);
+                v.extend(r.indicator_rates().map(crate::indicators::format_rate));
                 v
             })
             .collect();
-        format!(
+        let mut out = format!(
             "{}\n{}",
             self.title(),
             text_table(
                 &self.headers(),
                 &rows,
-                &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+                &[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
             )
-        )
+        );
+        if !self.basis.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .basis
+                .iter()
+                .map(|b| {
+                    let mut v = self.appendix_cells(b).to_vec();
+                    v.extend([
+                        b.count.to_string(),
+                        b.amount.map(|a| a.format_yuan()).unwrap_or_default(),
+                        b.basis.clone(),
+                    ]);
+                    v
+                })
+                .collect();
+            out.push_str(&format!(
+                "\n{}\n{}",
+                self.appendix_title(),
+                text_table(&self.appendix_headers(), &rows, &[4, 5])
+            ));
+        }
+        out
     }
 
     /// Write to `path` as .csv or .xlsx (by extension).
@@ -530,8 +746,27 @@ mod tests {
         fx.paid("V3", "RS-01", &a, "300.00", "2025-06-15");
         fx.disb("V4", "RS-01", &a, "50.00", "2025-06-16", Status::Pending);
         fx.paid("V5", "RS-01", &a, "70.00", "2025-07-01"); // after the month
-        fx.paid("V6", "RS-02", &a, "500.00", "2025-06-01");
-        fx.paid("V7", "GX-01", &a, "600.00", "2025-02-01");
+                                                           // approved 05-29 (Thu), paid 06-01: one working day (05-31..06-02 端午) — on time
+        fx.paid_dated(
+            "V6",
+            "RS-02",
+            &a,
+            "500.00",
+            "2025-06-01",
+            "2025-05-29",
+            "2025-06-01",
+        );
+        // approved 01-10, paid 02-01: 12 working days (01-26 调休 worked, 春节 off) — late
+        fx.paid_dated(
+            "V7",
+            "GX-01",
+            &a,
+            "600.00",
+            "2025-02-01",
+            "2025-01-10",
+            "2025-02-01",
+        );
+        fx.disb("V9", "RS-01", &a, "100.00", "2025-06-20", Status::Approved);
         fx.conn
             .execute(
                 "INSERT INTO recovery (program_id, date, amount_fen, reason) SELECT id, '2025-05-01', 10000, 'idle' FROM program WHERE code = 'GX-01'",
@@ -584,7 +819,41 @@ mod tests {
         );
         let county = find("县级 小计");
         assert_eq!(county.budget, yuan("5000"));
+        // computed indicators: 结余率, 按时发放率, 足额率
+        assert_eq!(
+            rs1.indicator_rates(),
+            [
+                Some(Decimal::new(4, 1)),
+                None,
+                Some(Decimal::from(6) / Decimal::from(7))
+            ]
+        );
+        assert_eq!(
+            rs2.indicator_rates(),
+            [
+                Some(Decimal::new(75, 2)),
+                Some(Decimal::ONE),
+                Some(Decimal::ONE)
+            ]
+        );
+        assert_eq!(
+            gx.indicator_rates(),
+            [
+                Some(Decimal::new(825, 3)),
+                Some(Decimal::ZERO),
+                Some(Decimal::ONE)
+            ]
+        );
+        assert_eq!(
+            dept.indicator_rates(),
+            [
+                Some(Decimal::from(1900) / Decimal::from(3000)),
+                Some(Decimal::ONE),
+                Some(Decimal::from(1100) / Decimal::from(1200))
+            ]
+        );
         let total = r.rows.last().unwrap();
+        assert_eq!(total.rates.on_time_rate, Some(Decimal::new(5, 1)));
         assert_eq!(total.kind, RowKind::Total);
         assert_eq!(
             (total.budget, total.paid, total.recovered),
@@ -607,9 +876,12 @@ mod tests {
         );
         let text = r.to_text();
         assert!(
-            text.contains("2025年6月") && text.contains("合计"),
+            text.contains("2025年6月") && text.contains("合计") && text.contains("足额率(%)"),
             "{text}"
         );
+        let rs1_line = text.lines().find(|l| l.contains("RS-01")).unwrap();
+        let tail: Vec<&str> = rs1_line.split_whitespace().rev().take(3).collect();
+        assert_eq!(tail, ["85.71%", "—", "40.00%"], "{rs1_line}");
     }
 
     #[test]
@@ -633,6 +905,33 @@ mod tests {
         assert_eq!(rs2.get(5), Some("500.00"));
         let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
         assert_eq!(gx.get(9), Some("-35.00"), "numbers are not neutralised");
+        // the indicator columns follow the rank, in percent (no rate is an empty cell);
+        // the basis text is the last column
+        let h = rd.headers().unwrap().clone();
+        assert_eq!(
+            (
+                h.len(),
+                h.get(14),
+                h.get(15),
+                h.get(16),
+                h.get(17),
+                h.get(18)
+            ),
+            (
+                19,
+                Some("执行率排名"),
+                Some("结余率(%)"),
+                Some("按时发放率(%)"),
+                Some("足额率(%)"),
+                Some("依据")
+            )
+        );
+        let rs1 = rows.iter().find(|x| x.get(2) == Some("RS-01")).unwrap();
+        assert_eq!(
+            (rs1.get(15), rs1.get(16), rs1.get(17)),
+            (Some("40.00"), Some(""), Some("85.71"))
+        );
+        assert_eq!(gx.get(16), Some("0.00"));
     }
 
     #[test]
@@ -667,6 +966,94 @@ mod tests {
             .unwrap();
         assert_eq!(range.get_value((rs1_row, 4)), Some(&Data::Float(1000.0)));
         assert_eq!(range.get_value((rs1_row, 7)), Some(&Data::Float(0.6)));
+        assert_eq!(
+            range.get_value((1, 17)),
+            Some(&Data::String("足额率(%)".into()))
+        );
+        assert_eq!(range.get_value((rs1_row, 15)), Some(&Data::Float(0.4)));
+        assert!(matches!(
+            range.get_value((rs1_row, 16)),
+            None | Some(Data::Empty)
+        ));
         assert!(r.write_file(&dir.path().join("x.txt")).is_err());
+    }
+
+    #[test]
+    fn findings_cite_their_basis_in_a_last_column_and_an_appendix() {
+        use calamine::{Data, Reader, Xlsx};
+        let fx = fixture();
+        let r = monthly_report(
+            &fx.conn,
+            Month::parse("2025-06").unwrap(),
+            &CheckConfig::default(),
+            Lang::Zh,
+        )
+        .unwrap();
+        let brief: Vec<(&str, &str, usize, Option<Money>)> = r
+            .basis
+            .iter()
+            .map(|b| (b.code.as_str(), b.rule.as_str(), b.count, b.amount))
+            .collect();
+        // in the order of the program rows: RS-02 lags (25% against 50%); GX-01 lags and
+        // is idle; amounts as the checks give them
+        assert_eq!(
+            brief,
+            [
+                ("RS-02", "LAGGING", 1, Some(yuan("500"))),
+                ("GX-01", "IDLE", 1, Some(yuan("3300"))),
+                ("GX-01", "LAGGING", 1, Some(yuan("1400")))
+            ]
+        );
+        assert_eq!(r.basis[1].name, "中小企业纾困");
+        assert_eq!(
+            r.basis[1].basis,
+            "及时清理收回财政闲置资金，统筹用于稳经济政策"
+        );
+        // CSV: the old columns in their order, then 依据
+        let text = String::from_utf8(r.to_csv().unwrap()[3..].to_vec()).unwrap();
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let h: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(h[..18], r.headers()[..]);
+        assert_eq!(h[18], "依据");
+        let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+        let gx = rows.iter().find(|x| x.get(2) == Some("GX-01")).unwrap();
+        assert_eq!(
+            gx.get(18),
+            Some("资金闲置：及时清理收回财政闲置资金，统筹用于稳经济政策；执行滞后：加快预算执行进度，加大存量资金盘活力度")
+        );
+        let rs1 = rows.iter().find(|x| x.get(2) == Some("RS-01")).unwrap();
+        assert_eq!(rs1.get(18), Some(""), "no finding, no basis");
+        // xlsx: the column, and the appendix sheet
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("通报.xlsx");
+        r.write_file(&path).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let main = wb.worksheet_range("通报").unwrap();
+        assert_eq!(main.get_value((1, 18)), Some(&Data::String("依据".into())));
+        let ap = wb.worksheet_range("核查发现及依据").unwrap();
+        assert!(matches!(ap.get_value((0, 0)), Some(Data::String(s)) if s.contains("政策依据")));
+        assert_eq!(
+            ap.get_value((2, 1)),
+            Some(&Data::String("'=HYPERLINK(\"x\")创业补贴".into())),
+            "neutralised"
+        );
+        assert_eq!(ap.get_value((3, 0)), Some(&Data::String("GX-01".into())));
+        assert_eq!(
+            ap.get_value((3, 2)),
+            Some(&Data::String("IDLE 资金闲置".into()))
+        );
+        assert_eq!(ap.get_value((3, 4)), Some(&Data::Float(1.0)));
+        assert_eq!(ap.get_value((3, 5)), Some(&Data::Float(3300.0)));
+        assert_eq!(
+            ap.get_value((4, 6)),
+            Some(&Data::String(
+                "加快预算执行进度，加大存量资金盘活力度".into()
+            ))
+        );
+        // text: the appendix after the table
+        let t = r.to_text();
+        let at = t.find("附：核查发现及政策依据").unwrap();
+        assert!(at > t.find("合计").unwrap());
+        assert!(t[at..].contains("LAGGING 执行滞后"), "{t}");
     }
 }

@@ -1,6 +1,8 @@
 //! 4 拨付 Disbursements: the register (keyset-paged, filtered by status, program, month
 //! and enterprise with `/`) and the life cycle: `n` new (form validated as you type, with
-//! cap and balance warnings from `ledger::headroom`), `a` approve (a supervisor other than
+//! the enterprise's headroom for the program and year — cap, once per year, exclusive
+//! group, the program's money — and whether it can still receive the amount, from
+//! `enterprise_file::verdict`), `a` approve (a supervisor other than
 //! the one who entered it), `p` mark paid, `x` reject with a reason, `v` reverse a paid row.
 //! Every action asks first; every refusal says why in the status line; the writes go
 //! through `zhida_core::ledger` (one audited transaction each).
@@ -12,11 +14,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use zhida_core::dates::Month;
+use zhida_core::enterprise_file;
 use zhida_core::ledger::{self, DisbursementInput};
 use zhida_core::model::{Disbursement, ProgramStatus, Role, Status};
 use zhida_core::repo::listing::DisbFilter;
 use zhida_core::repo::lookup;
-use zhida_core::{Error, Lang};
+use zhida_core::{Error, Lang, Money};
 
 use super::fmt::status_style;
 use super::{Cx, Env, Outcome, Screen, Target};
@@ -473,6 +476,10 @@ pub fn live_new(form: &mut Form, env: &Env) {
         }
     }
     form.warnings.clear();
+    form.info.clear();
+    if let Some(f) = form.field_mut("amount") {
+        f.note = None;
+    }
     let program = form.text("program");
     let (Some(code), Some(date)) = (code, date) else {
         return;
@@ -480,44 +487,35 @@ pub fn live_new(form: &mut Form, env: &Env) {
     if program.is_empty() {
         return;
     }
-    let Ok(h) = ledger::headroom(conn, &program, code.as_str(), date) else {
-        return;
-    };
+    // can this enterprise still receive it? The headroom for (enterprise, program, year)
+    // is shown as soon as the three are known; the amount adds its own checks and the
+    // conclusion. Warnings, not refusals: the month-end checks judge.
     let amount = form.money("amount").filter(|m| m.0 > 0);
-    let cap_text = h
-        .cap_left
-        .map(|c| c.format_yuan())
-        .unwrap_or_else(|| pick(lang, "不限", "no cap").into());
-    if let Some(f) = form.field_mut("amount") {
-        f.note = Some(match lang {
-            Lang::Zh => format!(
-                "项目可用 {} · 本户本年剩余 {}",
-                h.available.format_yuan(),
-                cap_text
-            ),
-            Lang::En => format!(
-                "program has {} left · enterprise cap left {}",
-                h.available.format_yuan(),
-                cap_text
-            ),
-        });
-    }
-    let Some(amount) = amount else {
-        return;
-    };
-    // the month-end rules this one row would break (cap, balance, eligibility, dates,
-    // once per year, exclusive groups): warnings, the checks judge
     let input = DisbursementInput {
         voucher_no: form.text("voucher"),
         program_code: program,
         credit_code: code.to_string(),
-        amount,
+        amount: amount.unwrap_or(Money::ZERO),
         date,
         note: String::new(),
     };
-    if let Ok(ws) = ledger::form_warnings(conn, &input) {
-        form.warnings = ws.iter().map(|w| w.message(lang)).collect();
+    let Ok(v) = enterprise_file::verdict(conn, &input) else {
+        return;
+    };
+    form.info = v
+        .lines(lang)
+        .into_iter()
+        .map(|l| (l, Color::Gray))
+        .collect();
+    if amount.is_some() {
+        let colour = if v.can_receive() {
+            Color::Green
+        } else {
+            Color::Red
+        };
+        form.info.push((v.conclusion(lang), colour));
     }
+    form.warnings = v.reasons.iter().map(|w| w.message(lang)).collect();
 }
 
 impl Screen for Disbursements {
@@ -621,14 +619,18 @@ impl Screen for Disbursements {
             ..DisbFilter::default()
         });
         self.pager.first(env.conn)?;
-        if let Some(pos) = self
+        match self
             .pager
             .rows
             .iter()
             .position(|r| r.voucher_no == d.voucher_no)
         {
-            self.pager.sel = pos;
-            self.pager.offset = scroll(0, pos, Self::height(env));
+            Some(pos) => {
+                self.pager.sel = pos;
+                self.pager.offset = scroll(0, pos, Self::height(env));
+            }
+            // beyond the first page of this enterprise's rows
+            None => self.pager.start_at(env.conn, &d)?,
         }
         self.loaded = true;
         Ok(())
@@ -738,7 +740,7 @@ impl Screen for Disbursements {
             Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
         let cols = vec![
             Col::left(s.date, 10, 9),
-            Col::left(s.voucher, 12, 10),
+            Col::left(s.voucher, 15, 10),
             Col::flex(s.program, 8, 5),
             Col::flex(s.enterprise, 12, 8),
             Col::right(s.amount, 13, 9),
@@ -755,8 +757,9 @@ impl Screen for Disbursements {
             .skip(offset)
             .take(h)
             .map(|r| {
+                // a reversal is always a paid row: its kind says more than its status
                 let status = if r.reverses.is_some() {
-                    format!("{}({})", r.status.label(cx.lang), w.reverses)
+                    w.reversal.to_string()
                 } else {
                     r.status.label(cx.lang).to_string()
                 };
@@ -982,6 +985,76 @@ mod tests {
         assert!(lookup::disbursement_by_voucher(&a.conn, "PZ2025-0300")
             .unwrap()
             .is_some());
+    }
+
+    #[test]
+    fn the_form_shows_the_headroom_live_and_whether_it_can_still_receive() {
+        let mut a = on_disb("小李");
+        a.conn
+            .execute(
+                "UPDATE program SET once_per_year = 1 WHERE code = 'WG2025'",
+                [],
+            )
+            .unwrap();
+        // KJ2025 (cap 100,000): 鑫源 already has 120,000 this year
+        a.update(Action::New);
+        typ(&mut a, "PZ2025-0400");
+        a.update(Action::Open);
+        a.update(Action::Char(' '));
+        a.update(Action::Open);
+        typ(&mut a, xy().as_str());
+        let screen = render(&mut a, 100, 30);
+        assert!(
+            screen.contains("2025 年本户已拨付 120,000.00 · 在途 0.00"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("单户年度上限 100,000.00 · 剩余额度 -20,000.00 · 项目可用 80,000.00"),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains("✓") && !screen.contains("✗"),
+            "no amount, no conclusion"
+        );
+        a.update(Action::Open);
+        typ(&mut a, "1");
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("✗ 不能拨付 1.00：1 项原因"), "{screen}");
+        assert!(
+            screen.contains("超过单户年度上限 100,000.00，超出 20,001.00"),
+            "{screen}"
+        );
+        // another program: the lines follow
+        for _ in 0..2 {
+            a.update(Action::Up);
+        }
+        a.update(Action::Char(' '));
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("WG2025 稳岗返还"), "{screen}");
+        assert!(
+            screen.contains("2025 年本户已拨付 0.00 · 在途 35,000.00"),
+            "{screen}"
+        );
+        assert!(screen.contains("单户年度上限 不限"), "{screen}");
+        assert!(
+            screen.contains("每年限一次：2025 年已享受（PZ2025-0002）"),
+            "{screen}"
+        );
+        assert!(screen.contains("✗ 不能拨付 1.00"), "{screen}");
+        // next year it has not used it yet: it can
+        for _ in 0..3 {
+            a.update(Action::Down);
+        }
+        for _ in 0..10 {
+            a.update(Action::Backspace);
+        }
+        typ(&mut a, "2026-01-05");
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("每年限一次：2026 年尚未享受"), "{screen}");
+        assert!(
+            screen.contains("✓ 可以拨付 1.00，拨付后本户本年尚可享受"),
+            "{screen}"
+        );
     }
 
     #[test]
@@ -1222,6 +1295,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_jump_to_a_voucher_past_the_first_page_selects_it() {
+        let conn = ledger();
+        for i in 0..150 {
+            let date = d("2025-01-01") + chrono::Duration::days(i);
+            add_disbursement(
+                &conn,
+                (
+                    &format!("PZ2025-1{i:03}"),
+                    "WG2025",
+                    &yy(),
+                    100_00,
+                    &date.to_string(),
+                ),
+                Status::Paid,
+                ("小李", "王科长"),
+            );
+        }
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        a.jump(
+            ScreenId::Disbursements,
+            Target::Voucher("PZ2025-1140".into()),
+        );
+        assert_eq!(a.screen().selection().as_deref(), Some("PZ2025-1140"));
+        let screen = render(&mut a, 100, 30);
+        assert!(screen.contains("企业 元江县因远镇红糖加工厂"), "{screen}");
+        // what lies before is fetched when moving up
+        a.update(Action::Up);
+        assert_eq!(a.screen().selection().as_deref(), Some("PZ2025-1139"));
+    }
+
     fn snap(a: &mut App, name: &str) {
         for (w, h) in [(80, 24), (160, 48)] {
             let text = render(a, w, h);
@@ -1242,5 +1346,9 @@ mod tests {
         typ(&mut a, "1.5万");
         a.update(Action::Up);
         snap(&mut a, "disbursements_new_form_error");
+        a.update(Action::Back);
+        // a valid row over the cap: the headroom and the reasons
+        fill_new(&mut a, "PZ2025-0501", 1, xy().as_str(), "1.5万");
+        snap(&mut a, "disbursements_new_form_headroom");
     }
 }

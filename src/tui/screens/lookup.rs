@@ -1,22 +1,26 @@
 //! 3 查询 Lookup: one input, focused on arrival; every keystroke searches the in-memory
 //! enterprise index (name, pinyin initials, full pinyin, credit-code prefix) and the
-//! voucher index of the database; Enter shows the enterprise with every disbursement and
-//! its paid totals per program and year; Esc closes the detail, then clears, then leaves.
+//! voucher index of the database; Enter opens the enterprise's 一企一档 file
+//! (`enterprise_file.rs`: totals against the caps, exclusive groups, disbursements,
+//! clawbacks, findings with their basis) as of the selected month, scrolled with the list
+//! keys; Esc closes the file, then clears, then leaves.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-use zhida_core::repo::listing::{self, EnterpriseDetail, VoucherHit};
+use zhida_core::enterprise_file::{enterprise_file_by_id, EnterpriseFile};
+use zhida_core::repo::listing::{self, VoucherHit};
 use zhida_core::search::{EnterpriseIndex, Found, MatchKind};
-use zhida_core::Error;
+use zhida_core::{Error, Unit};
 
-use super::fmt::status_style;
+use super::enterprise_file::{self as file_view, doc_height};
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::background::Output;
 use crate::tui::i18n;
+use crate::tui::input::{place_cursor, LineInput};
 use crate::tui::table::{self, scroll, Cell, Col};
 
 /// Best hits kept per keystroke.
@@ -43,15 +47,18 @@ pub struct Lookup {
     stamp: (i64, u64),
     /// a background load of the index is running, asked for at this change stamp
     loading: Option<(i64, u64)>,
-    pub query: String,
+    pub query: LineInput,
     /// the searches of the query's prefixes, shortest first: typing narrows the last one,
     /// Backspace goes back to the one before without searching again
     history: Vec<(String, Found)>,
     pub results: Vec<ResultRow>,
     pub sel: usize,
     pub offset: usize,
-    pub detail: Option<EnterpriseDetail>,
+    /// the open 一企一档 file
+    pub detail: Option<EnterpriseFile>,
+    /// the highlighted disbursement (the voucher searched for or jumped to)
     pub detail_sel: usize,
+    /// the first line of the file's document shown
     pub detail_offset: usize,
 }
 
@@ -153,30 +160,33 @@ impl Lookup {
         Ok(())
     }
 
+    fn load_file(&self, env: &Env, enterprise_id: i64) -> Result<Option<EnterpriseFile>, Error> {
+        enterprise_file_by_id(env.conn, enterprise_id, env.as_of(), env.checks, env.lang)
+    }
+
     fn open(&mut self, env: &Env) -> Result<(), Error> {
         let Some(row) = self.results.get(self.sel) else {
             return Ok(());
         };
         let voucher = row.voucher.clone();
-        self.detail = listing::enterprise_detail(env.conn, row.enterprise_id)?;
+        self.detail = self.load_file(env, row.enterprise_id)?;
         self.detail_offset = 0;
-        self.detail_sel = match (&self.detail, voucher) {
-            (Some(d), Some(v)) => d
-                .disbursements
-                .iter()
-                .position(|x| x.voucher_no == v)
-                .unwrap_or(0),
-            _ => 0,
-        };
+        self.detail_sel = 0;
+        if let (Some(f), Some(v)) = (&self.detail, voucher) {
+            if let Some(i) = f.disbursements.iter().position(|x| x.voucher_no == v) {
+                self.detail_sel = i;
+                // scroll the voucher's line into view
+                let doc = file_view::document(f, env.lang, Unit::Yuan);
+                if let Some(line) = file_view::line_of(&doc, i) {
+                    self.detail_offset = scroll(0, line, doc_height(env.body_rows));
+                }
+            }
+        }
         Ok(())
     }
 
     fn results_height(env: &Env) -> usize {
         (env.body_rows as usize).saturating_sub(6).max(1)
-    }
-
-    fn detail_height(env: &Env) -> usize {
-        (env.body_rows as usize).saturating_sub(12).max(3)
     }
 }
 
@@ -240,7 +250,7 @@ impl Screen for Lookup {
         if self.index.is_none() {
             self.load_index(env)?;
         }
-        self.query = q.clone();
+        self.query.set(q);
         self.history.clear();
         self.search(env)?;
         let exact = self.results.iter().position(|r| match target {
@@ -277,7 +287,7 @@ impl Screen for Lookup {
         self.offset = offset.min(self.sel);
         if let Some(d) = &self.detail {
             let id = d.enterprise.id;
-            self.detail = listing::enterprise_detail(env.conn, id)?;
+            self.detail = self.load_file(env, id)?;
             if let Some(d) = &self.detail {
                 self.detail_sel = self.detail_sel.min(d.disbursements.len().saturating_sub(1));
             }
@@ -287,19 +297,25 @@ impl Screen for Lookup {
 
     fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
         if let Some(d) = &self.detail {
-            let h = Self::detail_height(env);
-            let last = d.disbursements.len().saturating_sub(1);
-            match action {
-                Action::Back => self.detail = None,
-                Action::Down => self.detail_sel = (self.detail_sel + 1).min(last),
-                Action::Up => self.detail_sel = self.detail_sel.saturating_sub(1),
-                Action::PageDown => self.detail_sel = (self.detail_sel + h).min(last),
-                Action::PageUp => self.detail_sel = self.detail_sel.saturating_sub(h),
-                Action::Top => self.detail_sel = 0,
-                Action::Bottom => self.detail_sel = last,
+            // the file scrolls as a document: at most to where its last line is at the bottom
+            let h = doc_height(env.body_rows);
+            let last = file_view::document(d, env.lang, Unit::Yuan)
+                .len()
+                .saturating_sub(h);
+            let o = self.detail_offset;
+            self.detail_offset = match action {
+                Action::Back => {
+                    self.detail = None;
+                    return Ok(Outcome::Done);
+                }
+                Action::Down => (o + 1).min(last),
+                Action::Up => o.saturating_sub(1),
+                Action::PageDown => (o + h).min(last),
+                Action::PageUp => o.saturating_sub(h),
+                Action::Top => 0,
+                Action::Bottom => last,
                 _ => return Ok(Outcome::Ignored),
-            }
-            self.detail_offset = scroll(self.detail_offset, self.detail_sel, h);
+            };
             return Ok(Outcome::Done);
         }
         if self.index.is_none() {
@@ -308,13 +324,11 @@ impl Screen for Lookup {
         let h = Self::results_height(env);
         let last = self.results.len().saturating_sub(1);
         match action {
-            Action::Char(c) => {
-                self.query.push(c);
-                self.search(env)?;
-            }
-            Action::Backspace => {
-                self.query.pop();
-                self.search(env)?;
+            // an edit searches again; a cursor move does not
+            Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                if self.query.apply(action) {
+                    self.search(env)?;
+                }
             }
             Action::Down => self.sel = (self.sel + 1).min(last),
             Action::Up => self.sel = self.sel.saturating_sub(1),
@@ -335,7 +349,12 @@ impl Screen for Lookup {
 
     fn hints(&self) -> Vec<Action> {
         if self.detail.is_some() {
-            vec![Action::Down, Action::Back, Action::ToggleUnit]
+            vec![
+                Action::Down,
+                Action::PageDown,
+                Action::Back,
+                Action::ToggleUnit,
+            ]
         } else {
             vec![Action::Down, Action::Open, Action::Back, Action::NextScreen]
         }
@@ -347,7 +366,14 @@ impl Screen for Lookup {
 
     fn render(&self, f: &mut Frame, area: Rect, cx: &Cx) {
         match &self.detail {
-            Some(d) => self.render_detail(d, f, area, cx),
+            Some(d) => {
+                let doc = file_view::document(d, cx.lang, cx.unit);
+                let sel = d
+                    .disbursements
+                    .get(self.detail_sel)
+                    .map(|_| self.detail_sel);
+                file_view::render(d, &doc, self.detail_offset, sel, f, area, cx);
+            }
             None => self.render_search(f, area, cx),
         }
     }
@@ -363,21 +389,22 @@ impl Lookup {
             .borders(Borders::ALL)
             .border_style(Style::default().fg(Color::Yellow))
             .title(format!(" {} · {} {} ", s.lookup_prompt, size, s.index_size));
+        let inner = block.inner(input);
+        let (shown, col) = self.query.window(inner.width as usize);
         let line = if self.query.is_empty() {
-            Line::from(vec![
-                Span::styled("█", Style::default().fg(Color::Yellow)),
-                Span::styled(s.lookup_hint, Style::default().fg(Color::DarkGray)),
-            ])
+            // the cursor stands on the space before the hint
+            Line::from(Span::styled(
+                format!(" {}", s.lookup_hint),
+                Style::default().fg(Color::DarkGray),
+            ))
         } else {
-            Line::from(vec![
-                Span::styled(
-                    self.query.clone(),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ),
-                Span::styled("█", Style::default().fg(Color::Yellow)),
-            ])
+            Line::from(Span::styled(
+                shown,
+                Style::default().add_modifier(Modifier::BOLD),
+            ))
         };
         f.render_widget(Paragraph::new(line).block(block), input);
+        place_cursor(f, inner, inner.x, inner.y, col);
         let cols = vec![
             Col::flex(s.enterprise, 16, 10),
             Col::left(s.credit_code, 18, 8),
@@ -423,115 +450,6 @@ impl Lookup {
             &rows,
             self.results.get(self.sel).map(|_| self.sel - offset),
             empty,
-        );
-    }
-
-    fn render_detail(&self, d: &EnterpriseDetail, f: &mut Frame, area: Rect, cx: &Cx) {
-        let s = cx.s;
-        let e = &d.enterprise;
-        let totals_h = (d.totals.len().min(5) as u16 + 3).min(8);
-        let [head, totals, list] = Layout::vertical([
-            Constraint::Length(4),
-            Constraint::Length(totals_h),
-            Constraint::Min(4),
-        ])
-        .areas(area);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {} ", e.name));
-        let label = Style::default().fg(Color::Gray);
-        f.render_widget(
-            Paragraph::new(vec![
-                Line::from(vec![
-                    Span::styled(format!("{} ", s.credit_code), label),
-                    Span::raw(format!("{}  ", e.credit_code)),
-                    Span::styled(format!("{} ", s.size), label),
-                    Span::raw(e.size.label(cx.lang).to_string()),
-                ]),
-                Line::from(vec![
-                    Span::styled(format!("{} ", s.township), label),
-                    Span::raw(format!("{}  ", e.township)),
-                    Span::styled(format!("{} ", s.industry), label),
-                    Span::raw(e.industry.clone()),
-                ]),
-            ])
-            .block(block),
-            head,
-        );
-        let cols = vec![
-            Col::left(s.year, 6, 9),
-            Col::left(s.code, 8, 5),
-            Col::flex(s.program, 10, 10),
-            Col::right(s.paid, 14, 8),
-            Col::right(s.count, 6, 6),
-        ];
-        let rows: Vec<Vec<Cell>> = d
-            .totals
-            .iter()
-            .rev()
-            .take(totals_h.saturating_sub(3) as usize)
-            .map(|t| {
-                vec![
-                    Cell::new(t.year.to_string()),
-                    Cell::new(t.program_code.clone()),
-                    Cell::new(t.program_name.clone()),
-                    Cell::new(t.paid.format(cx.unit)),
-                    Cell::new(t.count.to_string()),
-                ]
-            })
-            .collect();
-        table::draw(
-            f,
-            totals,
-            Block::default()
-                .borders(Borders::ALL)
-                .title(format!(" {} ", s.totals_by_program_year)),
-            &cols,
-            None,
-            &rows,
-            None,
-            s.no_rows,
-        );
-        let cols = vec![
-            Col::left(s.date, 10, 9),
-            Col::flex(s.program, 10, 10),
-            Col::right(s.amount, 14, 8),
-            Col::left(s.status, 6, 9),
-            Col::left(s.voucher, 12, 5),
-        ];
-        let h = list.height.saturating_sub(3) as usize;
-        let offset = scroll(self.detail_offset, self.detail_sel, h);
-        let rows: Vec<Vec<Cell>> = d
-            .disbursements
-            .iter()
-            .skip(offset)
-            .take(h)
-            .map(|r| {
-                vec![
-                    Cell::new(r.date.to_string()),
-                    Cell::new(r.program_name.clone()),
-                    Cell::new(r.amount.format(cx.unit)),
-                    Cell::styled(r.status.label(cx.lang), status_style(r.status)),
-                    Cell::new(r.voucher_no.clone()),
-                ]
-            })
-            .collect();
-        table::draw(
-            f,
-            list,
-            Block::default().borders(Borders::ALL).title(format!(
-                " {} · {} {} ",
-                s.disbursements,
-                d.disbursements.len(),
-                s.rows
-            )),
-            &cols,
-            None,
-            &rows,
-            d.disbursements
-                .get(self.detail_sel)
-                .map(|_| self.detail_sel - offset),
-            s.no_rows,
         );
     }
 }

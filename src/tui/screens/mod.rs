@@ -1,6 +1,6 @@
 //! One module per screen, each with its own state, keys and render, behind the
-//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` (declare it below) and
-//! replace its placeholder arm in [`build`]. Its keys are rows of the keymap table
+//! [`Screen`] trait. Adding a screen: write `screens/<name>.rs` (declare it below), add
+//! its `ScreenId` (src/tui/action.rs) and its arm in [`build`]. Its keys are rows of the keymap table
 //! (`keymap::DEFAULTS`, scope = the screen's [`Scope`]); `update` receives them as actions
 //! with an [`Env`] (database, as-of month); a form returns `true` from `dirty` while it
 //! holds unsaved input and `text_input` while a field has focus; writes go through
@@ -27,11 +27,14 @@
 
 pub mod audit;
 pub mod disbursements;
+pub mod enterprise_file;
 pub mod lookup;
+pub mod monthend;
 pub mod overview;
 pub mod performance;
-pub mod placeholder;
 pub mod programs;
+pub mod reconcile;
+pub mod recovery;
 #[cfg(test)]
 pub mod testkit;
 
@@ -42,6 +45,7 @@ use chrono::NaiveDate;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rusqlite::Connection;
+use zhida_core::checks::{run_checks, CheckFilter, Finding};
 use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
 use zhida_core::repo::{listing, program_figures, ProgramFigures};
@@ -54,39 +58,49 @@ use super::i18n::Strings;
 use super::keymap::Scope;
 use super::writes::Write;
 
-/// Program figures shared by the screens that show them (总览 and 项目 ask for the same
-/// as-of date): computed once per as-of date and database change, not once per screen.
-#[derive(Default)]
-pub struct FiguresCache {
-    slot: RefCell<Option<Cached>>,
+/// Results computed from the whole database as of a date and shared by the screens that
+/// show them (总览, 项目 and 月结 ask for the same as-of date): computed once per as-of
+/// date and database change (`listing::change_stamp`), never once per screen or frame.
+pub struct AsOfCache<T> {
+    slot: RefCell<Option<Cached<T>>>,
 }
 
-/// Figures as of a date, with the database's change stamp when they were read.
-struct Cached {
+impl<T> Default for AsOfCache<T> {
+    fn default() -> Self {
+        AsOfCache {
+            slot: RefCell::new(None),
+        }
+    }
+}
+
+/// A value as of a date, with the database's change stamp when it was read.
+struct Cached<T> {
     as_of: NaiveDate,
     stamp: (i64, u64),
-    figs: Rc<Vec<ProgramFigures>>,
+    value: Rc<T>,
 }
 
-impl FiguresCache {
-    pub fn get(
+impl<T> AsOfCache<T> {
+    /// The value as of `as_of`, computed by `compute` unless the cached one still holds.
+    fn get_with(
         &self,
         conn: &Connection,
         as_of: NaiveDate,
-    ) -> Result<Rc<Vec<ProgramFigures>>, Error> {
+        compute: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<Rc<T>, Error> {
         let stamp = listing::change_stamp(conn)?;
         if let Some(c) = &*self.slot.borrow() {
             if c.as_of == as_of && c.stamp == stamp {
-                return Ok(Rc::clone(&c.figs));
+                return Ok(Rc::clone(&c.value));
             }
         }
-        let figs = Rc::new(program_figures(conn, as_of)?);
+        let value = Rc::new(compute()?);
         *self.slot.borrow_mut() = Some(Cached {
             as_of,
             stamp,
-            figs: Rc::clone(&figs),
+            value: Rc::clone(&value),
         });
-        Ok(figs)
+        Ok(value)
     }
 
     pub fn clear(&self) {
@@ -94,10 +108,70 @@ impl FiguresCache {
     }
 }
 
+/// Every program's figures (总览, 项目).
+pub type FiguresCache = AsOfCache<Vec<ProgramFigures>>;
+
+impl FiguresCache {
+    pub fn get(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+    ) -> Result<Rc<Vec<ProgramFigures>>, Error> {
+        self.get_with(conn, as_of, || program_figures(conn, as_of))
+    }
+}
+
+/// Every month-end finding, sorted as `run_checks` sorts them (总览 counts, 项目 flags, 月结).
+pub type FindingsCache = AsOfCache<Vec<Finding>>;
+
+impl FindingsCache {
+    pub fn get(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+        cfg: &CheckConfig,
+        lang: Lang,
+    ) -> Result<Rc<Vec<Finding>>, Error> {
+        self.get_with(conn, as_of, || {
+            run_checks(conn, as_of, cfg, lang, &CheckFilter::default())
+        })
+    }
+
+    /// This connection just acknowledged `key`, and the database stood at `before` until
+    /// then: mark the finding in the cached list instead of running every check again (on
+    /// a big ledger that takes seconds, once per acknowledgement). When anything else had
+    /// changed since the findings were computed, they are dropped and recomputed instead.
+    pub fn acknowledged(
+        &self,
+        conn: &Connection,
+        key: &str,
+        before: (i64, u64),
+    ) -> Result<(), Error> {
+        let mut slot = self.slot.borrow_mut();
+        let Some(c) = slot.as_mut().filter(|c| c.stamp == before) else {
+            slot.take();
+            return Ok(());
+        };
+        let Some(ack) = zhida_core::ack::get(conn, key)? else {
+            slot.take();
+            return Ok(());
+        };
+        let mut v = (*c.value).clone();
+        for f in v.iter_mut().filter(|f| f.key() == key) {
+            f.acknowledged = true;
+            f.ack = Some(ack.clone());
+        }
+        c.value = Rc::new(v);
+        c.stamp = listing::change_stamp(conn)?;
+        Ok(())
+    }
+}
+
 /// What a screen may use while updating: the database and the shared view settings.
 pub struct Env<'a> {
     pub conn: &'a Connection,
     pub figures: &'a FiguresCache,
+    pub findings: &'a FindingsCache,
     pub month: Month,
     pub lang: Lang,
     /// rows available to the screen body (terminal height minus the chrome)
@@ -106,10 +180,11 @@ pub struct Env<'a> {
     pub actor: &'a Actor,
     /// the day the app started (form defaults)
     pub today: NaiveDate,
-    #[allow(dead_code)] // SLOT(checks): month-end runs the checks with it
     pub checks: &'a CheckConfig,
     /// background jobs (see the module doc)
     pub jobs: &'a Background,
+    /// the configuration directory (reconciliation profiles live in its `profiles/`)
+    pub config_dir: Option<&'a std::path::Path>,
 }
 
 impl Env<'_> {
@@ -132,6 +207,12 @@ impl Env<'_> {
         run: impl FnOnce(&Connection) -> Result<Output, Error> + Send + 'static,
     ) {
         self.jobs.spawn(self.conn, screen, key, run);
+    }
+
+    /// Every finding as of the selected month (acknowledged ones marked).
+    pub fn findings(&self) -> Result<Rc<Vec<Finding>>, Error> {
+        self.findings
+            .get(self.conn, self.as_of(), self.checks, self.lang)
     }
 }
 
@@ -225,7 +306,6 @@ pub trait Screen {
 
 /// Where a jump from one screen to another lands.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(dead_code)] // SLOT(checks): month-end jumps to enterprises and vouchers
 pub enum Target {
     Program(String),
     Enterprise(String),
@@ -239,19 +319,25 @@ pub fn build(id: ScreenId) -> Box<dyn Screen> {
         ScreenId::Programs => Box::new(programs::Programs::default()),
         ScreenId::Lookup => Box::new(lookup::Lookup::default()),
         ScreenId::Disbursements => Box::new(disbursements::Disbursements::default()),
-        ScreenId::Recovery => Box::new(placeholder::Placeholder::new(id, Some(Scope::Recovery))),
+        ScreenId::Recovery => Box::new(recovery::Recovery::default()),
         ScreenId::Performance => Box::new(performance::Performance::default()),
-        ScreenId::MonthEnd => Box::new(placeholder::Placeholder::new(id, Some(Scope::MonthEnd))),
+        ScreenId::MonthEnd => Box::new(monthend::MonthEnd::default()),
         ScreenId::Audit => Box::new(audit::AuditLog::default()),
+        ScreenId::Reconcile => Box::new(reconcile::Reconcile::default()),
     }
 }
 
 /// Shared formatting for screens.
 pub mod fmt {
+    use ratatui::layout::Rect;
     use ratatui::style::{Color, Style};
+    use ratatui::Frame;
     use rust_decimal::prelude::ToPrimitive;
     use rust_decimal::Decimal;
     use zhida_core::model::Status;
+
+    use crate::tui::input::{place_cursor, LineInput};
+    use crate::tui::text::width;
 
     /// `45.3%`
     pub fn pct(d: Decimal) -> String {
@@ -265,6 +351,36 @@ pub mod fmt {
 
     pub fn ratio(d: Decimal) -> f64 {
         d.to_f64().unwrap_or(0.0).clamp(0.0, 1.0)
+    }
+
+    /// Add ` · 筛选: text` to a list's title while a filter is typed or set; while it is
+    /// typed, the cursor's column in the title (for [`place_title_cursor`]).
+    pub fn push_filter(
+        title: &mut String,
+        s: &crate::tui::i18n::Strings,
+        filter: &LineInput,
+        typing: bool,
+    ) -> Option<usize> {
+        if !typing && filter.is_empty() {
+            return None;
+        }
+        title.push_str(&format!(" · {}: ", s.filter));
+        let col = width(title) + filter.visual_cursor();
+        title.push_str(filter);
+        typing.then_some(col)
+    }
+
+    /// The terminal cursor at column `col` of the title of the block drawn in `area`.
+    pub fn place_title_cursor(f: &mut Frame, area: Rect, col: Option<usize>) {
+        if let Some(col) = col {
+            let row = Rect {
+                x: area.x.saturating_add(1),
+                width: area.width.saturating_sub(2),
+                height: area.height.min(1),
+                ..area
+            };
+            place_cursor(f, row, row.x, row.y, col);
+        }
     }
 
     pub fn status_style(s: Status) -> Style {

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
 use ratatui::Frame;
 use rust_decimal::Decimal;
+use zhida_core::checks::{count_by_severity, Finding, Severity};
 use zhida_core::dates::Month;
 use zhida_core::repo::figures::{execution_rate, time_progress};
 use zhida_core::repo::listing;
@@ -16,6 +17,7 @@ use zhida_core::{Error, Money};
 use super::fmt::{pct, pp, ratio};
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
+use crate::tui::i18n;
 use crate::tui::table::{self, Cell, Col};
 use crate::tui::text::{fit, Align};
 
@@ -27,6 +29,28 @@ pub struct Lagging {
     pub time: Decimal,
     /// rate − time (negative = behind)
     pub gap: Decimal,
+}
+
+/// Findings by severity (errors also counted unacknowledged: what stops a month close).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FindingCounts {
+    pub errors: usize,
+    pub open_errors: usize,
+    pub warnings: usize,
+}
+
+impl FindingCounts {
+    pub fn of(findings: &[Finding]) -> FindingCounts {
+        let (errors, warnings) = count_by_severity(findings);
+        FindingCounts {
+            errors,
+            open_errors: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error && !f.acknowledged)
+                .count(),
+            warnings,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,10 +67,8 @@ pub struct Overview {
     pub programs: usize,
     /// selected row of the lagging list (Enter opens that program on 项目)
     pub sel: usize,
-    /// SLOT(checks): finding counts by severity. Stays `None` (drawn as "—") until
-    /// `zhida_core::checks` lands on main; then fill it in `refresh` from the checks run
-    /// for the as-of month. No check logic belongs in the TUI.
-    pub findings: Option<Vec<(String, usize)>>,
+    /// finding counts of the month-end checks as of the month's last day
+    pub findings: Option<FindingCounts>,
 }
 
 impl Screen for Overview {
@@ -82,7 +104,7 @@ impl Screen for Overview {
         lag.truncate(10);
         self.lagging = lag;
         self.sel = self.sel.min(self.lagging.len().saturating_sub(1));
-        self.findings = None;
+        self.findings = Some(FindingCounts::of(&env.findings()?));
         Ok(())
     }
 
@@ -265,18 +287,39 @@ impl Screen for Overview {
             s.no_rows,
         );
 
-        // SLOT(checks): counts by severity once zhida_core::checks exists
-        let text = match &self.findings {
-            None => format!(" {}: {}", s.findings, s.findings_slot),
-            Some(v) => format!(
-                " {}: {}",
-                s.findings,
-                v.iter()
-                    .map(|(sev, n)| format!("{sev} {n}"))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-            ),
-        };
-        f.render_widget(Paragraph::new(text), findings);
+        let m = i18n::month_end(cx.lang);
+        let mut spans = vec![Span::raw(format!(" {}: ", s.findings))];
+        match self.findings {
+            None => spans.push(Span::raw("—")),
+            Some(c) if c.errors + c.warnings == 0 => {
+                spans.push(Span::styled(m.none, Style::default().fg(Color::Green)))
+            }
+            Some(c) => {
+                let style = |n: usize, colour: Color| {
+                    if n > 0 {
+                        Style::default().fg(colour).add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::default()
+                    }
+                };
+                spans.push(Span::styled(
+                    format!("{} {}", Severity::Error.label(cx.lang), c.errors),
+                    style(c.errors, Color::Red),
+                ));
+                if c.errors > 0 {
+                    spans.push(Span::raw(i18n::open_count(cx.lang, c.open_errors)));
+                }
+                spans.push(Span::raw("  "));
+                spans.push(Span::styled(
+                    format!("{} {}", Severity::Warn.label(cx.lang), c.warnings),
+                    style(c.warnings, Color::Yellow),
+                ));
+                spans.push(Span::styled(
+                    format!(" · {}", m.on_month_end),
+                    Style::default().fg(Color::Gray),
+                ));
+            }
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), findings);
     }
 }

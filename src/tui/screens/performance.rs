@@ -2,13 +2,16 @@
 //! and its indicators met / missed, weakest first; the selected program's evaluations and
 //! indicators (target, actual, met) below. `e` adds an evaluation (prefilled from the
 //! latest, so "editing" records a new dated evaluation — the latest one counts), `i`
-//! records an indicator's actual. Writes go through `zhida_core::ledger`.
+//! records an indicator's actual. Writes go through `zhida_core::ledger`. Beside the
+//! scores, the indicators computed from the ledger as of the month: 结余率, 按时率
+//! (按时发放率), 足额率 (`zhida_core::indicators`).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 use rust_decimal::Decimal;
+use zhida_core::indicators::{format_rate, program_indicators};
 use zhida_core::model::{format_score, Evaluation, Grade, Indicator, Role};
 use zhida_core::repo::worklists;
 use zhida_core::repo::write::NewEvaluation;
@@ -17,10 +20,10 @@ use zhida_core::{Error, Lang};
 use super::disbursements::default_date;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
-use crate::tui::form::{Choice, Event, Field, Form, Kind};
+use crate::tui::form::{after_write, Choice, Event, Field, Form, Kind};
 use crate::tui::i18n;
 use crate::tui::keymap::Scope;
-use crate::tui::table::{self, scroll, Cell, Col};
+use crate::tui::table::{self, moved, scroll, Cell, Col};
 use crate::tui::writes::{permitted, refusal, Write};
 
 /// One program as the screen ranks it.
@@ -33,6 +36,8 @@ pub struct PerfRow {
     /// newest first
     pub evaluations: Vec<Evaluation>,
     pub indicators: Vec<Indicator>,
+    /// computed from the ledger: 结余率, 按时发放率, 足额率
+    pub rates: [Option<Decimal>; 3],
 }
 
 impl PerfRow {
@@ -254,10 +259,12 @@ impl Screen for Performance {
         let keep = self.selected().map(|r| r.code.clone());
         let evals = worklists::evaluations_until(env.conn, env.as_of())?;
         let inds = worklists::all_indicators(env.conn)?;
-        let mut rows: Vec<PerfRow> = env
-            .program_figures()?
+        let figures = env.program_figures()?;
+        let computed = program_indicators(env.conn, env.as_of(), &figures, env.checks)?;
+        let mut rows: Vec<PerfRow> = figures
             .iter()
-            .map(|f| PerfRow {
+            .zip(computed)
+            .map(|(f, c)| PerfRow {
                 evaluations: evals
                     .iter()
                     .filter(|e| e.program_code == f.program.code)
@@ -272,6 +279,7 @@ impl Screen for Performance {
                 name: f.program.name.clone(),
                 department: f.program.department.clone(),
                 fiscal_year: f.program.fiscal_year,
+                rates: c.rates.as_array(),
             })
             .collect();
         // weakest first: the lowest latest score, then the most missed indicators; the
@@ -292,11 +300,7 @@ impl Screen for Performance {
     }
 
     fn written(&mut self, ok: bool) {
-        if ok {
-            self.form = None;
-        } else if let Some((_, f)) = &mut self.form {
-            f.confirming = false;
-        }
+        after_write(&mut self.form, ok);
     }
 
     fn focus(&mut self, target: &Target, _env: &Env) -> Result<(), Error> {
@@ -350,15 +354,13 @@ impl Screen for Performance {
             });
         }
         let h = Self::height(env);
-        let last = self.rows.len().saturating_sub(1);
+        if let Some(sel) = moved(action, self.sel, self.rows.len(), h) {
+            self.sel = sel;
+            self.offset = scroll(self.offset, self.sel, h);
+            return Ok(Outcome::Done);
+        }
         match action {
             Action::EditEvaluation | Action::EditIndicator => return self.start(action, env),
-            Action::Down => self.sel = (self.sel + 1).min(last),
-            Action::Up => self.sel = self.sel.saturating_sub(1),
-            Action::PageDown => self.sel = (self.sel + h).min(last),
-            Action::PageUp => self.sel = self.sel.saturating_sub(h),
-            Action::Top => self.sel = 0,
-            Action::Bottom => self.sel = last,
             Action::Open => {
                 if let Some(r) = self.selected() {
                     return Ok(Outcome::Jump(
@@ -405,6 +407,9 @@ impl Screen for Performance {
             Col::right(s.year, 4, 4),
             Col::right(s.score, 6, 8),
             Col::left(s.grade, 6, 8),
+            Col::right(w.balance_rate, 7, 6),
+            Col::right(w.on_time_rate, 7, 6),
+            Col::right(w.full_rate, 7, 5),
             Col::right(w.met, 4, 6),
             Col::right(w.missed, 6, 7),
         ];
@@ -442,6 +447,9 @@ impl Screen for Performance {
                     ),
                     score,
                     grade,
+                    Cell::new(format_rate(r.rates[0])),
+                    Cell::new(format_rate(r.rates[1])),
+                    Cell::new(format_rate(r.rates[2])),
                     Cell::new(r.met().to_string()),
                     Cell::styled(
                         missed.to_string(),
@@ -573,11 +581,49 @@ mod tests {
     use super::*;
     use crate::tui::app::App;
     use zhida_core::repo::listing;
+    use zhida_core::users::Actor;
 
+    /// The shared ledger plus two WG2025 payments approved on Tuesday 05-06 through
+    /// zhida: one paid 05-09 (3 working days, on time), one 05-30 (18, late).
     fn on_perf(user: &str) -> App {
-        let mut a = app(user);
+        let mut conn = ledger();
+        let clerk = Actor::load(&conn, "小李").unwrap();
+        let boss = Actor::load(&conn, "王科长").unwrap();
+        for (v, paid) in [("PZ2025-0201", "2025-05-09"), ("PZ2025-0202", "2025-05-30")] {
+            let input = zhida_core::ledger::DisbursementInput {
+                voucher_no: v.into(),
+                program_code: "WG2025".into(),
+                credit_code: gz().to_string(),
+                amount: zhida_core::Money(10_000_00),
+                date: d("2025-05-06"),
+                note: String::new(),
+            };
+            zhida_core::ledger::new_disbursement(&mut conn, &clerk, &input).unwrap();
+            zhida_core::ledger::approve_on(&mut conn, &boss, v, d("2025-05-06")).unwrap();
+            zhida_core::ledger::pay_on(&mut conn, &clerk, v, d(paid)).unwrap();
+        }
+        let mut a = app_on(conn, user, Lang::Zh);
         go(&mut a, ScreenId::Performance);
         a
+    }
+
+    #[test]
+    fn computed_indicators_beside_the_scores() {
+        let mut a = on_perf("小李");
+        let screen = render(&mut a, 120, 30);
+        let head = screen.lines().find(|l| l.contains("得分")).unwrap();
+        assert!(
+            head.contains("结余率") && head.contains("按时率") && head.contains("足额率"),
+            "{head}"
+        );
+        // WG2025 as of 2025-05-31: budget 5,000,000; paid 80,000 + 20,000; approved 20,000
+        let wg = screen.lines().find(|l| l.contains("WG2025")).unwrap();
+        for cell in ["98.00%", "50.00%", "83.33%"] {
+            assert!(wg.contains(cell), "{cell}: {wg}");
+        }
+        // CY2024: never a dated payment
+        let cy = screen.lines().find(|l| l.contains("CY2024")).unwrap();
+        assert!(cy.contains("80.00%") && cy.contains('—'), "{cy}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! disbursements, recoveries, evaluations and indicators).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,15 +11,17 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
+use zhida_core::checks::{count_by_severity, Finding, Severity};
 use zhida_core::model::{format_score, Allocation, Evaluation, Grade, Indicator, Recovery};
 use zhida_core::repo::listing::{self, DisbFilter};
 use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
-use super::fmt::{pct, status_style};
+use super::fmt::{pct, place_title_cursor, push_filter, status_style};
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n::{self, Strings};
+use crate::tui::input::LineInput;
 use crate::tui::pager::Pager;
 use crate::tui::table::{self, scroll, Cell, Col};
 use crate::tui::text::{fit, Align};
@@ -79,7 +82,8 @@ impl Column {
         }
     }
 
-    fn cmp(self, a: &ProgramFigures, b: &ProgramFigures) -> Ordering {
+    fn cmp(self, a: (&ProgramFigures, Flags), b: (&ProgramFigures, Flags)) -> Ordering {
+        let ((a, fa), (b, fb)) = (a, b);
         match self {
             Column::Code => a.program.code.cmp(&b.program.code),
             Column::Name => a.program.name.cmp(&b.program.name),
@@ -89,9 +93,21 @@ impl Column {
             Column::Rate => a.execution_rate.cmp(&b.execution_rate),
             Column::Balance => a.balance.cmp(&b.balance),
             Column::LastPaid => a.last_paid.cmp(&b.last_paid),
-            // SLOT(checks): flag counts per program once zhida_core::checks exists
-            Column::Flags => Ordering::Equal,
+            Column::Flags => fa.cmp(&fb),
         }
+    }
+}
+
+/// A program's findings: errors first, so that sorting by flags puts errors on top.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Flags {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Flags {
+    fn total(self) -> usize {
+        self.errors + self.warnings
     }
 }
 
@@ -103,12 +119,18 @@ pub struct Detail {
     pub recoveries: Vec<Recovery>,
     pub evaluations: Vec<Evaluation>,
     pub indicators: Vec<Indicator>,
+    /// this program's findings as of the month's last day
+    pub findings: Vec<Finding>,
     pub pager: Pager,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Programs {
     pub figs: Rc<Vec<ProgramFigures>>,
+    /// findings per program, parallel to `figs`
+    pub flags: Vec<Flags>,
+    /// every finding as of the month (for the open program's list)
+    pub findings: Rc<Vec<Finding>>,
     /// indices into `figs` after filter and sort
     pub view: Vec<usize>,
     /// index into `view`
@@ -116,7 +138,7 @@ pub struct Programs {
     pub offset: usize,
     pub sort: usize,
     pub desc: bool,
-    pub filter: String,
+    pub filter: LineInput,
     pub filtering: bool,
     pub detail: Option<Detail>,
 }
@@ -143,10 +165,10 @@ impl Programs {
             })
             .collect();
         let col = Column::ALL[self.sort];
-        let figs = &self.figs;
+        let (figs, flags) = (&self.figs, &self.flags);
         self.view.sort_by(|&a, &b| {
             let o = col
-                .cmp(&figs[a], &figs[b])
+                .cmp((&figs[a], flags[a]), (&figs[b], flags[b]))
                 .then_with(|| figs[a].program.code.cmp(&figs[b].program.code));
             if self.desc {
                 o.reverse()
@@ -176,6 +198,7 @@ impl Programs {
         });
         pager.first(env.conn)?;
         self.detail = Some(Detail {
+            findings: findings_of(&self.findings, &fig.program.code),
             fig,
             allocations: listing::allocations_of(env.conn, id)?,
             recoveries: listing::recoveries_of(env.conn, id)?,
@@ -184,6 +207,26 @@ impl Programs {
             pager,
         });
         Ok(())
+    }
+
+    /// Count each program's findings (a map from code to position, one pass).
+    fn count_flags(&mut self) {
+        let pos: HashMap<&str, usize> = self
+            .figs
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.program.code.as_str(), i))
+            .collect();
+        let mut flags = vec![Flags::default(); self.figs.len()];
+        for f in self.findings.iter() {
+            if let Some(&i) = pos.get(f.program.as_str()) {
+                match f.severity {
+                    Severity::Error => flags[i].errors += 1,
+                    Severity::Warn => flags[i].warnings += 1,
+                }
+            }
+        }
+        self.flags = flags;
     }
 
     fn list_height(env: &Env) -> usize {
@@ -241,6 +284,8 @@ impl Screen for Programs {
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let keep = self.selected_id();
         self.figs = env.program_figures()?;
+        self.findings = env.findings()?;
+        self.count_flags();
         self.rebuild(keep);
         if let Some(d) = &mut self.detail {
             let id = d.fig.program.id;
@@ -251,6 +296,7 @@ impl Screen for Programs {
                     d.recoveries = listing::recoveries_of(env.conn, id)?;
                     d.evaluations = listing::evaluations_of(env.conn, id)?;
                     d.indicators = listing::indicators_of(env.conn, id)?;
+                    d.findings = findings_of(&self.findings, &d.fig.program.code);
                     d.pager.filter.until = Some(env.as_of());
                     d.pager.refresh(env.conn)?;
                 }
@@ -263,16 +309,11 @@ impl Screen for Programs {
     fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
         if self.filtering {
             match action {
-                Action::Char(c) => {
-                    self.filter.push(c);
-                    let keep = self.selected_id();
-                    self.rebuild(keep);
-                    return Ok(Outcome::Done);
-                }
-                Action::Backspace => {
-                    self.filter.pop();
-                    let keep = self.selected_id();
-                    self.rebuild(keep);
+                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                    if self.filter.apply(action) {
+                        let keep = self.selected_id();
+                        self.rebuild(keep);
+                    }
                     return Ok(Outcome::Done);
                 }
                 Action::Open => {
@@ -384,7 +425,7 @@ impl Programs {
             .iter()
             .skip(offset)
             .take(height)
-            .map(|&i| program_row(&self.figs[i], cx))
+            .map(|&i| program_row(&self.figs[i], self.flags[i], cx))
             .collect();
         let mut title = format!(
             " {} · {} {}",
@@ -392,14 +433,7 @@ impl Programs {
             self.view.len(),
             s.rows
         );
-        if self.filtering || !self.filter.is_empty() {
-            title.push_str(&format!(
-                " · {}: {}{}",
-                s.filter,
-                self.filter,
-                if self.filtering { "█" } else { "" }
-            ));
-        }
+        let cursor = push_filter(&mut title, s, &self.filter, self.filtering);
         title.push(' ');
         table::draw(
             f,
@@ -411,10 +445,29 @@ impl Programs {
             self.view.get(self.sel).map(|_| self.sel - offset),
             s.no_rows,
         );
+        place_title_cursor(f, area, cursor);
     }
 }
 
-fn program_row(p: &ProgramFigures, cx: &Cx) -> Vec<Cell> {
+fn findings_of(all: &[Finding], code: &str) -> Vec<Finding> {
+    all.iter().filter(|f| f.program == code).cloned().collect()
+}
+
+fn flags_cell(fl: Flags) -> Cell {
+    match fl.total() {
+        0 => Cell::new("—"),
+        n => Cell::styled(
+            n.to_string(),
+            Style::default().fg(if fl.errors > 0 {
+                Color::Red
+            } else {
+                Color::Yellow
+            }),
+        ),
+    }
+}
+
+fn program_row(p: &ProgramFigures, flags: Flags, cx: &Cx) -> Vec<Cell> {
     let behind = p.budget.0 > 0 && p.execution_rate < p.time_progress;
     vec![
         Cell::new(p.program.code.clone()),
@@ -436,8 +489,7 @@ fn program_row(p: &ProgramFigures, cx: &Cx) -> Vec<Cell> {
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "—".into()),
         ),
-        // SLOT(checks): flag count per program
-        Cell::new("—"),
+        flags_cell(flags),
     ]
 }
 
@@ -461,7 +513,9 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         .len()
         .max(d.recoveries.len())
         .clamp(1, if roomy { 6 } else { 2 });
-    let eval_rows = (d.evaluations.len() + d.indicators.len()).clamp(1, if roomy { 6 } else { 2 });
+    let eval_rows = (d.evaluations.len() + d.indicators.len())
+        .max(d.findings.len())
+        .clamp(1, if roomy { 6 } else { 2 });
     let [head, side, disb, eval] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(side_rows as u16 + 3),
@@ -492,8 +546,20 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         kv(s.balance, d.fig.balance.format(cx.unit)),
         kv(s.exec_rate, pct(d.fig.execution_rate)),
         kv(s.time_progress, pct(d.fig.time_progress)),
-        // SLOT(checks): this program's findings once zhida_core::checks exists
-        kv(s.flags, "—".to_string()),
+        kv(
+            s.flags,
+            if d.findings.is_empty() {
+                "—".to_string()
+            } else {
+                let (e, w) = count_by_severity(&d.findings);
+                [(Severity::Error, e), (Severity::Warn, w)]
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(sev, n)| format!("{} {n}", sev.label(lang)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+        ),
     ]
     .concat();
     f.render_widget(
@@ -618,6 +684,9 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         None,
         s.no_rows,
     );
+    let [eval, found] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(eval);
+    render_findings(d, f, found, cx);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" {} / {} ", s.evaluations, s.indicators));
@@ -668,6 +737,45 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     }
     if lines.is_empty() {
         lines.push(Line::from(s.no_rows));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The open program's findings, errors first, each marked ✓ when acknowledged.
+fn render_findings(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " {} · {} {} ",
+        cx.s.findings,
+        d.findings.len(),
+        cx.s.rows
+    ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = d
+        .findings
+        .iter()
+        .take(inner.height as usize)
+        .map(|fd| {
+            let colour = match fd.severity {
+                Severity::Error => Color::Red,
+                Severity::Warn => Color::Yellow,
+            };
+            let mark = if fd.acknowledged { "✓ " } else { "" };
+            let text = format!(
+                "{mark}{} {} {}",
+                fd.severity.label(cx.lang),
+                fd.rule.label(cx.lang),
+                fd.message
+            );
+            Line::from(Span::styled(
+                fit(&text, w, Align::Left),
+                Style::default().fg(if fd.acknowledged { Color::Gray } else { colour }),
+            ))
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(i18n::month_end(cx.lang).no_findings));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

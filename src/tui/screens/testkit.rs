@@ -5,6 +5,8 @@
 
 use chrono::NaiveDate;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Position;
 use ratatui::Terminal;
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -282,24 +284,69 @@ pub fn render(app: &mut App, w: u16, h: u16) -> String {
     app.resize(w, h);
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| crate::tui::ui::render(app, f)).unwrap();
-    let buf = term.backend().buffer().clone();
+    screen_text(term.backend().buffer(), cursor_of(&term))
+}
+
+/// Where the terminal cursor is after the last frame, when it is shown.
+pub fn cursor_of(term: &Terminal<TestBackend>) -> Option<Position> {
+    let b = term.backend();
+    b.cursor_visible().then(|| b.cursor_position())
+}
+
+/// The buffer as plain lines (wide characters once, trailing spaces trimmed). The
+/// terminal cursor, when given, shows as `█` on a blank cell (after the text, as a
+/// terminal draws it) or as `‸` just before the character it stands on.
+pub fn screen_text(buf: &Buffer, cursor: Option<Position>) -> String {
     let mut out = String::new();
-    for y in 0..h {
+    for y in 0..buf.area.height {
         let mut line = String::new();
         let mut skip = 0;
-        for x in 0..w {
+        for x in 0..buf.area.width {
             if skip > 0 {
                 skip -= 1;
                 continue;
             }
             let sym = buf[(x, y)].symbol();
             skip = sym.width().saturating_sub(1);
-            line.push_str(sym);
+            match cursor {
+                Some(p) if p == Position::new(x, y) && sym == " " => line.push('█'),
+                Some(p) if p == Position::new(x, y) => {
+                    line.push('‸');
+                    line.push_str(sym);
+                }
+                _ => line.push_str(sym),
+            }
         }
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out
+}
+
+/// One more disbursement: `(voucher, program, credit code, fen, date)`, its status and
+/// who entered and approved it.
+pub fn add_disbursement(
+    conn: &Connection,
+    (voucher, program, code, fen, date): (&str, &str, &CreditCode, i64, &str),
+    status: Status,
+    (entered_by, approved_by): (&str, &str),
+) {
+    insert_disbursement(
+        conn,
+        &NewDisbursement {
+            voucher_no: voucher.into(),
+            program_code: program.into(),
+            credit_code: code.to_string(),
+            amount: Money(fen),
+            date: d(date),
+            status,
+            entered_by: entered_by.into(),
+            approved_by: approved_by.into(),
+            reverses: None,
+            note: String::new(),
+        },
+    )
+    .unwrap();
 }
 
 pub fn count(conn: &Connection, sql: &str) -> i64 {

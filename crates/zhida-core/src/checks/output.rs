@@ -1,5 +1,7 @@
 //! Findings as JSON (the documented shape, exactly), CSV (UTF-8 with BOM, for
-//! Excel/WPS, injection-safe) and a plain text table aligned by display width.
+//! Excel/WPS, injection-safe) and a plain text table aligned by display width. With
+//! [`Columns::basis`] (`zhida check --verbose`) each also carries the policy basis (依据)
+//! as a last field/column; without it the output is exactly the documented one.
 
 use serde::Serialize;
 
@@ -17,6 +19,13 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Optional extra columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// the policy basis (依据): JSON field `basis`, last CSV / table column
+    pub basis: bool,
+}
+
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     rule: &'a str,
@@ -27,11 +36,18 @@ struct JsonFinding<'a> {
     amount: Option<String>,
     message: &'a str,
     acknowledged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    basis: Option<&'a str>,
 }
 
 /// `[{"rule":…,"severity":…,"program":…,"enterprise":…|null,"voucher":…|null,
 /// "amount":"1234.56"|null,"message":…,"acknowledged":false}]`
 pub fn findings_json(findings: &[Finding]) -> Result<String> {
+    findings_json_with(findings, Columns::default())
+}
+
+/// [`findings_json`], plus `"basis":"…"` when asked for.
+pub fn findings_json_with(findings: &[Finding], cols: Columns) -> Result<String> {
     let v: Vec<JsonFinding<'_>> = findings
         .iter()
         .map(|f| JsonFinding {
@@ -43,6 +59,7 @@ pub fn findings_json(findings: &[Finding]) -> Result<String> {
             amount: f.amount.map(|m| m.plain()),
             message: &f.message,
             acknowledged: f.acknowledged,
+            basis: cols.basis.then_some(f.basis.as_str()),
         })
         .collect();
     serde_json::to_string_pretty(&v).map_err(|e| Error::invalid(e.to_string()))
@@ -50,11 +67,16 @@ pub fn findings_json(findings: &[Finding]) -> Result<String> {
 
 /// The JSON columns as CSV, UTF-8 with BOM; nulls are empty cells.
 pub fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
+    findings_csv_with(findings, Columns::default())
+}
+
+/// [`findings_csv`], plus a last `basis` column when asked for.
+pub fn findings_csv_with(findings: &[Finding], cols: Columns) -> Result<Vec<u8>> {
     let mut buf = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut buf);
         let csv_err = |e: csv::Error| Error::invalid(format!("CSV: {e}"));
-        w.write_record([
+        let mut header = vec![
             "rule",
             "severity",
             "program",
@@ -63,21 +85,28 @@ pub fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
             "amount",
             "message",
             "acknowledged",
-        ])
-        .map_err(csv_err)?;
+        ];
+        if cols.basis {
+            header.push("basis");
+        }
+        w.write_record(&header).map_err(csv_err)?;
         for f in findings {
             let amount = f.amount.map(|m| m.plain()).unwrap_or_default();
-            w.write_record([
-                f.rule.as_str(),
-                f.severity.as_str(),
-                &neutralise(&f.program),
-                &neutralise(f.enterprise.as_deref().unwrap_or("")),
-                &neutralise(f.voucher.as_deref().unwrap_or("")),
-                &amount,
-                &neutralise(&f.message),
-                if f.acknowledged { "true" } else { "false" },
-            ])
-            .map_err(csv_err)?;
+            let mut rec = vec![
+                f.rule.as_str().into(),
+                f.severity.as_str().into(),
+                neutralise(&f.program),
+                neutralise(f.enterprise.as_deref().unwrap_or("")),
+                neutralise(f.voucher.as_deref().unwrap_or("")),
+                amount.as_str().into(),
+                neutralise(&f.message),
+                if f.acknowledged { "true" } else { "false" }.into(),
+            ];
+            if cols.basis {
+                rec.push(neutralise(&f.basis));
+            }
+            w.write_record(rec.iter().map(|c| c.as_bytes()))
+                .map_err(csv_err)?;
         }
         w.flush()?;
     }
@@ -87,7 +116,12 @@ pub fn findings_csv(findings: &[Finding]) -> Result<Vec<u8>> {
 /// The human view: one line per finding, columns aligned by display width; the last
 /// column is the key to pass to `zhida ack`.
 pub fn findings_table(findings: &[Finding], lang: Lang) -> String {
-    let headers: Vec<String> = [
+    findings_table_with(findings, lang, Columns::default())
+}
+
+/// [`findings_table`], plus a last 依据 column when asked for (`--verbose`).
+pub fn findings_table_with(findings: &[Finding], lang: Lang, cols: Columns) -> String {
+    let mut headers: Vec<String> = [
         lang.pick("级别", "severity"),
         lang.pick("规则", "rule"),
         lang.pick("项目", "program"),
@@ -101,10 +135,13 @@ pub fn findings_table(findings: &[Finding], lang: Lang) -> String {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if cols.basis {
+        headers.push(lang.pick("依据", "basis").to_string());
+    }
     let rows: Vec<Vec<String>> = findings
         .iter()
         .map(|f| {
-            vec![
+            let mut row = vec![
                 f.severity.label(lang).to_string(),
                 format!("{} {}", f.rule.as_str(), f.rule.label(lang)),
                 f.program.clone(),
@@ -117,7 +154,11 @@ pub fn findings_table(findings: &[Finding], lang: Lang) -> String {
                     None => String::new(),
                 },
                 f.key(),
-            ]
+            ];
+            if cols.basis {
+                row.push(f.basis.clone());
+            }
+            row
         })
         .collect();
     let mut s = text_table(&headers, &rows, &[5]);

@@ -15,9 +15,7 @@ use crate::dates::iso;
 use crate::error::{Error, Result};
 use crate::model::{Program, Size, Status};
 use crate::money::Money;
-use crate::repo::figures::{
-    execution_rate, program_from_row, time_progress, ProgramFigures, PROGRAM_COLUMNS,
-};
+use crate::repo::figures::{execution_rate, time_progress, ProgramFigures};
 
 /// What the rules need of a program, by its index in [`ScanData::programs`].
 pub(super) struct ProgInfo {
@@ -114,14 +112,19 @@ fn parse_day(b: &[u8]) -> Option<(i32, i32)> {
 
 /// Every program, ordered by code.
 pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {PROGRAM_COLUMNS} FROM program p ORDER BY p.code"
-    ))?;
-    let rows = stmt.query_map([], program_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    crate::repo::figures::all_programs(conn)
 }
 
-pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<ScanData> {
+/// `enterprise`: only that enterprise's rows (through its index). A reversal carries
+/// the program and enterprise of the row it reverses (ledger and import both insist),
+/// so the enterprise's own rows tell which of them are reversed. The per-program sums are
+/// then that enterprise's only: callers skip the program figures.
+pub(super) fn scan(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    all: &[Program],
+    enterprise: Option<i64>,
+) -> Result<ScanData> {
     let mut groups: Vec<String> = Vec::new();
     // program id → index; ids are small integers, so a dense table beats hashing per row
     let max_id = all
@@ -160,8 +163,9 @@ pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<
 
     let mut enterprises = HashMap::new();
     {
-        let mut stmt = conn.prepare("SELECT id, credit_code, size FROM enterprise")?;
-        let mut q = stmt.query([])?;
+        let mut stmt = conn
+            .prepare("SELECT id, credit_code, size FROM enterprise WHERE ?1 IS NULL OR id = ?1")?;
+        let mut q = stmt.query([enterprise])?;
         while let Some(r) = q.next()? {
             let size: Size = r.get(2)?;
             enterprises.insert(
@@ -174,13 +178,21 @@ pub(super) fn scan(conn: &Connection, ctx: &Ctx<'_>, all: &[Program]) -> Result<
     let mut rows = Vec::new();
     let mut vouchers = String::new();
     let mut reversed: HashSet<i64> = HashSet::new();
-    let mut stmt = conn.prepare(
+    let only = if enterprise.is_some() {
+        " AND enterprise_id = ?2"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare(&format!(
         "SELECT id, enterprise_id, program_id, amount_fen, date, status, reverses_id, voucher_no,
                 approved_by <> '' AND approved_by = entered_by
-         FROM disbursement WHERE date <= ?1",
-    )?;
+         FROM disbursement WHERE date <= ?1{only}"
+    ))?;
     let mut sums = vec![Sums::default(); all.len()];
-    let mut q = stmt.query(params![iso(ctx.as_of)])?;
+    let mut q = match enterprise {
+        Some(id) => stmt.query(params![iso(ctx.as_of), id])?,
+        None => stmt.query(params![iso(ctx.as_of)])?,
+    };
     let bad = |what: &str| Error::invalid(format!("disbursement: {what}"));
     while let Some(r) = q.next()? {
         let id: i64 = r.get(0)?;

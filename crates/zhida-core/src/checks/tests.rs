@@ -144,6 +144,46 @@ impl Fx {
         );
     }
 
+    /// A paid row with its 复核日期 and 支付日期 (stamped while approved: a paid row is
+    /// immutable).
+    #[allow(clippy::too_many_arguments)]
+    pub fn paid_dated(
+        &self,
+        voucher: &str,
+        program: &str,
+        cc: &str,
+        amount: &str,
+        date: &str,
+        approved: &str,
+        paid: &str,
+    ) {
+        self.disb(voucher, program, cc, amount, date, Status::Approved);
+        self.conn
+            .execute(
+                "UPDATE disbursement SET status = 'paid', approved_date = ?2, paid_date = ?3 WHERE voucher_no = ?1",
+                rusqlite::params![voucher, approved, paid],
+            )
+            .unwrap();
+    }
+
+    /// An allocation with its 收到日期 and (optional) 分解下达日期.
+    pub fn alloc_dated(
+        &self,
+        program: &str,
+        date: &str,
+        amount: &str,
+        received: &str,
+        distributed: Option<&str>,
+    ) {
+        self.alloc(program, date, amount);
+        self.conn
+            .execute(
+                "UPDATE allocation SET received_date = ?1, distributed_date = ?2 WHERE id = (SELECT max(id) FROM allocation)",
+                rusqlite::params![received, distributed],
+            )
+            .unwrap();
+    }
+
     pub fn eval(&self, program: &str, year: i32, score_x100: i64, date: &str) {
         insert_evaluation(
             &self.conn,
@@ -714,6 +754,7 @@ fn findings_are_sorted_error_first_then_rule_program_enterprise_voucher() {
             rules: vec![Rule::Repeat],
             program: Some("B-XM".into()),
             unacknowledged: false,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -834,7 +875,7 @@ fn figures_from_the_scan_equal_repo_figures() {
             lang: Lang::Zh,
         };
         let programs = super::scan::load_programs(&fx.conn).unwrap();
-        let data = super::scan::scan(&fx.conn, &ctx, &programs).unwrap();
+        let data = super::scan::scan(&fx.conn, &ctx, &programs, None).unwrap();
         let mine = super::scan::figures(&fx.conn, &ctx, &programs, &data).unwrap();
         assert_eq!(
             mine,
@@ -885,4 +926,784 @@ fn findings_csv_neutralises_formulas_and_table_aligns_chinese() {
         lines[2].ends_with("    1.00") && lines[3].starts_with("ABC "),
         "{table}"
     );
+}
+
+// ------------------------------------------------------------------ spec audit (SPEC §3)
+// Readings pinned by the independent reference (tests/reference/checks_ref.py); each
+// with its near miss.
+
+fn self_row(fx: &Fx, v: &str, cc: &str, date: &str, status: Status) {
+    fx.disb_full(v, "ZF", cc, "100.00", date, status, "杨丽", "杨丽", None);
+}
+
+#[test]
+fn over_cap_voucher_is_the_first_crossing_row_even_if_reversed_later() {
+    // "voucher = the row, in (date, voucher_no) order, at which the running total first
+    // exceeds the cap": the finding is the enterprise-year total's, the row locates it
+    let fx = Fx::new();
+    fx.program("KJ", "科技创新券", 2025, |p| {
+        p.cap_per_enterprise = Some(yuan("1000.00"))
+    });
+    let a = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    let b = fx.ent(2, "元江县甘庄街道绿源种植专业合作社", Size::Small);
+    fx.paid("A1", "KJ", &a, "600.00", "2025-02-01");
+    fx.paid("A2", "KJ", &a, "500.00", "2025-02-02"); // crosses: 1100
+    fx.paid("A3", "KJ", &a, "500.00", "2025-02-03");
+    fx.reverse("A4", "KJ", &a, "-500.00", "2025-03-01", "A2"); // year total 1100
+                                                               // near miss: the reversal brings the total back to exactly the cap
+    fx.paid("B1", "KJ", &b, "600.00", "2025-02-01");
+    fx.paid("B2", "KJ", &b, "500.00", "2025-02-02");
+    fx.paid("B3", "KJ", &b, "400.00", "2025-02-03");
+    fx.reverse("B4", "KJ", &b, "-500.00", "2025-03-01", "B2");
+    let v = fx.rule("2025-06-30", Rule::OverCap);
+    assert_eq!(
+        brief(&v),
+        vec![row("KJ", Some(&a), Some("A2"), Some("100.00"))]
+    );
+    // before the reversal, b is over too (1500), at B2
+    assert_eq!(
+        brief(&fx.rule("2025-02-28", Rule::OverCap)),
+        vec![
+            row("KJ", Some(&a), Some("A2"), Some("600.00")),
+            row("KJ", Some(&b), Some("B2"), Some("500.00"))
+        ]
+    );
+}
+
+#[test]
+fn exclusive_across_three_programs_and_same_day_ties_by_voucher() {
+    let fx = Fx::new();
+    for c in ["HQ-1", "HQ-2", "HQ-3"] {
+        fx.program(c, "吸纳扩岗", 2025, |p| {
+            p.exclusive_group = Some("吸纳扩岗".into())
+        });
+    }
+    let a = fx.ent(1, "元江县澧江街道宏远劳务派遣有限公司", Size::Small);
+    let b = fx.ent(2, "元江县甘庄街道同心食品加工厂", Size::Micro);
+    let c = fx.ent(3, "元江县因远镇哈尼刺绣工坊", Size::Micro);
+    fx.paid("A1", "HQ-1", &a, "100.00", "2025-01-10");
+    fx.paid("A2", "HQ-2", &a, "200.00", "2025-02-10");
+    fx.paid("A3", "HQ-3", &a, "300.00", "2025-03-10");
+    // same day: voucher_no order decides which one is "earlier"
+    fx.paid("EX-2", "HQ-1", &b, "100.00", "2025-04-01");
+    fx.paid("EX-1", "HQ-2", &b, "100.00", "2025-04-01");
+    // near miss: the other program's payment was reversed before D, so it is not live
+    fx.paid("C1", "HQ-1", &c, "100.00", "2025-01-10");
+    fx.reverse("C2", "HQ-1", &c, "-100.00", "2025-01-20", "C1");
+    fx.paid("C3", "HQ-2", &c, "100.00", "2025-02-10");
+    let v = fx.rule("2025-06-30", Rule::Exclusive);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("HQ-1", Some(&b), Some("EX-2"), Some("100.00")),
+            row("HQ-2", Some(&a), Some("A2"), Some("200.00")),
+            row("HQ-3", Some(&a), Some("A3"), Some("300.00")),
+        ]
+    );
+}
+
+#[test]
+fn duplicate_each_later_one_of_a_chain_at_0_7_14_days() {
+    let fx = Fx::new();
+    fx.program("CY", "创业补贴", 2025, |_| {});
+    let a = fx.ent(1, "元江县澧江街道青年创业孵化中心", Size::Micro);
+    let b = fx.ent(2, "元江县因远镇白族刺绣工坊", Size::Micro);
+    fx.paid("A1", "CY", &a, "300.00", "2025-03-01");
+    fx.paid("A2", "CY", &a, "300.00", "2025-03-08"); // 7 days after A1
+    fx.paid("A3", "CY", &a, "300.00", "2025-03-15"); // 7 after A2, 14 after A1
+                                                     // near miss: 0 and 14 days without the middle row do not fire
+    fx.paid("B1", "CY", &b, "300.00", "2025-03-01");
+    fx.paid("B3", "CY", &b, "300.00", "2025-03-15");
+    // same day: the later voucher_no is "the later one"
+    fx.paid("B-Y", "CY", &b, "50.00", "2025-05-01");
+    fx.paid("B-X", "CY", &b, "50.00", "2025-05-01");
+    let v = fx.rule("2025-06-30", Rule::Duplicate);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("CY", Some(&a), Some("A2"), Some("300.00")),
+            row("CY", Some(&a), Some("A3"), Some("300.00")),
+            row("CY", Some(&b), Some("B-Y"), Some("50.00")),
+        ]
+    );
+}
+
+#[test]
+fn lagging_amount_rounds_half_up_to_the_fen() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县甘庄街道华侨农场茶叶有限公司", Size::Micro);
+    // June: time progress 1/2
+    for (code, budget) in [("A", "1000.01"), ("B", "1000.03"), ("C", "1000.02")] {
+        fx.program(code, "技改补助", 2025, |_| {});
+        fx.alloc(code, "2025-01-10", budget);
+    }
+    fx.paid("A1", "A", &e, "100.00", "2025-02-01");
+    let v = fx.rule("2025-06-30", Rule::Lagging);
+    // 500.005 → 500.01 (− 100 paid); 500.015 → 500.02; 500.01 exact
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("A", None, None, Some("400.01")),
+            row("B", None, None, Some("500.02")),
+            row("C", None, None, Some("500.01")),
+        ]
+    );
+    // May: 1000.01 × 5/12 = 416.6708… → 416.67 (below a half: down)
+    let v = fx.rule("2025-05-31", Rule::Lagging);
+    assert_eq!(v[0].amount.map(|m| m.plain()), Some("316.67".into()));
+}
+
+#[test]
+fn program_budget_zero_after_reduction_and_reallocated_budget() {
+    let fx = Fx::new();
+    fx.program("LY", "调减项目", 2025, |_| {});
+    fx.alloc("LY", "2025-01-10", "1200.00");
+    fx.alloc("LY", "2025-02-10", "-1200.00"); // budget 0: no LAGGING, no IDLE
+    fx.program("SK", "收回项目", 2025, |_| {});
+    fx.alloc("SK", "2025-01-10", "1200.00");
+    fx.program("TC", "统筹项目", 2025, |_| {});
+    insert_recovery(
+        &fx.conn,
+        &NewRecovery {
+            program_code: "SK".into(),
+            date: d("2025-03-01"),
+            amount: yuan("1200.00"),
+            reason: crate::model::Reason::Idle,
+            doc_no: "元财预〔2025〕8号".into(),
+            credit_code: None,
+            reallocated_to: Some("TC".into()),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    let all = fx.run("2025-06-30");
+    let got: Vec<(Rule, String, Option<String>)> = all
+        .iter()
+        .map(|f| (f.rule, f.program.clone(), f.amount.map(|m| m.plain())))
+        .collect();
+    // SK: a recovery lowers the balance (0: not idle) but not the budget, so SK lags;
+    // TC: the reallocated 1200 is its budget, never paid, idle from 2025-03-01
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        got,
+        vec![
+            (Rule::Idle, "TC".to_string(), s("1200.00")),
+            (Rule::Lagging, "SK".to_string(), s("600.00")),
+            (Rule::Lagging, "TC".to_string(), s("600.00")),
+        ]
+    );
+    assert!(
+        fx.rule("2025-05-29", Rule::Idle).is_empty(),
+        "89 days after the reallocation"
+    );
+    assert_eq!(fx.rule("2025-05-30", Rule::Idle).len(), 1);
+}
+
+#[test]
+fn recover_due_for_a_program_never_paid_counts_from_its_first_allocation() {
+    let fx = Fx::new();
+    fx.program("N-365", "一年未用", 2024, |p| {
+        p.end_date = Some(d("2026-12-31"))
+    });
+    fx.alloc("N-365", "2024-06-30", "100.00"); // 365 days before 2025-06-30
+    fx.program("N-364", "364天", 2024, |p| {
+        p.end_date = Some(d("2026-12-31"))
+    });
+    fx.alloc("N-364", "2024-07-01", "100.00");
+    let all = fx.run("2025-06-30");
+    let of = |r: Rule| {
+        all.iter()
+            .filter(|f| f.rule == r)
+            .map(|f| f.program.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(Rule::RecoverDue), vec!["N-365"]);
+    assert_eq!(of(Rule::Idle), vec!["N-364"]);
+}
+
+#[test]
+fn low_score_same_day_evaluations_take_the_later_year() {
+    let fx = Fx::new();
+    fx.program("JX-1", "绩效项目", 2024, |_| {});
+    fx.program("JX-2", "绩效项目", 2024, |_| {});
+    fx.eval("JX-1", 2023, 5000, "2025-02-15");
+    fx.eval("JX-1", 2024, 9000, "2025-02-15"); // latest: 90 → fine
+    fx.eval("JX-2", 2023, 9000, "2025-02-15");
+    fx.eval("JX-2", 2024, 5999, "2025-02-15"); // latest: 59.99 → low
+    let v = fx.rule("2025-06-30", Rule::LowScore);
+    assert_eq!(brief(&v), vec![row("JX-2", None, None, None)]);
+}
+
+#[test]
+fn self_approved_only_on_rows_that_count_and_are_live() {
+    // "Only rows dated ≤ D count", "Rejected rows count nowhere", and reversal/reversed
+    // rows "never produce voucher findings of their own"
+    let fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    self_row(&fx, "S1", &a, "2025-03-01", Status::Paid);
+    self_row(&fx, "S2", &a, "2025-03-01", Status::Approved);
+    self_row(&fx, "S3", &a, "2025-03-01", Status::Rejected);
+    self_row(&fx, "S4", &a, "2025-07-05", Status::Paid); // after D
+    self_row(&fx, "S5", &a, "2025-03-02", Status::Paid);
+    fx.reverse("S6", "ZF", &a, "-100.00", "2025-03-10", "S5");
+    let v = fx.rule("2025-06-30", Rule::SelfApproved);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("ZF", Some(&a), Some("S1"), Some("100.00")),
+            row("ZF", Some(&a), Some("S2"), Some("100.00"))
+        ]
+    );
+    // before the reversal S5 is live and fires
+    assert_eq!(fx.rule("2025-03-09", Rule::SelfApproved).len(), 3);
+}
+
+#[test]
+fn target_miss_on_every_indicator_with_an_actual() {
+    // indicators carry no date: every indicator with an actual counts, whatever its year
+    let fx = Fx::new();
+    fx.program("JX", "绩效项目", 2025, |_| {});
+    for (year, name, actual) in [(2026, "明年指标", "1"), (2025, "今年指标", "10")] {
+        insert_indicator(
+            &fx.conn,
+            &NewIndicator {
+                program_code: "JX".into(),
+                year,
+                name: name.into(),
+                unit: "户".into(),
+                target: "10".parse::<Decimal>().unwrap(),
+                actual: Some(actual.parse::<Decimal>().unwrap()),
+                direction: Direction::Ge,
+            },
+        )
+        .unwrap();
+    }
+    let v = fx.rule("2025-06-30", Rule::TargetMiss);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].key(), "TARGET_MISS|JX||明年指标|2026");
+}
+
+#[test]
+fn findings_sort_by_byte_order_of_codes() {
+    let fx = Fx::new();
+    for c in ["项目甲", "a-low", "Z-up", "Ⅱ-1"] {
+        fx.program(c, "排序项目", 2025, |p| p.once_per_year = true);
+    }
+    let e = fx.ent(1, "元江县澧江街道甲企业有限公司", Size::Small);
+    for c in ["项目甲", "a-low", "Z-up", "Ⅱ-1"] {
+        for v in ["b-1", "B-2", "凭-1", "10", "9"] {
+            fx.disb(
+                &format!("{c}{v}"),
+                c,
+                &e,
+                "1.00",
+                "2025-03-03",
+                Status::Pending,
+            );
+        }
+    }
+    let got: Vec<String> = fx
+        .rule("2025-03-31", Rule::Repeat)
+        .into_iter()
+        .filter_map(|f| f.voucher)
+        .collect();
+    let mut want = Vec::new();
+    for c in ["Z-up", "a-low", "Ⅱ-1", "项目甲"] {
+        // "10" is the first by voucher_no, so it is not a repeat
+        for v in ["9", "B-2", "b-1", "凭-1"] {
+            want.push(format!("{c}{v}"));
+        }
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn acknowledgement_under_other_readings_of_the_key_year() {
+    let mut fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2024, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    self_row(&fx, "S1", &a, "2024-12-20", Status::Paid);
+    self_row(&fx, "S2", &a, "2024-12-21", Status::Paid);
+    for name in ["户数", "及时率"] {
+        insert_indicator(
+            &fx.conn,
+            &NewIndicator {
+                program_code: "ZF".into(),
+                year: 2024,
+                name: name.into(),
+                unit: String::new(),
+                target: "10".parse::<Decimal>().unwrap(),
+                actual: Some("9".parse::<Decimal>().unwrap()),
+                direction: Direction::Ge,
+            },
+        )
+        .unwrap();
+    }
+    let boss = crate::users::Actor::load(&fx.conn, "王科长").unwrap();
+    // a 2024 voucher seen in a 2025 run, acknowledged under the year of D
+    crate::ack::acknowledge(
+        &mut fx.conn,
+        &boss,
+        &format!("SELF_APPROVED|ZF|{a}|S1|2025"),
+        "已核实",
+    )
+    .unwrap();
+    // near miss: another year names nothing
+    crate::ack::acknowledge(
+        &mut fx.conn,
+        &boss,
+        &format!("SELF_APPROVED|ZF|{a}|S2|2023"),
+        "错年",
+    )
+    .unwrap();
+    let acked = |fx: &Fx, as_of: &str, rule: Rule| -> Vec<bool> {
+        fx.rule(as_of, rule)
+            .iter()
+            .map(|f| f.acknowledged)
+            .collect()
+    };
+    assert_eq!(
+        acked(&fx, "2025-01-31", Rule::SelfApproved),
+        vec![true, false]
+    );
+    assert_eq!(
+        acked(&fx, "2024-12-31", Rule::SelfApproved),
+        vec![false, false]
+    );
+    // TARGET_MISS: the literal key (voucher part empty) acknowledges the program's
+    // indicators of that year; another program's does not
+    assert_eq!(
+        acked(&fx, "2025-01-31", Rule::TargetMiss),
+        vec![false, false]
+    );
+    crate::ack::acknowledge(&mut fx.conn, &boss, "TARGET_MISS|ZX|||2024", "x").unwrap();
+    assert_eq!(
+        acked(&fx, "2025-01-31", Rule::TargetMiss),
+        vec![false, false]
+    );
+    crate::ack::acknowledge(&mut fx.conn, &boss, "TARGET_MISS|ZF|||2024", "整改中").unwrap();
+    assert_eq!(acked(&fx, "2025-01-31", Rule::TargetMiss), vec![true, true]);
+}
+
+/// Programs with every kind of condition, 60 enterprises (53 with rows), 1,500 rows of every status
+/// (some self-approved), a few repeated three days later, reversals of some paid rows.
+fn mixed_ledger() -> Fx {
+    let fx = Fx::new();
+    fx.conn
+        .execute_batch(
+            "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 12)
+             INSERT INTO program (id, code, name, department, level, fiscal_year, cap_per_enterprise_fen,
+                                  once_per_year, exclusive_group, eligible_sizes, policy_ref)
+             SELECT x, printf('XM%02d', x), '惠企项目' || x, '县人社局', 'county', 2025,
+                    CASE WHEN x % 3 = 0 THEN 200000 END, x % 4 = 0,
+                    CASE WHEN x % 5 < 2 THEN '就业补贴' || (x % 2) END,
+                    CASE WHEN x % 6 = 0 THEN 'small;micro' ELSE '' END,
+                    '元人社〔2025〕' || x || '号'
+             FROM i;
+             INSERT INTO allocation (program_id, date, amount_fen, doc_no)
+             SELECT id, '2025-01-15', 3000000, '元财〔2025〕1号' FROM program;
+             WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 60)
+             INSERT INTO enterprise (id, credit_code, name, size)
+             SELECT x, printf('91530428%010d', x), '元江县企业' || x || '有限公司',
+                    CASE x % 4 WHEN 0 THEN 'medium' WHEN 1 THEN 'small' WHEN 2 THEN 'micro' ELSE 'individual' END
+             FROM i;
+             WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i WHERE x < 1500)
+             INSERT INTO disbursement (id, voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by, approved_by)
+             SELECT x, printf('PZ%05d', x), 1 + (x * 7) % 12, 1 + (x * 13) % 53,
+                    100 * (100 + (x % 9) * 250),
+                    date('2024-11-01', '+' || ((x * 37) % 300) || ' days'),
+                    CASE WHEN x % 9 = 0 THEN 'pending' WHEN x % 11 = 0 THEN 'approved'
+                         WHEN x % 13 = 0 THEN 'rejected' ELSE 'paid' END,
+                    '小李', CASE WHEN x % 50 = 0 THEN '小李' ELSE '王科长' END
+             FROM i;
+             INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by, approved_by)
+             SELECT 'CF' || id, program_id, enterprise_id, amount_fen, date(date, '+3 days'), status, entered_by, approved_by
+             FROM disbursement WHERE id % 31 = 0;
+             INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by, reverses_id)
+             SELECT 'CX' || id, program_id, enterprise_id, -amount_fen, date(date, '+20 days'), 'paid', '王科长', id
+             FROM disbursement WHERE status = 'paid' AND id % 17 = 0;",
+        )
+        .unwrap();
+    fx
+}
+
+#[test]
+fn the_enterprise_filter_is_the_full_run_restricted_to_that_enterprise() {
+    let fx = mixed_ledger();
+    let cfg = CheckConfig::default();
+    let codes: Vec<String> = fx
+        .conn
+        .prepare("SELECT credit_code FROM enterprise ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut rules = std::collections::HashSet::new();
+    for as_of in ["2025-03-31", "2025-06-30", "2025-09-30"] {
+        let all = fx.run(as_of);
+        rules.extend(all.iter().map(|f| f.rule));
+        let mut seen = 0;
+        for code in &codes {
+            let filter = CheckFilter {
+                enterprise: Some(code.to_lowercase()),
+                ..Default::default()
+            };
+            let mine = run_checks(&fx.conn, d(as_of), &cfg, Lang::Zh, &filter).unwrap();
+            let expected: Vec<Finding> = all
+                .iter()
+                .filter(|f| f.enterprise.as_deref() == Some(code.as_str()))
+                .cloned()
+                .collect();
+            assert_eq!(mine, expected, "{code} as of {as_of}");
+            seen += mine.len();
+        }
+        // every enterprise-level finding belongs to one of them
+        assert_eq!(seen, all.iter().filter(|f| f.enterprise.is_some()).count());
+        assert!(seen > 50, "the ledger exercises the rules: {seen}");
+    }
+    for r in [
+        Rule::OverCap,
+        Rule::Repeat,
+        Rule::Exclusive,
+        Rule::Ineligible,
+        Rule::Duplicate,
+        Rule::SelfApproved,
+        Rule::StalePending,
+    ] {
+        assert!(rules.contains(&r), "{r:?}");
+    }
+    let none = CheckFilter {
+        enterprise: Some("91530428MA6K99999X".into()),
+        ..Default::default()
+    };
+    assert!(run_checks(&fx.conn, d("2025-06-30"), &cfg, Lang::Zh, &none)
+        .unwrap()
+        .is_empty());
+    // program-level rules only: nothing names an enterprise
+    let lagging = CheckFilter {
+        rules: vec![Rule::Lagging],
+        enterprise: Some(codes[0].clone()),
+        ..Default::default()
+    };
+    assert!(
+        run_checks(&fx.conn, d("2025-06-30"), &cfg, Lang::Zh, &lagging)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn every_finding_cites_its_basis_and_nothing_else_changes() {
+    let fx = mixed_ledger();
+    let plain = fx.run("2025-06-30");
+    assert!(plain.iter().all(|f| !f.basis.is_empty()), "all cite");
+    let repeat = plain.iter().find(|f| f.rule == Rule::Repeat).unwrap();
+    let n: String = repeat
+        .program
+        .trim_start_matches("XM")
+        .trim_start_matches('0')
+        .into();
+    assert_eq!(
+        repeat.basis,
+        format!("元人社〔2025〕{n}号：同一企业一年内只能享受一次")
+    );
+    let cap = plain.iter().find(|f| f.rule == Rule::OverCap).unwrap();
+    assert!(
+        cap.basis.ends_with("每家企业每年不超过2,000.00元"),
+        "{}",
+        cap.basis
+    );
+    let program_level = plain.iter().find(|f| f.enterprise.is_none()).unwrap();
+    assert!(
+        !program_level.basis.contains("元人社"),
+        "{}",
+        program_level.basis
+    );
+    // configured texts change the basis, and only the basis
+    let cfg = crate::config::Config::from_toml(
+        "[basis.\"*\"]\nREPEAT = \"每年限享受一次\"\n[basis.XM04]\nREPEAT = \"元人社〔2025〕4号规定：同一企业一年内只能享受一次\"\n",
+        "config.toml",
+    )
+    .unwrap();
+    let configured = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &cfg.checks,
+        Lang::Zh,
+        &CheckFilter::default(),
+    )
+    .unwrap();
+    assert_eq!(configured.len(), plain.len());
+    for (a, b) in plain.iter().zip(&configured) {
+        assert_eq!(
+            (a.key(), &a.message, a.amount),
+            (b.key(), &b.message, b.amount)
+        );
+        match (b.rule, b.program.as_str()) {
+            (Rule::Repeat, "XM04") => {
+                assert_eq!(b.basis, "元人社〔2025〕4号规定：同一企业一年内只能享受一次")
+            }
+            (Rule::Repeat, p) => assert!(
+                b.basis.ends_with("号：每年限享受一次")
+                    && b.basis
+                        .contains(&p[2..].trim_start_matches('0').to_string()),
+                "{p}: {}",
+                b.basis
+            ),
+            _ => assert_eq!(a.basis, b.basis),
+        }
+    }
+    // English
+    let en = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &CheckConfig::default(),
+        Lang::En,
+        &CheckFilter {
+            rules: vec![Rule::Repeat],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(en[0]
+        .basis
+        .ends_with("号: an enterprise may receive it only once a year"));
+}
+
+fn run_with(fx: &Fx, as_of: &str, cfg: &CheckConfig, rule: Rule) -> Vec<Finding> {
+    run_checks(&fx.conn, d(as_of), cfg, Lang::Zh, &CheckFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
+fn extra(rules: &[&str]) -> CheckConfig {
+    CheckConfig {
+        extra_rules: rules.iter().map(|r| r.to_string()).collect(),
+        ..CheckConfig::default()
+    }
+}
+
+#[test]
+fn balance_rate_fires_strictly_above_five_percent_on_finished_programs() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县澧江街道恒达建材有限公司", Size::Small);
+    for (code, fy, paid) in [("BR-1", 2024, "949.99"), ("BR-2", 2024, "950.00")] {
+        fx.program(code, "上年度稳岗返还", fy, |_| {});
+        fx.alloc(code, &format!("{fy}-01-05"), "1000.00");
+        fx.paid(&format!("{code}-V"), code, &e, paid, &format!("{fy}-03-01"));
+    }
+    fx.program("BR-3", "到期项目", 2025, |p| {
+        p.end_date = Some(d("2025-06-29"))
+    });
+    fx.alloc("BR-3", "2025-01-05", "1000.00");
+    fx.paid("BR-3-V", "BR-3", &e, "900.00", "2025-03-01");
+    fx.program("BR-4", "执行中项目", 2025, |_| {});
+    fx.alloc("BR-4", "2025-01-05", "1000.00");
+    fx.program("BR-5", "已关闭项目", 2025, |p| {
+        p.status = ProgramStatus::Closed
+    });
+    fx.alloc("BR-5", "2025-01-05", "1000.00");
+    fx.program("BR-6", "无指标项目", 2024, |_| {});
+    let v = run_with(
+        &fx,
+        "2025-06-30",
+        &extra(&["BALANCE_RATE"]),
+        Rule::BalanceRate,
+    );
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("BR-1", None, None, Some("50.01")),
+            row("BR-3", None, None, Some("100.00")),
+            row("BR-5", None, None, Some("1000.00")),
+        ]
+    );
+    assert_eq!(v[0].severity, Severity::Warn);
+    assert!(
+        v[0].message.contains("结余率 5.00% 超过 5%"),
+        "{}",
+        v[0].message
+    );
+    assert_eq!(v[0].key(), "BALANCE_RATE|BR-1|||2025");
+    // off by default; naming it runs it
+    assert!(fx.rule("2025-06-30", Rule::BalanceRate).is_empty());
+    let named = CheckFilter {
+        rules: vec![Rule::BalanceRate],
+        ..CheckFilter::default()
+    };
+    let v = run_checks(
+        &fx.conn,
+        d("2025-06-30"),
+        &CheckConfig::default(),
+        Lang::Zh,
+        &named,
+    )
+    .unwrap();
+    assert_eq!(v.len(), 3);
+    // the threshold is configurable
+    let cfg = CheckConfig {
+        balance_rate_pct: 10,
+        ..extra(&["BALANCE_RATE"])
+    };
+    let v = run_with(&fx, "2025-06-30", &cfg, Rule::BalanceRate);
+    assert_eq!(brief(&v), vec![row("BR-5", None, None, Some("1000.00"))]);
+}
+
+#[test]
+fn on_time_fires_below_ninety_percent_counting_working_days_across_national_day() {
+    let fx = Fx::new();
+    let e = fx.ent(1, "元江县甘庄街道华侨农场茶叶有限公司", Size::Micro);
+    // approved Friday 09-26; paid 10-16 is 10 working days later (09-28 and 10-11 are
+    // 调休 working days, 10-01..10-08 off), 10-17 is 11
+    for (code, on_time, late) in [("OT-A", 9, 1), ("OT-B", 8, 1), ("OT-C", 0, 0)] {
+        fx.program(code, "稳岗返还", 2025, |_| {});
+        fx.alloc(code, "2025-01-05", "100000.00");
+        for k in 0..on_time + late {
+            let paid = if k < on_time {
+                "2025-10-16"
+            } else {
+                "2025-10-17"
+            };
+            fx.paid_dated(
+                &format!("{code}-{k}"),
+                code,
+                &e,
+                "100.00",
+                "2025-09-25",
+                "2025-09-26",
+                paid,
+            );
+        }
+    }
+    fx.paid("OT-C-X", "OT-C", &e, "100.00", "2025-09-25"); // no dates: OT-C has no rate
+    let v = run_with(&fx, "2025-10-31", &extra(&["ON_TIME"]), Rule::OnTime);
+    assert_eq!(brief(&v), vec![row("OT-B", None, None, None)]);
+    assert!(
+        v[0].message.contains("按时发放率 88.89%（9 笔中 8 笔"),
+        "{}",
+        v[0].message
+    );
+    // as of 10-16 the late rows are not paid yet: nothing fires
+    assert!(run_with(&fx, "2025-10-16", &extra(&["ON_TIME"]), Rule::OnTime).is_empty());
+    assert!(
+        fx.rule("2025-10-31", Rule::OnTime).is_empty(),
+        "off by default"
+    );
+}
+
+#[test]
+fn alloc_late_thirty_working_days_from_receipt() {
+    let fx = Fx::new();
+    // received Monday 09-01: the 30th working day after it is 10-17 (09-28 and 10-11 worked,
+    // 10-01..10-08 off)
+    assert_eq!(
+        CheckConfig::default()
+            .calendar
+            .add_working_days(d("2025-09-01"), 30),
+        d("2025-10-17")
+    );
+    for code in ["AL-1", "AL-2", "AL-3", "AL-4", "AL-5", "AL-6"] {
+        fx.program(code, "中小企业纾困资金", 2025, |_| {});
+    }
+    fx.alloc_dated(
+        "AL-1",
+        "2025-08-29",
+        "1000.00",
+        "2025-09-01",
+        Some("2025-10-17"),
+    );
+    fx.alloc_dated(
+        "AL-2",
+        "2025-08-29",
+        "2000.00",
+        "2025-09-01",
+        Some("2025-10-20"),
+    );
+    fx.alloc_dated("AL-3", "2025-08-29", "3000.00", "2025-09-01", None);
+    fx.alloc_dated(
+        "AL-4",
+        "2025-08-29",
+        "4000.00",
+        "2025-09-01",
+        Some("2025-11-05"),
+    );
+    fx.alloc_dated(
+        "AL-5",
+        "2024-01-02",
+        "5000.00",
+        "2024-01-02",
+        Some("2024-06-03"),
+    );
+    fx.alloc("AL-6", "2025-08-29", "6000.00"); // no receipt date
+    fx.alloc_dated("AL-6", "2025-09-01", "-600.00", "2025-09-01", None); // 调减
+    let cfg = extra(&["ALLOC_LATE"]);
+    let v = run_with(&fx, "2025-10-31", &cfg, Rule::AllocLate);
+    assert_eq!(
+        brief(&v),
+        vec![
+            row("AL-2", None, None, Some("2000.00")),
+            row("AL-3", None, None, Some("3000.00")),
+            row("AL-4", None, None, Some("4000.00")),
+        ]
+    );
+    assert_eq!(
+        v[0].key(),
+        "ALLOC_LATE|AL-2||2025-09-01 玉财社〔2025〕12号|2025"
+    );
+    assert!(
+        v[1].message.contains("已 40 个工作日未分解下达"),
+        "{}",
+        v[1].message
+    );
+    // on the deadline itself nothing is late yet
+    assert!(run_with(&fx, "2025-10-17", &cfg, Rule::AllocLate).is_empty());
+    let v = run_with(&fx, "2025-10-20", &cfg, Rule::AllocLate);
+    assert_eq!(
+        v.len(),
+        3,
+        "10-20: AL-2 passed on late, AL-3 and AL-4 overdue"
+    );
+    assert!(
+        fx.rule("2025-10-31", Rule::AllocLate).is_empty(),
+        "off by default"
+    );
+}
+
+#[test]
+fn stale_pending_in_working_days_when_configured() {
+    let fx = Fx::new();
+    fx.program("ZF", "中小企业纾困资金", 2025, |_| {});
+    let a = fx.ent(1, "元江县甘庄街道新希望饲料有限公司", Size::Medium);
+    // as of 10-31: 09-12 is 31 working days back, 09-15 is 30, 09-26 is 21 (35 calendar days)
+    fx.disb("P1", "ZF", &a, "100.00", "2025-09-12", Status::Pending);
+    fx.disb("P2", "ZF", &a, "200.00", "2025-09-15", Status::Approved);
+    fx.disb("P3", "ZF", &a, "300.00", "2025-09-26", Status::Pending);
+    let calendar_days: Vec<Brief> = brief(&fx.rule("2025-10-31", Rule::StalePending));
+    assert_eq!(calendar_days.len(), 3, "the default counts calendar days");
+    let cfg = CheckConfig {
+        stale_working_days: true,
+        ..CheckConfig::default()
+    };
+    let v = run_with(&fx, "2025-10-31", &cfg, Rule::StalePending);
+    assert_eq!(
+        brief(&v),
+        vec![row("ZF", Some(&a), Some("P1"), Some("100.00"))]
+    );
+    assert!(v[0].message.contains("31 个工作日"), "{}", v[0].message);
+}
+
+#[test]
+fn extra_rules_are_parsed_and_labelled() {
+    for r in Rule::EXTRA {
+        assert!(r.is_extra() && Rule::ALL.contains(r));
+        assert_eq!(Rule::parse(r.as_str()), Some(*r));
+        assert_eq!(Rule::parse(r.label(Lang::Zh)), Some(*r));
+        assert!(!r.label(Lang::En).is_empty());
+    }
+    assert_eq!(Rule::parse("alloc-late"), Some(Rule::AllocLate));
+    assert_eq!(Rule::ALL.iter().filter(|r| !r.is_extra()).count(), 14);
 }

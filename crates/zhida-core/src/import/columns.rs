@@ -187,6 +187,8 @@ pub(crate) mod a {
     pub const AMOUNT: usize = 2;
     pub const DOC_NO: usize = 3;
     pub const NOTE: usize = 4;
+    pub const RECEIVED: usize = 5;
+    pub const DISTRIBUTED: usize = 6;
 }
 const ALLOCATIONS: &[Col] = &[
     req("program", "项目编码"),
@@ -194,6 +196,8 @@ const ALLOCATIONS: &[Col] = &[
     req("amount", "金额"),
     opt("doc_no", "文号"),
     opt("note", "备注"),
+    date("received_date", "收到日期", false),
+    date("distributed_date", "下达日期", false),
 ];
 
 pub(crate) mod e {
@@ -224,6 +228,8 @@ pub(crate) mod d {
     pub const APPROVED_BY: usize = 7;
     pub const REVERSES: usize = 8;
     pub const NOTE: usize = 9;
+    pub const APPROVED_DATE: usize = 10;
+    pub const PAID_DATE: usize = 11;
 }
 const DISBURSEMENTS: &[Col] = &[
     req("voucher_no", "凭证号"),
@@ -236,6 +242,8 @@ const DISBURSEMENTS: &[Col] = &[
     opt("approved_by", "复核人"),
     opt("reverses", "冲销凭证号"),
     opt("note", "备注"),
+    date("approved_date", "复核日期", false),
+    date("paid_date", "支付日期", false),
 ];
 
 pub(crate) mod r {

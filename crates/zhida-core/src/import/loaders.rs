@@ -440,7 +440,8 @@ fn allocations(
 ) -> Result<(), Abort> {
     let conn = cx.conn;
     let mut insert = conn.prepare(
-        "INSERT INTO allocation (program_id, date, amount_fen, doc_no, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO allocation (program_id, date, amount_fen, doc_no, note, received_date, distributed_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let mut counts = cx.counts;
     each_row(&mut counts, recs, h, errs, progress, |fl| {
@@ -449,6 +450,11 @@ fn allocations(
         let amount = fl.money(a::AMOUNT);
         if amount == Some(Money::ZERO) {
             fl.bad(a::AMOUNT, "金额不能为 0 (amount must not be 0)");
+        }
+        let received = fl.opt_date(a::RECEIVED);
+        let distributed = fl.opt_date(a::DISTRIBUTED);
+        if let Err(e) = crate::ledger::check_allocation_dates(received, distributed) {
+            fl.bad(a::DISTRIBUTED, e.to_string());
         }
         fl.check()?;
         let (Some(pid), Some(date), Some(amount)) = (pid, date, amount) else {
@@ -459,7 +465,9 @@ fn allocations(
             iso(date),
             amount,
             fl.text(a::DOC_NO),
-            fl.text(a::NOTE)
+            fl.text(a::NOTE),
+            received.map(iso),
+            distributed.map(iso)
         ]) {
             Ok(_) => Ok(Outcome::Inserted),
             Err(e) => Err(write_failed(fl, a::AMOUNT, e)),
@@ -483,6 +491,8 @@ struct Stored {
     entered_by: String,
     approved_by: String,
     note: String,
+    approved_date: Option<String>,
+    paid_date: Option<String>,
 }
 
 fn disbursements(
@@ -495,16 +505,34 @@ fn disbursements(
     let conn = cx.conn;
     let mut insert = conn.prepare(
         "INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by,
-             approved_by, reverses_id, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             approved_by, reverses_id, note, approved_date, paid_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut find = conn.prepare(
-        "SELECT id, program_id, enterprise_id, amount_fen, status, reverses_id, date, entered_by, approved_by, note
+        "SELECT id, program_id, enterprise_id, amount_fen, status, reverses_id, date, entered_by, approved_by, note,
+                approved_date, paid_date
          FROM disbursement WHERE voucher_no = ?1",
     )?;
+    // a file without the date columns keeps the stored dates (?11 / ?13: the column is present)
     let mut update = conn.prepare(
         "UPDATE disbursement SET program_id=?2, enterprise_id=?3, amount_fen=?4, date=?5, status=?6, entered_by=?7,
-             approved_by=?8, reverses_id=?9, note=?10 WHERE id=?1",
+             approved_by=?8, reverses_id=?9, note=?10,
+             approved_date = CASE WHEN ?11 THEN ?12 ELSE approved_date END,
+             paid_date = CASE WHEN ?13 THEN ?14 ELSE paid_date END
+         WHERE id=?1",
     )?;
+    // how much of each original is reversed already: stored reversals (read once per
+    // original; none when the table starts empty, as on a bulk load without indexes),
+    // plus the reversals of this file
+    let mut reversed_sum = conn
+        .prepare("SELECT coalesce(-SUM(amount_fen), 0) FROM disbursement WHERE reverses_id = ?1")?;
+    let started_empty: bool =
+        conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM disbursement)", [], |r| {
+            r.get(0)
+        })?;
+    let mut reversed: HashMap<i64, i64> = HashMap::new();
+    let has_approved_date = h.field[d::APPROVED_DATE].is_some();
+    let has_paid_date = h.field[d::PAID_DATE].is_some();
     let mut lookup = |voucher: &str| -> rusqlite::Result<Option<Stored>> {
         find.query_row([voucher], |r| {
             Ok(Stored {
@@ -518,6 +546,8 @@ fn disbursements(
                 entered_by: r.get(7)?,
                 approved_by: r.get(8)?,
                 note: r.get(9)?,
+                approved_date: r.get(10)?,
+                paid_date: r.get(11)?,
             })
         })
         .optional()
@@ -554,6 +584,9 @@ fn disbursements(
                 "冲销行状态应为已拨付 (a reversal row must have status paid)",
             );
         }
+        let approved_date = fl.opt_date(d::APPROVED_DATE);
+        let paid_date = fl.opt_date(d::PAID_DATE);
+        check_action_dates(fl, status, approved_date, paid_date);
         fl.check()?;
         let (Some(pid), Some(eid), Some(amount), Some(date), Some(status)) =
             (pid, eid, amount, date, status)
@@ -581,14 +614,31 @@ fn disbursements(
                         format!("冲销行的项目或企业与凭证 {rv} 不一致 (program/enterprise differ from the reversed row)"),
                     ));
                 }
-                if -amount.fen() > orig.amount {
+                // earlier reversals of the same voucher (stored, or earlier in this file)
+                let done = match reversed.get(&orig.id) {
+                    Some(&n) => n,
+                    None if started_empty => 0,
+                    None => reversed_sum.query_row([orig.id], |r| r.get(0))?,
+                };
+                if -amount.fen() > orig.amount - done {
+                    let left = Money(orig.amount - done).format_yuan();
                     return Err(fl.fail(
                         d::AMOUNT,
                         format!(
-                            "冲销金额超过原凭证 {rv} 金额 (reversal exceeds the original amount)"
+                            "冲销金额超过原凭证 {rv} 尚未冲销的金额 {left} (reversal exceeds what is left of the original: {left})"
                         ),
                     ));
                 }
+                if iso(date) < orig.date {
+                    return Err(fl.fail(
+                        d::DATE,
+                        format!(
+                            "冲销日期早于原凭证 {rv} 的日期 {} (a reversal cannot precede the row it reverses)",
+                            orig.date
+                        ),
+                    ));
+                }
+                reversed.insert(orig.id, done - amount.fen());
                 Some(orig.id)
             }
         };
@@ -602,6 +652,7 @@ fn disbursements(
             status,
             amount_fen: amount.fen(),
         };
+        let (approved_s, paid_s) = (approved_date.map(iso), paid_date.map(iso));
         let err = match insert.execute(params![
             voucher,
             pid,
@@ -612,7 +663,9 @@ fn disbursements(
             entered_by,
             approved_by,
             reverses_id,
-            note
+            note,
+            approved_s,
+            paid_s
         ]) {
             Ok(_) => {
                 cx.summary.add(&new_key, 1);
@@ -640,7 +693,9 @@ fn disbursements(
             && old.date == date_s
             && old.entered_by == entered_by
             && old.approved_by == approved_by
-            && old.note == note;
+            && old.note == note
+            && (!has_approved_date || old.approved_date == approved_s)
+            && (!has_paid_date || old.paid_date == paid_s);
         if same {
             cx.touched.insert(old.id);
             return Ok(Outcome::Unchanged);
@@ -668,7 +723,11 @@ fn disbursements(
             entered_by,
             approved_by,
             reverses_id,
-            note
+            note,
+            has_approved_date,
+            approved_s,
+            has_paid_date,
+            paid_s
         ]) {
             Ok(_) => {
                 cx.touched.insert(old.id);
@@ -687,6 +746,40 @@ fn disbursements(
     })?;
     cx.counts = counts;
     Ok(())
+}
+
+/// 复核日期 only on a row that was approved (approved, paid, or rejected after approval),
+/// 支付日期 only on a paid row, and never before the approval.
+fn check_action_dates(
+    fl: &mut Fields,
+    status: Option<Status>,
+    approved: Option<chrono::NaiveDate>,
+    paid: Option<chrono::NaiveDate>,
+) {
+    if approved.is_some() && status == Some(Status::Pending) {
+        fl.bad(
+            d::APPROVED_DATE,
+            "待复核的凭证不应有复核日期 (a pending row has no approval date)",
+        );
+    }
+    if paid.is_some() && status.is_some_and(|s| s != Status::Paid) {
+        fl.bad(
+            d::PAID_DATE,
+            "只有已拨付的凭证才有支付日期 (only a paid row has a payment date)",
+        );
+    }
+    if let (Some(a), Some(p)) = (approved, paid) {
+        if p < a {
+            fl.bad(
+                d::PAID_DATE,
+                format!(
+                    "支付日期 {} 早于复核日期 {} (paid before it was approved)",
+                    iso(p),
+                    iso(a)
+                ),
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------- recoveries

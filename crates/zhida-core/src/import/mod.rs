@@ -17,7 +17,7 @@
 mod columns;
 mod fields;
 mod loaders;
-mod source;
+pub(crate) mod source;
 #[cfg(test)]
 mod tests;
 

@@ -64,7 +64,7 @@ impl std::error::Error for EncodingError {}
 /// Turns bytes in UTF-8 / GB18030 / UTF-16(BOM) into UTF-8, incrementally. Until the first
 /// non-ASCII byte the encoding is undecided (ASCII is the same in all of them); it is then
 /// decided from the bytes that follow: valid UTF-8 → UTF-8, else GB18030.
-struct Decoding<R> {
+pub(crate) struct Decoding<R> {
     inner: R,
     raw: Vec<u8>,
     raw_start: usize,
@@ -76,10 +76,14 @@ struct Decoding<R> {
     decoder: Option<Decoder>,
     shared: Rc<Shared>,
     started: bool,
+    /// a '\r' at the end of the last chunk, held back until we know whether '\n' follows
+    held_cr: bool,
+    /// that held '\r' was not part of a CRLF: hand it out before the current chunk
+    emit_cr: bool,
 }
 
 impl<R: Read> Decoding<R> {
-    fn new(inner: R, shared: Rc<Shared>) -> Self {
+    pub(crate) fn new(inner: R, shared: Rc<Shared>) -> Self {
         Decoding {
             inner,
             raw: vec![0; CHUNK],
@@ -92,7 +96,35 @@ impl<R: Read> Decoding<R> {
             decoder: None,
             shared,
             started: false,
+            held_cr: false,
+            emit_cr: false,
         }
+    }
+
+    /// Line ends as the CSV reader should see them: CRLF (Excel/WPS on Windows) becomes
+    /// LF. The csv crate counts CRLF-ended lines wrongly (BurntSushi/rust-csv#395), so
+    /// without this every error after the first row would name the line above it.
+    /// A CRLF split across two chunks is joined through `held_cr`.
+    fn fold_crlf(&mut self) {
+        let out = &mut self.out[..self.out_end];
+        if self.held_cr {
+            self.held_cr = false;
+            self.emit_cr = out.first() != Some(&b'\n');
+        }
+        let mut w = 0;
+        for i in 0..out.len() {
+            let b = out[i];
+            if b == b'\r' && out.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            out[w] = b;
+            w += 1;
+        }
+        if w > 0 && out[w - 1] == b'\r' {
+            w -= 1;
+            self.held_cr = true;
+        }
+        self.out_end = w;
     }
 
     /// Read more raw bytes, keeping the unread ones. Returns false at end of input.
@@ -185,6 +217,7 @@ impl<R: Read> Decoding<R> {
                 }
                 self.out_end = written;
                 self.decoder = None;
+                self.fold_crlf();
                 self.account();
                 return Ok(written > 0);
             }
@@ -220,6 +253,7 @@ impl<R: Read> Decoding<R> {
                 self.out_end = written;
             }
         }
+        self.fold_crlf();
         self.account();
         Ok(true)
     }
@@ -241,8 +275,26 @@ fn count(hay: &[u8], needle: u8) -> u64 {
 
 impl<R: Read> Read for Decoding<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.out_start == self.out_end {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.emit_cr {
+                self.emit_cr = false;
+                buf[0] = b'\r';
+                return Ok(1);
+            }
+            if self.out_start < self.out_end {
+                break;
+            }
             if !self.produce()? {
+                if self.held_cr || self.emit_cr {
+                    // a lone '\r' at the very end of the file
+                    self.held_cr = false;
+                    self.emit_cr = false;
+                    buf[0] = b'\r';
+                    return Ok(1);
+                }
                 return Ok(0);
             }
         }
@@ -251,6 +303,21 @@ impl<R: Read> Read for Decoding<R> {
         self.out_start += n;
         Ok(n)
     }
+}
+
+/// Decode a whole file held in memory the way the importer does (UTF-8 with or without
+/// BOM, GB18030/GBK detected, UTF-16 with BOM). Err: the line of the bad byte and why.
+pub(crate) fn decode_all(bytes: &[u8]) -> Result<String, (u64, String)> {
+    let shared = Rc::new(Shared::default());
+    let mut d = Decoding::new(bytes, shared);
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2);
+    d.read_to_end(&mut out).map_err(|e| {
+        match e.get_ref().and_then(|r| r.downcast_ref::<EncodingError>()) {
+            Some(enc) => (enc.line, enc.to_string()),
+            None => (0, e.to_string()),
+        }
+    })?;
+    String::from_utf8(out).map_err(|e| (0, e.to_string()))
 }
 
 /// One record as the loaders see it.
@@ -291,6 +358,8 @@ pub(crate) struct RowRecords {
     pub header: Option<(u64, StringRecord)>,
     raw: Option<calamine::Range<Data>>,
     start_row: u64,
+    /// rows above the header (a title block), not read
+    skip: usize,
 }
 
 fn csv_error(e: csv::Error) -> Fatal {
@@ -332,6 +401,16 @@ impl<'a> Records<'a> {
 
     /// The first sheet of an xlsx workbook (already in memory).
     pub fn xlsx(bytes: &[u8], shared: &Shared) -> Result<Records<'static>, Fatal> {
+        Records::xlsx_after(bytes, shared, 0)
+    }
+
+    /// The first sheet of an xlsx workbook whose header is below `skip` rows (a title
+    /// block, as exports from other systems have).
+    pub fn xlsx_after(
+        bytes: &[u8],
+        shared: &Shared,
+        skip: usize,
+    ) -> Result<Records<'static>, Fatal> {
         shared.hasher.borrow_mut().update(bytes);
         shared.bytes.set(bytes.len() as u64);
         let cursor = io::Cursor::new(bytes.to_vec());
@@ -354,9 +433,9 @@ impl<'a> Records<'a> {
             }
         };
         let start_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
-        let header = range.rows().next().map(|cells| {
+        let header = range.rows().nth(skip).map(|cells| {
             let rec: StringRecord = cells.iter().map(|c| cell_text(c, false)).collect();
-            (start_row + 1, rec)
+            (start_row + skip as u64 + 1, rec)
         });
         Ok(Records::Rows(RowRecords {
             rows: Vec::new().into_iter(),
@@ -365,6 +444,7 @@ impl<'a> Records<'a> {
             header,
             raw: Some(range),
             start_row,
+            skip,
         }))
     }
 
@@ -395,7 +475,7 @@ impl<'a> Records<'a> {
         if let Records::Rows(r) = self {
             if let Some(range) = r.raw.take() {
                 let mut rows = Vec::new();
-                for (i, cells) in range.rows().enumerate().skip(1) {
+                for (i, cells) in range.rows().enumerate().skip(r.skip + 1) {
                     let rec: StringRecord = cells
                         .iter()
                         .enumerate()

@@ -501,6 +501,51 @@ fn negative_amounts_only_on_reversals_of_known_vouchers() {
 }
 
 #[test]
+fn partial_reversals_may_not_exceed_the_original_nor_precede_it() {
+    let mut conn = base();
+    let e1 = ent1();
+    let orig = format!(
+        "{}PZ-9,WG-2025,{e1},1000,2025-05-10,paid,李娟,王建国,,\n",
+        disb_header()
+    );
+    load(&mut conn, "disbursements.csv", &orig).unwrap();
+    // 600 + 500 > 1000: the second reversal is the bad row; and one dated before the original
+    let text = format!(
+        "{}PZ-9A,WG-2025,{e1},-600,2025-05-20,paid,李娟,王建国,PZ-9,部分冲销\n\
+         PZ-9B,WG-2025,{e1},-500,2025-05-21,paid,李娟,王建国,PZ-9,部分冲销\n\
+         PZ-9C,WG-2025,{e1},-100,2025-05-01,paid,李娟,王建国,PZ-9,倒签\n",
+        disb_header()
+    );
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].starts_with("disbursements.csv:3: amount: ") && errs[0].contains("400.00"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].starts_with("disbursements.csv:4: date: ") && errs[1].contains("2025-05-10"),
+        "{errs:?}"
+    );
+    // near miss: 600 + 400 reverses it exactly, across two files
+    let a = format!(
+        "{}PZ-9A,WG-2025,{e1},-600,2025-05-20,paid,李娟,王建国,PZ-9,部分冲销\n",
+        disb_header()
+    );
+    load(&mut conn, "disbursements.csv", &a).unwrap();
+    let b = format!(
+        "{}PZ-9B,WG-2025,{e1},-400,2025-05-21,paid,李娟,王建国,PZ-9,部分冲销\n",
+        disb_header()
+    );
+    load(&mut conn, "disbursements.csv", &b).unwrap();
+    let one_more = format!(
+        "{}PZ-9D,WG-2025,{e1},-0.01,2025-05-22,paid,李娟,王建国,PZ-9,\n",
+        disb_header()
+    );
+    let errs = refused(&mut conn, "disbursements.csv", one_more.as_bytes());
+    assert!(errs[0].contains("0.00"), "{errs:?}");
+}
+
+#[test]
 fn unknown_and_missing_columns() {
     let mut conn = base();
     let errs = refused(
@@ -842,4 +887,193 @@ fn an_enterprise_file_refreshes_the_search_cache() {
         count(&conn, "SELECT count(*) FROM sqlite_master WHERE name GLOB 'enterprise_search_*' AND type = 'trigger'"),
         3
     );
+}
+
+/// Files from Excel/WPS on Windows end their lines with CRLF: errors still name the
+/// physical line, and a CRLF inside a quoted note stays one field.
+#[test]
+fn crlf_files_report_physical_lines() {
+    let mut conn = base();
+    let e1 = ent1();
+    let text = format!(
+        "{}PZ-1,WG-2025,{e1},100,2025-03-01,paid,李娟,王建国,,\"第一行\r\n第二行\"\r\nPZ-2,WG-2025,{e1},1.234,2025-03-02,paid,李娟,王建国,,\r\nPZ-3,WG-2025,{e1},100,2025-13-03,paid,李娟,王建国,,\r\n",
+        disb_header().replace('\n', "\r\n")
+    );
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].starts_with("disbursements.csv:4: amount"),
+        "{errs:?}"
+    );
+    assert!(errs[1].starts_with("disbursements.csv:5: date"), "{errs:?}");
+    // the same in GB18030
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    let errs = refused(&mut conn, "disbursements.csv", &gbk);
+    assert!(
+        errs[0].starts_with("disbursements.csv:4: amount"),
+        "{errs:?}"
+    );
+    assert!(errs[1].starts_with("disbursements.csv:5: date"), "{errs:?}");
+
+    // accepted: the note keeps its line break (as LF)
+    let ok = format!(
+        "{}PZ-1,WG-2025,{e1},100,2025-03-01,paid,李娟,王建国,,\"第一行\r\n第二行\"\r\n",
+        disb_header().replace('\n', "\r\n")
+    );
+    load(&mut conn, "disbursements.csv", &ok).unwrap();
+    let note: String = conn
+        .query_row(
+            "SELECT note FROM disbursement WHERE voucher_no = 'PZ-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(note, "第一行\n第二行");
+}
+
+/// A CRLF cut between two reads of the decoder (and a lone CR that is not a line end)
+/// come out right whatever the chunk boundaries.
+#[test]
+fn crlf_split_across_reads() {
+    use std::io::Read;
+    /// A reader handing out `n` bytes at a time.
+    struct Dribble<'a>(&'a [u8], usize);
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let text = "编码,名称\r\nA1,稳岗\r返还\r\nA2,科技创新券\r\n\r";
+    for n in 1..8 {
+        let shared = Rc::new(source::Shared::default());
+        let mut d = source::Decoding::new(Dribble(text.as_bytes(), n), shared);
+        let mut out = String::new();
+        d.read_to_string(&mut out).unwrap();
+        assert_eq!(
+            out, "编码,名称\nA1,稳岗\r返还\nA2,科技创新券\n\r",
+            "chunks of {n}"
+        );
+    }
+}
+
+#[test]
+fn allocation_and_disbursement_dates_are_optional_columns() {
+    let mut conn = base();
+    let e1 = ent1();
+    load(
+        &mut conn,
+        "allocations.csv",
+        "项目编码,日期,金额,文号,收到日期,下达日期\n\
+         WG-2025,2025-09-20,1000,元财社〔2025〕30号,2025-09-22,2025年10月15日\n\
+         KJ-2025,2025-09-21,500,元财教〔2025〕9号,2025-09-22,\n",
+    )
+    .unwrap();
+    let got: Vec<(Option<String>, Option<String>)> = conn
+        .prepare("SELECT received_date, distributed_date FROM allocation WHERE date >= '2025-09-01' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some("2025-09-22".into()), Some("2025-10-15".into())),
+            (Some("2025-09-22".into()), None)
+        ]
+    );
+    let errs = refused(
+        &mut conn,
+        "allocations.csv",
+        "program,date,amount,received_date,distributed_date\nWG-2025,2025-09-20,1000,2025-09-22,2025-09-21\nWG-2025,2025-09-20,1000,2025-09-31,\n"
+            .as_bytes(),
+    );
+    assert!(
+        errs[0].starts_with("allocations.csv:2: distributed_date: ")
+            && errs[0].contains("早于收到日期"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].starts_with("allocations.csv:3: received_date: "),
+        "{errs:?}"
+    );
+
+    let header =
+        "凭证号,项目编码,统一社会信用代码,金额,日期,状态,经办人,复核人,复核日期,支付日期\n";
+    load(
+        &mut conn,
+        "disbursements.csv",
+        &format!(
+            "{header}PZ-1,WG-2025,{e1},100,2025-09-26,paid,李娟,王建国,2025-09-30,2025-10-09\n\
+             PZ-2,WG-2025,{e1},100,2025-09-26,approved,李娟,王建国,2025-09-30,\n\
+             PZ-3,WG-2025,{e1},100,2025-09-26,paid,李娟,王建国,,\n"
+        ),
+    )
+    .unwrap();
+    let dates = |c: &Connection, v: &str| -> (Option<String>, Option<String>) {
+        c.query_row(
+            "SELECT approved_date, paid_date FROM disbursement WHERE voucher_no = ?1",
+            [v],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        dates(&conn, "PZ-1"),
+        (Some("2025-09-30".into()), Some("2025-10-09".into()))
+    );
+    assert_eq!(dates(&conn, "PZ-3"), (None, None));
+    let errs = refused(
+        &mut conn,
+        "disbursements.csv",
+        format!(
+            "{header}PZ-4,WG-2025,{e1},100,2025-09-26,pending,李娟,,2025-09-30,\n\
+             PZ-5,WG-2025,{e1},100,2025-09-26,approved,李娟,王建国,2025-09-30,2025-10-09\n\
+             PZ-6,WG-2025,{e1},100,2025-09-26,paid,李娟,王建国,2025-10-09,2025-09-30\n"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(
+        errs[0].starts_with("disbursements.csv:2: 复核日期: "),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].starts_with("disbursements.csv:3: 支付日期: "),
+        "{errs:?}"
+    );
+    assert!(errs[2].contains("paid before it was approved"), "{errs:?}");
+
+    // --upsert from a file without the date columns keeps the stored dates
+    let upsert = Options {
+        upsert: true,
+        ..Options::default()
+    };
+    let s = load_opts(
+        &mut conn,
+        "disbursements.csv",
+        format!(
+            "{}PZ-2,WG-2025,{e1},120,2025-09-26,approved,李娟,王建国,,\n",
+            disb_header()
+        )
+        .as_bytes(),
+        upsert,
+    )
+    .unwrap();
+    assert_eq!(s.updated, 1);
+    assert_eq!(dates(&conn, "PZ-2"), (Some("2025-09-30".into()), None));
+    // and one with them sets them
+    let s = load_opts(
+        &mut conn,
+        "disbursements.csv",
+        format!("{header}PZ-2,WG-2025,{e1},120,2025-09-26,approved,李娟,王建国,2025-10-08,\n")
+            .as_bytes(),
+        upsert,
+    )
+    .unwrap();
+    assert_eq!(s.updated, 1);
+    assert_eq!(dates(&conn, "PZ-2"), (Some("2025-10-08".into()), None));
 }

@@ -161,6 +161,97 @@ fn pending_approved_paid_each_audited() {
 }
 
 #[test]
+fn approve_and_pay_record_the_day_of_the_action() {
+    let mut conn = fixture();
+    let clerk = actor(&conn, "小张");
+    let boss = actor(&conn, "王科长");
+    let day = |s: &str| crate::dates::parse_date(s).unwrap();
+    new_disbursement(&mut conn, &clerk, &input("YJ-D1", 1_000_00, "2025-09-26")).unwrap();
+    let row = approve_on(&mut conn, &boss, "YJ-D1", day("2025-09-30")).unwrap();
+    assert_eq!(
+        (row.approved_date, row.paid_date),
+        (Some(day("2025-09-30")), None)
+    );
+    let row = pay_on(&mut conn, &clerk, "YJ-D1", day("2025-10-09")).unwrap();
+    assert_eq!(
+        (row.approved_date, row.paid_date),
+        (Some(day("2025-09-30")), Some(day("2025-10-09")))
+    );
+    let log = audit::page(&conn, None, 1).unwrap();
+    assert!(log[0]
+        .after
+        .as_deref()
+        .unwrap()
+        .contains("\"paid_date\":\"2025-10-09\""));
+    // a rejection keeps the approval day
+    new_disbursement(&mut conn, &clerk, &input("YJ-D2", 1_000_00, "2025-09-26")).unwrap();
+    approve_on(&mut conn, &boss, "YJ-D2", day("2025-09-29")).unwrap();
+    let row = reject(&mut conn, &boss, "YJ-D2", "材料不全").unwrap();
+    assert_eq!(
+        (row.approved_date, row.paid_date),
+        (Some(day("2025-09-29")), None)
+    );
+    // the plain calls stamp today
+    new_disbursement(&mut conn, &clerk, &input("YJ-D3", 1_000_00, "2025-09-26")).unwrap();
+    let row = approve(&mut conn, &boss, "YJ-D3").unwrap();
+    assert_eq!(row.approved_date, Some(crate::dates::today()));
+}
+
+#[test]
+fn allocation_dates_are_validated_audited_and_refused_in_closed_months() {
+    let mut conn = fixture();
+    let clerk = actor(&conn, "小张");
+    let day = |s: &str| crate::dates::parse_date(s).unwrap();
+    let id: i64 = conn
+        .query_row("SELECT min(id) FROM allocation", [], |r| r.get(0))
+        .unwrap();
+    let n0 = audit_count(&conn);
+    let e = refused(&mut conn, |c| {
+        set_allocation_dates(
+            c,
+            &clerk,
+            id,
+            Some(day("2025-03-10")),
+            Some(day("2025-03-09")),
+        )
+    });
+    assert!(e.to_string().contains("早于收到日期"), "{e}");
+    let e = refused(&mut conn, |c| {
+        set_allocation_dates(c, &clerk, 9999, None, None)
+    });
+    assert!(e.to_string().contains("9999"), "{e}");
+    set_allocation_dates(
+        &mut conn,
+        &clerk,
+        id,
+        Some(day("2025-01-06")),
+        Some(day("2025-02-10")),
+    )
+    .unwrap();
+    let got: (String, String) = conn
+        .query_row(
+            "SELECT received_date, distributed_date FROM allocation WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(got, ("2025-01-06".into(), "2025-02-10".into()));
+    assert_eq!(audit_count(&conn), n0 + 1);
+    let log = audit::page(&conn, None, 1).unwrap();
+    assert!(log[0].after.as_deref().unwrap().contains("2025-02-10"));
+    assert!(!log[0].before.as_deref().unwrap().contains("2025-02-10"));
+    conn.execute(
+        "INSERT INTO period_close (month, closed_by, closed_at) VALUES ('2025-01', '王科长', '2025-02-05 09:00:00')",
+        [],
+    )
+    .unwrap();
+    let e = refused(&mut conn, |c| {
+        set_allocation_dates(c, &clerk, id, None, None)
+    });
+    assert!(matches!(e, Error::ClosedMonth(_)), "{e}");
+}
+
+#[test]
 fn new_disbursement_refusals_write_nothing() {
     let mut conn = fixture();
     let clerk = actor(&conn, "小张");

@@ -86,6 +86,15 @@ pub fn program_from_row(r: &Row<'_>) -> rusqlite::Result<Program> {
     })
 }
 
+/// Every program, ordered by code.
+pub fn all_programs(conn: &Connection) -> Result<Vec<Program>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PROGRAM_COLUMNS} FROM program p ORDER BY p.code"
+    ))?;
+    let rows = stmt.query_map([], program_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Figures of every program as of `as_of`, ordered by program code. The disbursement
 /// side comes from the maintained program × month table ([`summary`]): whole months
 /// from it, the days of a month cut short straight from the rows of that month — well

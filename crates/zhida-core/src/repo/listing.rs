@@ -10,6 +10,7 @@ use crate::dates::{iso, Month};
 use crate::error::Result;
 use crate::model::{Allocation, Disbursement, Enterprise, Evaluation, Indicator, Recovery, Status};
 use crate::money::Money;
+use crate::repo::lookup::opt_date_col;
 
 /// Which disbursements a page shows. Every field narrows; `None` = any.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,7 +47,8 @@ impl Page {
 }
 
 const DISB_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
-        d.entered_by, d.approved_by, (SELECT r.voucher_no FROM disbursement r WHERE r.id = d.reverses_id), d.note
+        d.entered_by, d.approved_by, (SELECT r.voucher_no FROM disbursement r WHERE r.id = d.reverses_id), d.note,
+        d.approved_date, d.paid_date
  FROM disbursement d JOIN program p ON p.id = d.program_id JOIN enterprise e ON e.id = d.enterprise_id";
 
 fn parse_date(s: &str) -> rusqlite::Result<NaiveDate> {
@@ -70,6 +72,8 @@ fn disb_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
         approved_by: r.get(10)?,
         reverses: r.get(11)?,
         note: r.get(12)?,
+        approved_date: opt_date_col(r, 13)?,
+        paid_date: opt_date_col(r, 14)?,
     })
 }
 
@@ -159,28 +163,57 @@ pub fn allocations_of(conn: &Connection, program_id: i64) -> Result<Vec<Allocati
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Columns read by [`recovery_from_row`]: `recovery r` with its program `p`, the
+/// enterprise `e` (LEFT JOIN) and the reallocation target `t` (LEFT JOIN).
+const RECOVERY_SELECT: &str =
+    "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
+     FROM recovery r JOIN program p ON p.id = r.program_id
+     LEFT JOIN enterprise e ON e.id = r.enterprise_id
+     LEFT JOIN program t ON t.id = r.reallocated_to_id";
+
+fn recovery_from_row(r: &Row<'_>) -> rusqlite::Result<Recovery> {
+    Ok(Recovery {
+        id: r.get(0)?,
+        program_code: r.get(1)?,
+        date: parse_date(&r.get::<_, String>(2)?)?,
+        amount: r.get(3)?,
+        reason: r.get(4)?,
+        doc_no: r.get(5)?,
+        credit_code: r.get(6)?,
+        reallocated_to: r.get(7)?,
+        note: r.get(8)?,
+    })
+}
+
 /// Recoveries of a program, oldest first.
 pub fn recoveries_of(conn: &Connection, program_id: i64) -> Result<Vec<Recovery>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
-         FROM recovery r JOIN program p ON p.id = r.program_id
-         LEFT JOIN enterprise e ON e.id = r.enterprise_id
-         LEFT JOIN program t ON t.id = r.reallocated_to_id
-         WHERE r.program_id = ?1 ORDER BY r.date, r.id",
-    )?;
-    let rows = stmt.query_map([program_id], |r| {
-        Ok(Recovery {
-            id: r.get(0)?,
-            program_code: r.get(1)?,
-            date: parse_date(&r.get::<_, String>(2)?)?,
-            amount: r.get(3)?,
-            reason: r.get(4)?,
-            doc_no: r.get(5)?,
-            credit_code: r.get(6)?,
-            reallocated_to: r.get(7)?,
-            note: r.get(8)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.program_id = ?1 ORDER BY r.date, r.id"
+    ))?;
+    let rows = stmt.query_map([program_id], recovery_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every recovery dated ≤ `as_of`, by program code, then oldest first (the 收回 screen;
+/// recoveries are few next to disbursements).
+pub fn recoveries_until(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Recovery>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.date <= ?1 ORDER BY p.code, r.date, r.id"
+    ))?;
+    let rows = stmt.query_map([iso(as_of)], recovery_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The clawbacks (追回) naming an enterprise, dated ≤ `as_of`, oldest first.
+pub fn clawbacks_of(
+    conn: &Connection,
+    enterprise_id: i64,
+    as_of: NaiveDate,
+) -> Result<Vec<Recovery>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RECOVERY_SELECT} WHERE r.enterprise_id = ?1 AND r.date <= ?2 ORDER BY r.date, r.id"
+    ))?;
+    let rows = stmt.query_map(params![enterprise_id, iso(as_of)], recovery_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -284,26 +317,6 @@ pub fn default_as_of_month(conn: &Connection, today: NaiveDate) -> Result<Month>
     Ok(latest_disbursement_month(conn)?.unwrap_or(current))
 }
 
-/// Paid total of one program in one year (for an enterprise).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProgramYearTotal {
-    pub program_code: String,
-    pub program_name: String,
-    pub year: i32,
-    /// net paid (reversals included)
-    pub paid: Money,
-    /// rows of any status
-    pub count: i64,
-}
-
-/// An enterprise with every disbursement (oldest first) and paid totals per program/year.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnterpriseDetail {
-    pub enterprise: Enterprise,
-    pub disbursements: Vec<Disbursement>,
-    pub totals: Vec<ProgramYearTotal>,
-}
-
 pub fn enterprise_by_id(conn: &Connection, id: i64) -> Result<Option<Enterprise>> {
     Ok(conn
         .prepare_cached(
@@ -321,49 +334,6 @@ pub fn enterprise_by_id(conn: &Connection, id: i64) -> Result<Option<Enterprise>
             })
         })
         .optional()?)
-}
-
-pub fn enterprise_detail(conn: &Connection, id: i64) -> Result<Option<EnterpriseDetail>> {
-    let Some(enterprise) = enterprise_by_id(conn, id)? else {
-        return Ok(None);
-    };
-    let sql = format!("{DISB_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date, d.id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let disbursements: Vec<Disbursement> = stmt
-        .query_map([id], disb_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut totals: Vec<ProgramYearTotal> = Vec::new();
-    for d in &disbursements {
-        use chrono::Datelike;
-        let year = d.date.year();
-        let idx = match totals
-            .iter()
-            .position(|t| t.program_code == d.program_code && t.year == year)
-        {
-            Some(i) => i,
-            None => {
-                totals.push(ProgramYearTotal {
-                    program_code: d.program_code.clone(),
-                    program_name: d.program_name.clone(),
-                    year,
-                    paid: Money::ZERO,
-                    count: 0,
-                });
-                totals.len() - 1
-            }
-        };
-        let t = &mut totals[idx];
-        t.count += 1;
-        if d.status == Status::Paid {
-            t.paid += d.amount;
-        }
-    }
-    totals.sort_by(|a, b| (a.year, &a.program_code).cmp(&(b.year, &b.program_code)));
-    Ok(Some(EnterpriseDetail {
-        enterprise,
-        disbursements,
-        totals,
-    }))
 }
 
 /// A voucher found by number: which enterprise it paid.
@@ -564,34 +534,6 @@ mod tests {
     }
 
     #[test]
-    fn enterprise_detail_totals_per_program_and_year() {
-        let (conn, code) = fixture();
-        let id = enterprise_id(&conn, &code).unwrap();
-        let det = enterprise_detail(&conn, id).unwrap().unwrap();
-        assert_eq!(det.disbursements.len(), 30);
-        assert_eq!(det.totals.len(), 2);
-        let kj = det
-            .totals
-            .iter()
-            .find(|t| t.program_code == "KJ2025")
-            .unwrap();
-        // i = 0,3,…,27 → amounts (i+1) × 1,000
-        let expect: i64 = (0..30).filter(|i| i % 3 == 0).map(|i| i + 1).sum();
-        assert_eq!(kj.paid, Money(expect * 1_000_00));
-        assert_eq!(kj.count, 10);
-        let wg = det
-            .totals
-            .iter()
-            .find(|t| t.program_code == "WG2025")
-            .unwrap();
-        // row 29 (WG, pending) counts as a row but not as paid
-        assert_eq!(wg.count, 20);
-        let expect: i64 = (0..29).filter(|i| i % 3 != 0).map(|i| i + 1).sum();
-        assert_eq!(wg.paid, Money(expect * 1_000_00));
-        assert!(enterprise_detail(&conn, 9999).unwrap().is_none());
-    }
-
-    #[test]
     fn change_stamp_moves_with_writes_from_any_connection() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("z.db");
@@ -663,6 +605,11 @@ mod tests {
         assert_eq!(allocations_of(&conn, wg).unwrap().len(), 1);
         let r = recoveries_of(&conn, wg).unwrap();
         assert_eq!(r[0].reallocated_to.as_deref(), Some("KJ2025"));
+        assert_eq!(recoveries_until(&conn, d("2025-06-01")).unwrap(), r);
+        assert!(
+            recoveries_until(&conn, d("2025-05-31")).unwrap().is_empty(),
+            "dated after the as-of day"
+        );
         assert_eq!(evaluations_of(&conn, wg).unwrap()[0].score_x100, 8550);
         let i = indicators_of(&conn, wg).unwrap();
         assert_eq!(i[0].met(), Some(false));

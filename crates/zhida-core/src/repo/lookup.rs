@@ -1,22 +1,22 @@
 //! Lookup: find disbursements by voucher number, credit-code prefix, enterprise name
 //! fragment or pinyin (initials or full), for `zhida status QUERY` and the TUI; one
-//! enterprise's rows and per-(program, year) totals; and the keyset-paged register of
-//! disbursements (`WHERE (date, id) > (?, ?)`, never OFFSET) in both directions.
+//! enterprise's rows (its per-(program, year) totals are in `enterprise_file`); and the
+//! keyset-paged register of disbursements (`WHERE (date, id) > (?, ?)`, never OFFSET)
+//! in both directions.
 
 use chrono::NaiveDate;
 use rusqlite::types::{ToSql, Type};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
 
 use crate::dates::{iso, Month};
 use crate::error::Result;
 use crate::model::{Disbursement, Enterprise, Status};
-use crate::money::Money;
 
 /// Columns read by [`disbursement_from_row`], over `disbursement d` joined with
 /// `program p`, `enterprise e` and the reversed row `r`.
 pub const DISBURSEMENT_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
-            d.entered_by, d.approved_by, r.voucher_no, d.note
+            d.entered_by, d.approved_by, r.voucher_no, d.note,
+            d.approved_date, d.paid_date
      FROM disbursement d
      JOIN program p ON p.id = d.program_id
      JOIN enterprise e ON e.id = d.enterprise_id
@@ -27,6 +27,16 @@ pub fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
     let s: String = r.get(idx)?;
     NaiveDate::parse_from_str(&s, "%Y-%m-%d")
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+/// Read a nullable stored `YYYY-MM-DD` column.
+pub fn opt_date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    match r.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))),
+    }
 }
 
 /// Read a row selected with [`DISBURSEMENT_SELECT`].
@@ -45,6 +55,8 @@ pub fn disbursement_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
         approved_by: r.get(10)?,
         reverses: r.get(11)?,
         note: r.get(12)?,
+        approved_date: opt_date_col(r, 13)?,
+        paid_date: opt_date_col(r, 14)?,
     })
 }
 
@@ -267,6 +279,36 @@ pub fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Disburse
     Ok(out)
 }
 
+/// For each of `ids` that has been reversed (冲销): the vouchers of its reversal rows,
+/// oldest first. One query for all of them (the status lookup's "已被冲销").
+pub fn reversed_by(
+    conn: &Connection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // a JSON array of integers: json_each takes any number of ids in one statement
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.reverses_id, r.voucher_no FROM disbursement r
+         WHERE r.reverses_id IN (SELECT value FROM json_each(?1))
+         ORDER BY r.date, r.id",
+    )?;
+    let rows = stmt.query_map([list], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, v) = row?;
+        out.entry(id).or_default().push(v);
+    }
+    Ok(out)
+}
+
 /// Columns read by [`enterprise_from_row`], prefixed `e.`.
 pub const ENTERPRISE_COLUMNS: &str =
     "e.id, e.credit_code, e.name, e.size, e.industry, e.township, e.contact";
@@ -317,48 +359,6 @@ pub fn disbursements_of_enterprise(
         format!("{DISBURSEMENT_SELECT} WHERE d.enterprise_id = ?1 ORDER BY d.date DESC, d.id DESC");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([enterprise_id], disbursement_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// What one enterprise received from one program in one calendar year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnterpriseYearTotal {
-    pub program_code: String,
-    pub program_name: String,
-    pub year: i32,
-    /// Σ paid (reversals included, net)
-    pub paid: Money,
-    /// Σ pending + approved
-    pub committed: Money,
-    /// rows of any status except rejected
-    pub count: i64,
-}
-
-/// Per-(program, year) totals for one enterprise, by year descending, then program code.
-pub fn enterprise_totals(
-    conn: &Connection,
-    enterprise_id: i64,
-) -> Result<Vec<EnterpriseYearTotal>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.code, p.name, CAST(substr(d.date, 1, 4) AS INTEGER) AS y,
-                SUM(CASE WHEN d.status = 'paid' THEN d.amount_fen ELSE 0 END),
-                SUM(CASE WHEN d.status IN ('pending', 'approved') THEN d.amount_fen ELSE 0 END),
-                COUNT(*)
-         FROM disbursement d JOIN program p ON p.id = d.program_id
-         WHERE d.enterprise_id = ?1 AND d.status <> 'rejected'
-         GROUP BY p.id, y
-         ORDER BY y DESC, p.code",
-    )?;
-    let rows = stmt.query_map([enterprise_id], |r| {
-        Ok(EnterpriseYearTotal {
-            program_code: r.get(0)?,
-            program_name: r.get(1)?,
-            year: r.get(2)?,
-            paid: r.get(3)?,
-            committed: r.get(4)?,
-            count: r.get(5)?,
-        })
-    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -470,6 +470,7 @@ mod tests {
     use crate::credit_code::CreditCode;
     use crate::db::open_in_memory;
     use crate::model::Size;
+    use crate::money::Money;
     use crate::repo::write::*;
 
     fn d(s: &str) -> NaiveDate {
@@ -665,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn enterprise_rows_and_totals() {
+    fn enterprise_by_code_and_its_rows() {
         let conn = fixture();
         let e = enterprise_by_code(&conn, &code(1).to_string().to_lowercase())
             .unwrap()
@@ -676,25 +677,6 @@ mod tests {
             .is_none());
         let rows = disbursements_of_enterprise(&conn, e.id).unwrap();
         assert_eq!(vouchers(&rows), ["YJ-002", "YJ-001"]);
-        let e2 = enterprise_by_code(&conn, code(2).as_str())
-            .unwrap()
-            .unwrap();
-        let t = enterprise_totals(&conn, e2.id).unwrap();
-        // the rejected 2024 row counts nowhere
-        assert_eq!(t.len(), 1);
-        assert_eq!(t[0].year, 2025);
-        assert_eq!(t[0].committed, Money(5_000_00));
-        assert_eq!(t[0].paid, Money(0));
-        let t1 = enterprise_totals(&conn, e.id).unwrap();
-        assert_eq!(
-            t1.iter()
-                .map(|t| (t.program_code.as_str(), t.paid, t.committed))
-                .collect::<Vec<_>>(),
-            [
-                ("KJ2025", Money(0), Money(20_000_00)),
-                ("WG2025", Money(10_000_00), Money(0))
-            ]
-        );
     }
 
     /// 7 rows, several on the same date, so that pages split inside a date.

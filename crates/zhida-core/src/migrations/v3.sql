@@ -1,5 +1,5 @@
--- Upgrade from schema version 1 to 2: the triggers that keep program_month right, the
--- table filled from the disbursements already stored (version 1 never wrote it),
+-- Upgrade from schema version 2 to 3: the triggers that keep program_month right, the
+-- table filled from the disbursements already stored (versions 1 and 2 never wrote it),
 -- ix_disb_program_date with `id` after `date` (a program's rows in keyset order),
 -- CHECKs on lists of values written without IN (...), and the enterprise search cache
 -- (built by its first reader).
