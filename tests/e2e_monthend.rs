@@ -67,8 +67,9 @@ fn month_end_refused_then_acknowledged_exported_closed_and_the_month_locked() {
         t.send_literal(if m.as_str() > "2026-01" { "[" } else { "]" });
         t.wait_for("the month to change", |s| header_month(s) != m);
     }
-    let screen = t.wait_for("January 2026", |s| {
-        s.contains("2026-01 · 截至 2026-01-31 · 未结账")
+    // the checks run in the background: "检查中…" until their counts arrive
+    let screen = t.wait_for("January 2026's findings", |s| {
+        s.contains("2026-01 · 截至 2026-01-31 · 未结账") && !s.contains("检查中")
     });
     assert!(
         screen.contains("错误 1（未确认 1）") && screen.contains("警告 12"),

@@ -96,6 +96,7 @@ impl App {
     pub fn load(&mut self) {
         self.loading = false;
         self.ensure_fresh();
+        self.apply_jobs();
     }
 
     /// Let every screen start the background work it will need (the terminal calls this
@@ -122,12 +123,28 @@ impl App {
         for done in self.jobs.take_ready() {
             let key = done.key;
             match done.output {
+                Ok(out) if key == screens::FINDINGS_JOB => {
+                    if self.findings.arrived(out) {
+                        self.findings_arrived();
+                    }
+                }
                 Ok(out) => {
                     self.with_screen_at(done.screen.index(), |s, env| s.job_done(key, out, env));
                 }
                 Err(e) => self.set_error(e),
             }
         }
+    }
+
+    /// New findings are in the cache: the screens that show them read them again (the
+    /// current one now, the others when next shown).
+    fn findings_arrived(&mut self) {
+        for i in 0..self.screens.len() {
+            if self.screens[i].shows_findings() {
+                self.stale[i] = true;
+            }
+        }
+        self.ensure_fresh();
     }
 
     /// Build the app without loading any screen: resolve the keymap (problems go to the
@@ -438,7 +455,7 @@ impl App {
             }
             Action::Refresh => {
                 self.figures.clear();
-                self.findings.clear();
+                self.findings.invalidate();
                 self.set_message(i18n::strings(self.lang).refreshed);
                 self.reload_all();
             }

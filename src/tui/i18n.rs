@@ -26,6 +26,8 @@ pub struct Strings {
     pub filter: &'static str,
     pub no_rows: &'static str,
     pub loading: &'static str,
+    /// the findings are being computed in the background
+    pub checking: &'static str,
     pub rows: &'static str,
     pub sorted_by: &'static str,
     pub ascending: &'static str,
@@ -105,6 +107,7 @@ pub const ZH: Strings = Strings {
     filter: "筛选",
     no_rows: "（无数据）",
     loading: "载入中…",
+    checking: "检查中…",
     rows: "条",
     sorted_by: "排序",
     ascending: "升序",
@@ -188,6 +191,7 @@ pub const EN: Strings = Strings {
     filter: "filter",
     no_rows: "(no rows)",
     loading: "loading…",
+    checking: "checking…",
     rows: "rows",
     sorted_by: "sort",
     ascending: "asc",
@@ -566,6 +570,8 @@ pub fn work(lang: Lang) -> &'static Work {
 pub struct MonthEndStrings {
     pub unacknowledged: &'static str,
     pub can_close: &'static str,
+    /// the findings of the month are still being computed
+    pub checks_running: &'static str,
     pub no_closed_month: &'static str,
     pub no_findings: &'static str,
     pub detail: &'static str,
@@ -585,6 +591,7 @@ pub struct MonthEndStrings {
 pub const ZH_MONTH_END: MonthEndStrings = MonthEndStrings {
     unacknowledged: "未确认",
     can_close: "✓ 没有未确认的错误，可以月结：按 c 关账",
+    checks_running: "正在运行检查，完成后即可确认、导出或关账",
     no_closed_month: "尚无已结账月份",
     no_findings: "（没有核查发现）",
     detail: "详情",
@@ -604,6 +611,7 @@ pub const ZH_MONTH_END: MonthEndStrings = MonthEndStrings {
 pub const EN_MONTH_END: MonthEndStrings = MonthEndStrings {
     unacknowledged: "open",
     can_close: "✓ no unacknowledged error: press c to close the month",
+    checks_running: "the checks are running: acknowledge, export or close when they are done",
     no_closed_month: "no month closed yet",
     no_findings: "(no findings)",
     detail: "Detail",

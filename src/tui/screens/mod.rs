@@ -63,12 +63,15 @@ use super::writes::Write;
 /// date and database change (`listing::change_stamp`), never once per screen or frame.
 pub struct AsOfCache<T> {
     slot: RefCell<Option<Cached<T>>>,
+    /// a background computation is running for this (as-of date, change stamp)
+    pending: RefCell<Option<(NaiveDate, (i64, u64))>>,
 }
 
 impl<T> Default for AsOfCache<T> {
     fn default() -> Self {
         AsOfCache {
             slot: RefCell::new(None),
+            pending: RefCell::new(None),
         }
     }
 }
@@ -105,7 +108,28 @@ impl<T> AsOfCache<T> {
 
     pub fn clear(&self) {
         self.slot.borrow_mut().take();
+        self.pending.borrow_mut().take();
     }
+
+    /// Compute again on the next read, but keep the value for [`FindingsCache::get_soon`]
+    /// to show meanwhile (`R`: the screens keep their rows and selection while the new
+    /// values are computed).
+    pub fn invalidate(&self) {
+        if let Some(c) = self.slot.borrow_mut().as_mut() {
+            c.stamp = (i64::MIN, 0);
+        }
+        self.pending.borrow_mut().take();
+    }
+}
+
+/// The key of the background job that runs every check for [`FindingsCache::get_soon`].
+pub const FINDINGS_JOB: &str = "findings";
+
+/// What a background run of the checks hands back.
+struct FindingsDone {
+    as_of: NaiveDate,
+    stamp: (i64, u64),
+    findings: Vec<Finding>,
 }
 
 /// Every program's figures (总览, 项目).
@@ -135,6 +159,60 @@ impl FindingsCache {
         self.get_with(conn, as_of, || {
             run_checks(conn, as_of, cfg, lang, &CheckFilter::default())
         })
+    }
+
+    /// The findings as of `as_of` without waiting for the checks: the cached list when it
+    /// still holds; otherwise the checks start on a background thread ([`FINDINGS_JOB`],
+    /// applied by the app through [`FindingsCache::arrived`]) and meanwhile the answer is
+    /// the list of the same date from before the last change (shown until the new one
+    /// arrives), or None when there is none yet (another month, or the first frame).
+    pub fn get_soon(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+        cfg: &CheckConfig,
+        lang: Lang,
+        jobs: &Background,
+    ) -> Result<Option<Rc<Vec<Finding>>>, Error> {
+        let stamp = listing::change_stamp(conn)?;
+        let previous = match &*self.slot.borrow() {
+            Some(c) if c.as_of == as_of && c.stamp == stamp => {
+                return Ok(Some(Rc::clone(&c.value)))
+            }
+            Some(c) if c.as_of == as_of => Some(Rc::clone(&c.value)),
+            _ => None,
+        };
+        if *self.pending.borrow() != Some((as_of, stamp)) {
+            *self.pending.borrow_mut() = Some((as_of, stamp));
+            let cfg = cfg.clone();
+            jobs.spawn(conn, ScreenId::MonthEnd, FINDINGS_JOB, move |c| {
+                let findings = run_checks(c, as_of, &cfg, lang, &CheckFilter::default())?;
+                Ok(Box::new(FindingsDone {
+                    as_of,
+                    stamp,
+                    findings,
+                }) as Output)
+            });
+        }
+        Ok(previous)
+    }
+
+    /// A background run of the checks finished: keep its findings if they are the ones
+    /// asked for last (true: the screens that show findings should refresh).
+    pub fn arrived(&self, output: Output) -> bool {
+        let Ok(done) = output.downcast::<FindingsDone>() else {
+            return false;
+        };
+        if *self.pending.borrow() != Some((done.as_of, done.stamp)) {
+            return false;
+        }
+        self.pending.borrow_mut().take();
+        *self.slot.borrow_mut() = Some(Cached {
+            as_of: done.as_of,
+            stamp: done.stamp,
+            value: Rc::new(done.findings),
+        });
+        true
     }
 
     /// This connection just acknowledged `key`, and the database stood at `before` until
@@ -209,10 +287,19 @@ impl Env<'_> {
         self.jobs.spawn(self.conn, screen, key, run);
     }
 
-    /// Every finding as of the selected month (acknowledged ones marked).
+    /// Every finding as of the selected month (acknowledged ones marked), computed
+    /// now if need be: for an explicit request (月结 `r`).
     pub fn findings(&self) -> Result<Rc<Vec<Finding>>, Error> {
         self.findings
             .get(self.conn, self.as_of(), self.checks, self.lang)
+    }
+
+    /// Every finding as of the selected month if known, without waiting: see
+    /// [`FindingsCache::get_soon`]. A screen that calls it answers true from
+    /// [`Screen::shows_findings`], so that it is refreshed when the findings arrive.
+    pub fn findings_soon(&self) -> Result<Option<Rc<Vec<Finding>>>, Error> {
+        self.findings
+            .get_soon(self.conn, self.as_of(), self.checks, self.lang, self.jobs)
     }
 }
 
@@ -281,6 +368,11 @@ pub trait Screen {
     /// the screen will need (see the module doc). Never slow itself.
     fn warm(&mut self, _env: &Env) -> Result<(), Error> {
         Ok(())
+    }
+    /// Whether the screen shows findings ([`Env::findings_soon`]): it is refreshed when
+    /// a background run of the checks delivers them.
+    fn shows_findings(&self) -> bool {
+        false
     }
     /// A background job this screen spawned with `key` finished (see the module doc).
     fn job_done(&mut self, _key: &'static str, _output: Output, _env: &Env) -> Result<(), Error> {

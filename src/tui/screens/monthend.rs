@@ -92,6 +92,8 @@ pub struct MonthEnd {
     pub role: Option<Role>,
     /// the name of the selected finding's enterprise
     pub enterprise_name: Option<String>,
+    /// the checks are running in the background and no findings of this month are known yet
+    pub checking: bool,
 }
 
 /// What stays selected across a reload.
@@ -341,6 +343,9 @@ impl MonthEnd {
         if let Some((by, at)) = &self.closed {
             return Outcome::Refused(i18n::already_closed(lang, &month.to_string(), by, at));
         }
+        if self.checking {
+            return Outcome::Refused(i18n::month_end(lang).checks_running.to_string());
+        }
         let open: Vec<String> = self
             .open_errors()
             .map(|f| format!("{} {}", f.rule.label(lang), f.program))
@@ -426,7 +431,9 @@ impl MonthEnd {
         match action {
             Action::RunChecks => {
                 let started = Instant::now();
+                // asked for: run them now, not in the background
                 env.findings.clear();
+                env.findings()?;
                 self.refresh(env)?;
                 return Ok(Outcome::Message(i18n::checks_ran(
                     env.lang,
@@ -489,6 +496,10 @@ fn detail_height(body_rows: u16) -> usize {
 }
 
 impl Screen for MonthEnd {
+    fn shows_findings(&self) -> bool {
+        true
+    }
+
     fn id(&self) -> ScreenId {
         ScreenId::MonthEnd
     }
@@ -517,7 +528,9 @@ impl Screen for MonthEnd {
             self.blocked = false;
         }
         self.month = Some(env.month);
-        self.findings = env.findings()?;
+        let found = env.findings_soon()?;
+        self.checking = found.is_none();
+        self.findings = found.unwrap_or_default();
         self.totals = FindingCounts::of(&self.findings);
         // the last open error acknowledged: back to every finding
         self.blocked &= self.totals.open_errors > 0;
@@ -661,18 +674,27 @@ impl MonthEnd {
                 Span::styled(w.open, bold.fg(Color::Yellow))
             },
             Span::raw(" · "),
-            Span::styled(
-                format!("{} {}", Severity::Error.label(lang), t.errors),
-                severity_style(Severity::Error),
-            ),
-            Span::raw(i18n::open_count(lang, t.open_errors)),
-            Span::raw(" · "),
-            Span::styled(
-                format!("{} {}", Severity::Warn.label(lang), t.warnings),
-                severity_style(Severity::Warn),
-            ),
-            Span::raw(format!(" · {} {}", w.acknowledged, self.acknowledged)),
         ];
+        if self.checking {
+            line1.push(Span::styled(
+                cx.s.checking,
+                Style::default().fg(Color::Gray),
+            ));
+        } else {
+            line1.extend([
+                Span::styled(
+                    format!("{} {}", Severity::Error.label(lang), t.errors),
+                    severity_style(Severity::Error),
+                ),
+                Span::raw(i18n::open_count(lang, t.open_errors)),
+                Span::raw(" · "),
+                Span::styled(
+                    format!("{} {}", Severity::Warn.label(lang), t.warnings),
+                    severity_style(Severity::Warn),
+                ),
+                Span::raw(format!(" · {} {}", w.acknowledged, self.acknowledged)),
+            ]);
+        }
         if let Some((lm, by)) = self.last_closed.as_ref().filter(|_| self.closed.is_none()) {
             line1.push(Span::styled(
                 format!(" · {}", i18n::last_closed(lang, &lm.to_string(), by)),
@@ -680,6 +702,10 @@ impl MonthEnd {
             ));
         }
         let line2 = match (&self.closed, t.open_errors) {
+            (None, _) if self.checking => Span::styled(
+                format!(" {}", m.checks_running),
+                Style::default().fg(Color::Gray),
+            ),
             (Some((by, at)), _) => Span::styled(
                 format!(
                     " {}",
@@ -761,7 +787,12 @@ impl MonthEnd {
             &header,
             Style::default().add_modifier(Modifier::BOLD),
         )];
-        if self.rows.is_empty() {
+        if self.checking {
+            lines.push(Line::from(Span::styled(
+                cx.s.checking,
+                Style::default().fg(Color::Gray),
+            )));
+        } else if self.rows.is_empty() {
             lines.push(Line::from(m.no_findings));
         }
         let height = inner.height.saturating_sub(1) as usize;
@@ -1629,5 +1660,143 @@ mod tests {
             .query_row("SELECT note FROM finding_ack", [], |r| r.get(0))
             .unwrap();
         assert_eq!(note, "元江县科技局已核实，超出部分将收回");
+    }
+
+    /// The ledger copied into a database file, where background jobs get their own thread
+    /// and connection (on an in-memory database they run inline).
+    fn on_file(dir: &std::path::Path) -> rusqlite::Connection {
+        let path = dir.join("月结.db");
+        let mem = ledger();
+        let mut file = zhida_core::db::open(&path).unwrap();
+        rusqlite::backup::Backup::new(&mem, &mut file)
+            .unwrap()
+            .run_to_completion(1000, std::time::Duration::ZERO, None)
+            .unwrap();
+        drop(file);
+        zhida_core::db::open(&path).unwrap()
+    }
+
+    fn wait_for_jobs(a: &mut App) {
+        let started = std::time::Instant::now();
+        while a.jobs_running() || a.jobs_ready() {
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "the checks never finished"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            if a.jobs_ready() {
+                a.update(Action::Background);
+            }
+        }
+    }
+
+    /// On a file the checks run on their own thread: the first frame shows "检查中…" in
+    /// place of the counts until they arrive, then every screen that shows findings has
+    /// exactly what the checks find.
+    #[test]
+    fn findings_arrive_from_the_background_on_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = on_file(dir.path());
+        let want = zhida_core::checks::run_checks(
+            &conn,
+            d("2025-05-31"),
+            &Default::default(),
+            Lang::Zh,
+            &Default::default(),
+        )
+        .unwrap();
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        let overview = |a: &App| {
+            a.screens[ScreenId::Overview.index()]
+                .as_any()
+                .and_then(|x| x.downcast_ref::<super::super::overview::Overview>())
+                .unwrap()
+                .findings
+        };
+        if overview(&a).is_none() {
+            let screen = render(&mut a, 100, 30);
+            assert!(screen.contains("核查发现: 检查中…"), "{screen}");
+        }
+        wait_for_jobs(&mut a);
+        assert_eq!(overview(&a), Some(FindingCounts::of(&want)));
+        let screen = render(&mut a, 100, 30);
+        assert!(
+            screen.contains("核查发现: 错误 3（未确认 3）  警告 2 · 7 月结"),
+            "{screen}"
+        );
+        go(&mut a, ScreenId::MonthEnd);
+        wait_for_jobs(&mut a);
+        assert!(!me(&a).checking);
+        let keys = |v: &[Finding]| v.iter().map(|f| f.key()).collect::<Vec<_>>();
+        assert_eq!(keys(&me(&a).findings), keys(&want));
+        // a write: the list stays (and so does the selection) until the new one arrives
+        select(&mut a, OVER_CAP);
+        let boss = zhida_core::users::Actor::load(&a.conn, "王科长").unwrap();
+        zhida_core::ack::acknowledge(&mut a.conn, &boss, OVER_CAP, "已追回").unwrap();
+        a.update(Action::Refresh);
+        assert_eq!(me(&a).findings.len(), want.len(), "the old list meanwhile");
+        wait_for_jobs(&mut a);
+        assert_eq!(a.screen().selection().as_deref(), Some(OVER_CAP), "kept");
+        let f = me(&a)
+            .findings
+            .iter()
+            .find(|f| f.key() == OVER_CAP)
+            .unwrap();
+        assert!(f.acknowledged, "the new run sees the acknowledgement");
+    }
+
+    /// A run of the checks asked for before a change is not kept when it finishes after
+    /// the run asked for since: only the findings of the latest data are shown.
+    #[test]
+    fn a_background_run_overtaken_by_a_change_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = on_file(dir.path());
+        let jobs = crate::tui::background::Background::for_connection(&conn);
+        let cache = super::super::FindingsCache::default();
+        let cfg = Default::default();
+        let as_of = d("2025-05-31");
+        let soon =
+            |c: &rusqlite::Connection| cache.get_soon(c, as_of, &cfg, Lang::Zh, &jobs).unwrap();
+        assert!(soon(&conn).is_none(), "nothing known yet: the checks start");
+        assert!(soon(&conn).is_none(), "asked again: no second run");
+        let boss = zhida_core::users::Actor::load(&conn, "王科长").unwrap();
+        zhida_core::ack::acknowledge(&mut conn, &boss, OVER_CAP, "已核实").unwrap();
+        assert!(soon(&conn).is_none(), "the data changed: a second run");
+        let mut done = Vec::new();
+        let started = std::time::Instant::now();
+        while done.len() < 2 {
+            assert!(started.elapsed().as_secs() < 20, "the runs never finished");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            done.extend(jobs.take_ready());
+        }
+        assert!(!jobs.running());
+        let kept: Vec<bool> = done
+            .into_iter()
+            .map(|d| cache.arrived(d.output.unwrap()))
+            .collect();
+        assert_eq!(kept.iter().filter(|k| **k).count(), 1, "{kept:?}");
+        let v = soon(&conn).expect("the latest run is kept");
+        let f = v.iter().find(|f| f.key() == OVER_CAP).unwrap();
+        assert!(f.acknowledged);
+    }
+
+    /// While the checks run no close is offered: the counts are not known yet.
+    #[test]
+    fn no_close_while_the_checks_run() {
+        let a = on_month_end("小李");
+        let month = Month::parse("2025-05").unwrap();
+        let mut m = MonthEnd {
+            checking: true,
+            ..Default::default()
+        };
+        let out = m.start_close(&test_env(&a, month));
+        assert_eq!(
+            out,
+            Outcome::Refused("正在运行检查，完成后即可确认、导出或关账".into())
+        );
+        assert!(matches!(m.modal, Modal::None));
+        m.checking = false;
+        assert_eq!(m.start_close(&test_env(&a, month)), Outcome::Done);
+        assert!(matches!(m.modal, Modal::Confirm(..)), "asked to confirm");
     }
 }

@@ -72,6 +72,10 @@ pub struct Overview {
 }
 
 impl Screen for Overview {
+    fn shows_findings(&self) -> bool {
+        true
+    }
+
     fn id(&self) -> ScreenId {
         ScreenId::Overview
     }
@@ -104,7 +108,7 @@ impl Screen for Overview {
         lag.truncate(10);
         self.lagging = lag;
         self.sel = self.sel.min(self.lagging.len().saturating_sub(1));
-        self.findings = Some(FindingCounts::of(&env.findings()?));
+        self.findings = env.findings_soon()?.map(|f| FindingCounts::of(&f));
         Ok(())
     }
 
@@ -290,7 +294,7 @@ impl Screen for Overview {
         let m = i18n::month_end(cx.lang);
         let mut spans = vec![Span::raw(format!(" {}: ", s.findings))];
         match self.findings {
-            None => spans.push(Span::raw("—")),
+            None => spans.push(Span::styled(s.checking, Style::default().fg(Color::Gray))),
             Some(c) if c.errors + c.warnings == 0 => {
                 spans.push(Span::styled(m.none, Style::default().fg(Color::Green)))
             }

@@ -241,6 +241,10 @@ impl Programs {
 }
 
 impl Screen for Programs {
+    fn shows_findings(&self) -> bool {
+        true
+    }
+
     fn id(&self) -> ScreenId {
         ScreenId::Programs
     }
@@ -284,7 +288,7 @@ impl Screen for Programs {
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let keep = self.selected_id();
         self.figs = env.program_figures()?;
-        self.findings = env.findings()?;
+        self.findings = env.findings_soon()?.unwrap_or_default();
         self.count_flags();
         self.rebuild(keep);
         if let Some(d) = &mut self.detail {
