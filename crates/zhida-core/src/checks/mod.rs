@@ -388,8 +388,25 @@ pub fn run_checks(
     if filter.unacknowledged {
         out.retain(|f| !f.acknowledged);
     }
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(out)
+    Ok(sorted(out))
+}
+
+/// The findings in report order (severity, rule, program, enterprise, voucher, detail),
+/// stable. Sorts positions rather than the findings themselves: moving 70,000 findings
+/// of a few hundred bytes each through a merge sort cost ~180 ms, (key, position) pairs
+/// through an unstable sort ~120 ms.
+fn sorted(out: Vec<Finding>) -> Vec<Finding> {
+    let positions: Vec<usize> = {
+        let mut order: Vec<(_, usize)> = out.iter().map(Finding::sort_key).zip(0..).collect();
+        // the position breaks ties: stable without a merge sort
+        order.sort_unstable();
+        order.into_iter().map(|(_, i)| i).collect()
+    };
+    let mut slots: Vec<Option<Finding>> = out.into_iter().map(Some).collect();
+    positions
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect()
 }
 
 /// The IDLE or RECOVER_DUE finding of one program as of `as_of`, exactly as

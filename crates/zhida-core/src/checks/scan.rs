@@ -125,6 +125,43 @@ pub(super) fn scan(
     all: &[Program],
     enterprise: Option<i64>,
 ) -> Result<ScanData> {
+    // all rows: straight through the table; without this SQLite walks ix_disb_date and
+    // looks up every row from there (0.92 s instead of 0.67 s at 1M rows as of the last
+    // month). The date index pays only when most rows lie after D, an enterprise's index
+    // whenever one enterprise is asked for.
+    let (before, after) = row_counts(conn, ctx.as_of)?;
+    let path = if enterprise.is_some() || after > before {
+        Path::Index
+    } else {
+        Path::Table
+    };
+    // sized once: growing a 50 MB vector by doubling copies it again and again
+    let expected = if enterprise.is_some() {
+        0
+    } else {
+        before.min(1 << 26)
+    };
+    scan_with(conn, ctx, all, enterprise, path, expected)
+}
+
+/// How [`scan_with`] reads the disbursements (the same rows either way; a test holds
+/// it to that).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Path {
+    /// the whole table, in rowid order
+    Table,
+    /// whichever index SQLite picks for the date (or enterprise) range
+    Index,
+}
+
+pub(super) fn scan_with(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    all: &[Program],
+    enterprise: Option<i64>,
+    path: Path,
+    expected: usize,
+) -> Result<ScanData> {
     let mut groups: Vec<String> = Vec::new();
     // program id → index; ids are small integers, so a dense table beats hashing per row
     let max_id = all
@@ -175,18 +212,22 @@ pub(super) fn scan(
         }
     }
 
-    let mut rows = Vec::new();
-    let mut vouchers = String::new();
     let mut reversed: HashSet<i64> = HashSet::new();
     let only = if enterprise.is_some() {
         " AND enterprise_id = ?2"
     } else {
         ""
     };
+    let path = match path {
+        Path::Table => " NOT INDEXED",
+        Path::Index => "",
+    };
+    let mut rows = Vec::with_capacity(expected);
+    let mut vouchers = String::with_capacity(expected * 12);
     let mut stmt = conn.prepare(&format!(
         "SELECT id, enterprise_id, program_id, amount_fen, date, status, reverses_id, voucher_no,
                 approved_by <> '' AND approved_by = entered_by
-         FROM disbursement WHERE date <= ?1{only}"
+         FROM disbursement{path} WHERE date <= ?1{only}"
     ))?;
     let mut sums = vec![Sums::default(); all.len()];
     let mut q = match enterprise {
@@ -286,6 +327,21 @@ pub(super) fn scan(
         as_of_day: ctx.as_of.num_days_from_ce(),
         sums,
     })
+}
+
+/// How many disbursements are dated in or before the month of `as_of`, and after it (from
+/// the maintained program × month counts: well under a millisecond).
+fn row_counts(conn: &Connection, as_of: chrono::NaiveDate) -> Result<(usize, usize)> {
+    let month = crate::dates::Month::of(as_of).to_string();
+    let (before, after): (i64, i64) = conn.query_row(
+        "SELECT coalesce(SUM(row_count) FILTER (WHERE month <= ?1), 0),
+                coalesce(SUM(row_count) FILTER (WHERE month > ?1), 0)
+         FROM program_month",
+        [month],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    Ok((n(before), n(after)))
 }
 
 /// The program figures as of D from the scan's sums plus the (small) allocation and

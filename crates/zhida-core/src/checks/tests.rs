@@ -882,6 +882,41 @@ fn figures_from_the_scan_equal_repo_figures() {
             program_figures(&fx.conn, d(date)).unwrap(),
             "as of {date}"
         );
+        // through the table or through the date index: the same rows, sums, vouchers
+        use super::scan::{scan_with, Path};
+        let table = scan_with(&fx.conn, &ctx, &programs, None, Path::Table, 16).unwrap();
+        let index = scan_with(&fx.conn, &ctx, &programs, None, Path::Index, 0).unwrap();
+        // each row as the rules see it (where its voucher sits in the arena aside)
+        let seen = |s: &super::scan::ScanData| -> Vec<String> {
+            s.rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {} {} {} {:?} {} {} {}",
+                        s.voucher(r),
+                        r.id,
+                        r.enterprise_id,
+                        r.prog,
+                        r.day,
+                        r.amount,
+                        r.status,
+                        r.reversal,
+                        r.live,
+                        r.self_approved
+                    )
+                })
+                .collect()
+        };
+        assert!(
+            !seen(&table).is_empty(),
+            "V7 (2024-06-01) counts from the first date"
+        );
+        assert_eq!(seen(&table), seen(&index), "as of {date}");
+        assert_eq!(seen(&table), seen(&data), "as of {date}");
+        assert_eq!(
+            super::scan::figures(&fx.conn, &ctx, &programs, &index).unwrap(),
+            mine
+        );
     }
 }
 
