@@ -368,7 +368,7 @@ pub fn file_text(f: &EnterpriseFile, lang: Lang) -> String {
                     x.voucher.clone().unwrap_or_default(),
                     x.amount.map(|m| m.format_yuan()).unwrap_or_default(),
                     x.message.clone(),
-                    x.basis.clone(),
+                    x.basis.to_string(),
                 ]
             })
             .collect(),

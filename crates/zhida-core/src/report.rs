@@ -146,7 +146,7 @@ pub fn monthly_report(
                 severity: f.severity,
                 count: 0,
                 amount: None,
-                basis: f.basis.clone(),
+                basis: f.basis.to_string(),
             });
         b.count += 1;
         if let Some(a) = f.amount {

@@ -59,7 +59,7 @@ pub fn findings_json_with(findings: &[Finding], cols: Columns) -> Result<String>
             amount: f.amount.map(|m| m.plain()),
             message: &f.message,
             acknowledged: f.acknowledged,
-            basis: cols.basis.then_some(f.basis.as_str()),
+            basis: cols.basis.then_some(&*f.basis),
         })
         .collect();
     serde_json::to_string_pretty(&v).map_err(|e| Error::invalid(e.to_string()))
@@ -156,7 +156,7 @@ pub fn findings_table_with(findings: &[Finding], lang: Lang, cols: Columns) -> S
                 f.key(),
             ];
             if cols.basis {
-                row.push(f.basis.clone());
+                row.push(f.basis.to_string());
             }
             row
         })

@@ -1441,8 +1441,8 @@ fn every_finding_cites_its_basis_and_nothing_else_changes() {
         .trim_start_matches('0')
         .into();
     assert_eq!(
-        repeat.basis,
-        format!("元人社〔2025〕{n}号：同一企业一年内只能享受一次")
+        &*repeat.basis,
+        &*format!("元人社〔2025〕{n}号：同一企业一年内只能享受一次")
     );
     let cap = plain.iter().find(|f| f.rule == Rule::OverCap).unwrap();
     assert!(
@@ -1478,7 +1478,10 @@ fn every_finding_cites_its_basis_and_nothing_else_changes() {
         );
         match (b.rule, b.program.as_str()) {
             (Rule::Repeat, "XM04") => {
-                assert_eq!(b.basis, "元人社〔2025〕4号规定：同一企业一年内只能享受一次")
+                assert_eq!(
+                    &*b.basis,
+                    "元人社〔2025〕4号规定：同一企业一年内只能享受一次"
+                )
             }
             (Rule::Repeat, p) => assert!(
                 b.basis.ends_with("号：每年限享受一次")

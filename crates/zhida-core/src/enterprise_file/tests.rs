@@ -275,7 +275,7 @@ fn the_file_lists_rows_clawbacks_and_findings_as_of_the_date() {
     let cap = f.findings.iter().find(|x| x.rule == Rule::OverCap).unwrap();
     assert_eq!(cap.voucher.as_deref(), Some("KJ-102"));
     assert_eq!(cap.amount, Some(yuan("10000")));
-    assert_eq!(cap.basis, "元科发〔2025〕2号：每家企业每年不超过30万元");
+    assert_eq!(&*cap.basis, "元科发〔2025〕2号：每家企业每年不超过30万元");
     assert!(f.recoveries.is_empty());
     // as of before anything: an empty file, not an error
     let f = file(&fx, &hd, "2024-12-31");
