@@ -10,16 +10,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use zhida_core::indicators::{format_rate, program_indicators};
+use zhida_core::indicators::{format_rate, indicators_as_of};
 use zhida_core::model::{format_score, Evaluation, Grade, Indicator, Role};
-use zhida_core::repo::worklists;
 use zhida_core::repo::write::NewEvaluation;
+use zhida_core::repo::{listing, worklists};
 use zhida_core::{Error, Lang};
 
 use super::disbursements::default_date;
 use super::{Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
+use crate::tui::background::Output;
 use crate::tui::form::{after_write, Choice, Event, Field, Form, Kind};
 use crate::tui::i18n;
 use crate::tui::keymap::Scope;
@@ -36,9 +40,22 @@ pub struct PerfRow {
     /// newest first
     pub evaluations: Vec<Evaluation>,
     pub indicators: Vec<Indicator>,
-    /// computed from the ledger: 结余率, 按时发放率, 足额率
-    pub rates: [Option<Decimal>; 3],
+    /// computed from the ledger: 结余率, 按时发放率, 足额率; None while they are computed
+    pub rates: Option<[Option<Decimal>; 3]>,
 }
+
+/// The computed rates of every program as of a date, by program code, and the database's
+/// change stamp they were computed at.
+#[derive(Debug, Clone)]
+pub struct RatesAsOf {
+    as_of: NaiveDate,
+    stamp: (i64, u64),
+    by_code: HashMap<String, [Option<Decimal>; 3]>,
+}
+
+/// The background job computing [`RatesAsOf`]: two aggregates over every disbursement
+/// (~1 s at 1M rows), never on a key.
+const RATES_JOB: &str = "rates";
 
 impl PerfRow {
     pub fn latest(&self) -> Option<&Evaluation> {
@@ -75,6 +92,10 @@ pub struct Performance {
     pub form: Option<(FormKind, Form)>,
     pub role: Option<Role>,
     pub user: String,
+    /// the latest computed rates (shown, if of the same month, until newer ones arrive)
+    pub rates: Option<RatesAsOf>,
+    /// the (as-of date, change stamp) the running rates job was asked for
+    asked: Option<(NaiveDate, (i64, u64))>,
 }
 
 fn grade_style(g: Grade) -> Style {
@@ -98,6 +119,33 @@ fn indicator_label(i: &Indicator, lang: Lang) -> String {
 }
 
 impl Performance {
+    /// The rates as of the selected month if known; otherwise the job computing them
+    /// starts, and the answer is those of the same month from before the last change, or
+    /// None (the columns show … until they arrive).
+    fn rates_soon(&mut self, env: &Env) -> Result<Option<&RatesAsOf>, Error> {
+        let (as_of, stamp) = (env.as_of(), listing::change_stamp(env.conn)?);
+        let fresh = self
+            .rates
+            .as_ref()
+            .is_some_and(|r| r.as_of == as_of && r.stamp == stamp);
+        if !fresh && self.asked != Some((as_of, stamp)) {
+            self.asked = Some((as_of, stamp));
+            let cfg = env.checks.clone();
+            env.spawn(ScreenId::Performance, RATES_JOB, move |conn| {
+                let by_code = indicators_as_of(conn, as_of, &cfg)?
+                    .into_iter()
+                    .map(|(f, i)| (f.program.code, i.rates.as_array()))
+                    .collect();
+                Ok(Box::new(RatesAsOf {
+                    as_of,
+                    stamp,
+                    by_code,
+                }) as Output)
+            });
+        }
+        Ok(self.rates.as_ref().filter(|r| r.as_of == as_of))
+    }
+
     fn height(env: &Env) -> usize {
         // the list gets the upper half of the body, minus border and header
         ((env.body_rows as usize) / 2).saturating_sub(3).max(1)
@@ -260,11 +308,10 @@ impl Screen for Performance {
         let evals = worklists::evaluations_until(env.conn, env.as_of())?;
         let inds = worklists::all_indicators(env.conn)?;
         let figures = env.program_figures()?;
-        let computed = program_indicators(env.conn, env.as_of(), &figures, env.checks)?;
+        let rates = self.rates_soon(env)?;
         let mut rows: Vec<PerfRow> = figures
             .iter()
-            .zip(computed)
-            .map(|(f, c)| PerfRow {
+            .map(|f| PerfRow {
                 evaluations: evals
                     .iter()
                     .filter(|e| e.program_code == f.program.code)
@@ -279,7 +326,7 @@ impl Screen for Performance {
                 name: f.program.name.clone(),
                 department: f.program.department.clone(),
                 fiscal_year: f.program.fiscal_year,
-                rates: c.rates.as_array(),
+                rates: rates.and_then(|r| r.by_code.get(&f.program.code).copied()),
             })
             .collect();
         // weakest first: the lowest latest score, then the most missed indicators; the
@@ -301,6 +348,28 @@ impl Screen for Performance {
 
     fn written(&mut self, ok: bool) {
         after_write(&mut self.form, ok);
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn job_done(&mut self, key: &'static str, output: Output, _env: &Env) -> Result<(), Error> {
+        if key != RATES_JOB {
+            return Ok(());
+        }
+        let Ok(done) = output.downcast::<RatesAsOf>() else {
+            return Ok(());
+        };
+        if self.asked != Some((done.as_of, done.stamp)) {
+            return Ok(()); // asked for something else since
+        }
+        self.asked = None;
+        for r in &mut self.rows {
+            r.rates = done.by_code.get(&r.code).copied();
+        }
+        self.rates = Some(*done);
+        Ok(())
     }
 
     fn focus(&mut self, target: &Target, _env: &Env) -> Result<(), Error> {
@@ -435,6 +504,10 @@ impl Screen for Performance {
                     ),
                 };
                 let missed = r.missed();
+                let rate = |i: usize| match r.rates {
+                    Some(v) => Cell::new(format_rate(v[i])),
+                    None => Cell::styled("…", Style::default().fg(Color::Gray)),
+                };
                 vec![
                     Cell::new(r.code.clone()),
                     Cell::new(r.name.clone()),
@@ -447,9 +520,9 @@ impl Screen for Performance {
                     ),
                     score,
                     grade,
-                    Cell::new(format_rate(r.rates[0])),
-                    Cell::new(format_rate(r.rates[1])),
-                    Cell::new(format_rate(r.rates[2])),
+                    rate(0),
+                    rate(1),
+                    rate(2),
                     Cell::new(r.met().to_string()),
                     Cell::styled(
                         missed.to_string(),
@@ -624,6 +697,87 @@ mod tests {
         // CY2024: never a dated payment
         let cy = screen.lines().find(|l| l.contains("CY2024")).unwrap();
         assert!(cy.contains("80.00%") && cy.contains('—'), "{cy}");
+    }
+
+    /// On a database file the rates are computed on their own thread: "…" until they
+    /// arrive, then the same figures as on an in-memory database; after a change the old
+    /// ones stay on screen until the new ones replace them.
+    #[test]
+    fn computed_indicators_arrive_from_the_background_on_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("绩效.db");
+        {
+            let mem = on_perf("小李");
+            let mut file = zhida_core::db::open(&path).unwrap();
+            rusqlite::backup::Backup::new(&mem.conn, &mut file)
+                .unwrap()
+                .run_to_completion(1000, std::time::Duration::ZERO, None)
+                .unwrap();
+        }
+        let conn = zhida_core::db::open(&path).unwrap();
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        go(&mut a, ScreenId::Performance);
+        let wg_line = |a: &mut App| {
+            let screen = render(a, 120, 30);
+            screen
+                .lines()
+                .find(|l| l.contains("WG2025"))
+                .unwrap()
+                .to_string()
+        };
+        let wait = |a: &mut App| {
+            let started = std::time::Instant::now();
+            while a.jobs_running() || a.jobs_ready() {
+                assert!(started.elapsed().as_secs() < 20, "the rates never arrived");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                if a.jobs_ready() {
+                    a.update(Action::Background);
+                }
+            }
+        };
+        let row = |a: &App| {
+            a.screens[ScreenId::Performance.index()]
+                .as_any()
+                .and_then(|x| x.downcast_ref::<Performance>())
+                .unwrap()
+                .rows
+                .iter()
+                .find(|r| r.code == "WG2025")
+                .unwrap()
+                .rates
+        };
+        if row(&a).is_none() {
+            assert!(wg_line(&mut a).contains('…'), "computing");
+        }
+        wait(&mut a);
+        let line = wg_line(&mut a);
+        for cell in ["98.00%", "50.00%", "83.33%"] {
+            assert!(line.contains(cell), "{cell}: {line}");
+        }
+        // a payment of WG2025 elsewhere: old rates meanwhile, then the new ones
+        let before = row(&a);
+        let clerk = Actor::load(&a.conn, "小李").unwrap();
+        let boss = Actor::load(&a.conn, "王科长").unwrap();
+        let input = zhida_core::ledger::DisbursementInput {
+            voucher_no: "PZ2025-0203".into(),
+            program_code: "WG2025".into(),
+            credit_code: xy().to_string(),
+            amount: zhida_core::Money(20_000_00),
+            date: d("2025-05-12"),
+            note: String::new(),
+        };
+        zhida_core::ledger::new_disbursement(&mut a.conn, &clerk, &input).unwrap();
+        zhida_core::ledger::approve_on(&mut a.conn, &boss, "PZ2025-0203", d("2025-05-12")).unwrap();
+        zhida_core::ledger::pay_on(&mut a.conn, &clerk, "PZ2025-0203", d("2025-05-13")).unwrap();
+        a.update(Action::Refresh);
+        assert!(
+            row(&a).is_some(),
+            "the old rates stay until the new ones arrive"
+        );
+        wait(&mut a);
+        assert_ne!(row(&a), before, "recomputed with the new payment");
+        // 2 of the 3 dated payments on time now: 按时率 from 50% to 66.67%
+        assert!(wg_line(&mut a).contains("66.67%"), "{}", wg_line(&mut a));
     }
 
     #[test]
