@@ -1273,16 +1273,7 @@ fn lookup_index_is_reloaded_only_when_the_data_changes() {
 #[test]
 fn lookup_index_loads_in_the_background_on_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("直达.db");
-    {
-        let mem = fixture();
-        let mut file = zhida_core::db::open(&path).unwrap();
-        rusqlite::backup::Backup::new(&mem, &mut file)
-            .unwrap()
-            .run_to_completion(1000, std::time::Duration::ZERO, None)
-            .unwrap();
-    }
-    let conn = zhida_core::db::open(&path).unwrap();
+    let conn = super::screens::testkit::on_file(&fixture(), &dir.path().join("直达.db"));
     let mut app = app_with(conn, Lang::Zh, &Config::default());
     app.update(Action::Go(ScreenId::Lookup));
     typed(&mut app, "gzjd");

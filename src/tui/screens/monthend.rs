@@ -1662,41 +1662,13 @@ mod tests {
         assert_eq!(note, "元江县科技局已核实，超出部分将收回");
     }
 
-    /// The ledger copied into a database file, where background jobs get their own thread
-    /// and connection (on an in-memory database they run inline).
-    fn on_file(dir: &std::path::Path) -> rusqlite::Connection {
-        let path = dir.join("月结.db");
-        let mem = ledger();
-        let mut file = zhida_core::db::open(&path).unwrap();
-        rusqlite::backup::Backup::new(&mem, &mut file)
-            .unwrap()
-            .run_to_completion(1000, std::time::Duration::ZERO, None)
-            .unwrap();
-        drop(file);
-        zhida_core::db::open(&path).unwrap()
-    }
-
-    fn wait_for_jobs(a: &mut App) {
-        let started = std::time::Instant::now();
-        while a.jobs_running() || a.jobs_ready() {
-            assert!(
-                started.elapsed().as_secs() < 20,
-                "the checks never finished"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            if a.jobs_ready() {
-                a.update(Action::Background);
-            }
-        }
-    }
-
     /// On a file the checks run on their own thread: the first frame shows "检查中…" in
     /// place of the counts until they arrive, then every screen that shows findings has
     /// exactly what the checks find.
     #[test]
     fn findings_arrive_from_the_background_on_a_file() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = on_file(dir.path());
+        let conn = on_file(&ledger(), &dir.path().join("月结.db"));
         let want = zhida_core::checks::run_checks(
             &conn,
             d("2025-05-31"),
@@ -1750,7 +1722,7 @@ mod tests {
     #[test]
     fn a_background_run_overtaken_by_a_change_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = on_file(dir.path());
+        let mut conn = on_file(&ledger(), &dir.path().join("月结.db"));
         let jobs = crate::tui::background::Background::for_connection(&conn);
         let cache = super::super::FindingsCache::default();
         let cfg = Default::default();

@@ -705,16 +705,7 @@ mod tests {
     #[test]
     fn computed_indicators_arrive_from_the_background_on_a_file() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("绩效.db");
-        {
-            let mem = on_perf("小李");
-            let mut file = zhida_core::db::open(&path).unwrap();
-            rusqlite::backup::Backup::new(&mem.conn, &mut file)
-                .unwrap()
-                .run_to_completion(1000, std::time::Duration::ZERO, None)
-                .unwrap();
-        }
-        let conn = zhida_core::db::open(&path).unwrap();
+        let conn = on_file(&on_perf("小李").conn, &dir.path().join("绩效.db"));
         let mut a = app_on(conn, "小李", Lang::Zh);
         go(&mut a, ScreenId::Performance);
         let wg_line = |a: &mut App| {
@@ -724,16 +715,6 @@ mod tests {
                 .find(|l| l.contains("WG2025"))
                 .unwrap()
                 .to_string()
-        };
-        let wait = |a: &mut App| {
-            let started = std::time::Instant::now();
-            while a.jobs_running() || a.jobs_ready() {
-                assert!(started.elapsed().as_secs() < 20, "the rates never arrived");
-                std::thread::sleep(std::time::Duration::from_millis(5));
-                if a.jobs_ready() {
-                    a.update(Action::Background);
-                }
-            }
         };
         let row = |a: &App| {
             a.screens[ScreenId::Performance.index()]
@@ -749,7 +730,7 @@ mod tests {
         if row(&a).is_none() {
             assert!(wg_line(&mut a).contains('…'), "computing");
         }
-        wait(&mut a);
+        wait_for_jobs(&mut a);
         let line = wg_line(&mut a);
         for cell in ["98.00%", "50.00%", "83.33%"] {
             assert!(line.contains(cell), "{cell}: {line}");
@@ -774,7 +755,7 @@ mod tests {
             row(&a).is_some(),
             "the old rates stay until the new ones arrive"
         );
-        wait(&mut a);
+        wait_for_jobs(&mut a);
         assert_ne!(row(&a), before, "recomputed with the new payment");
         // 2 of the 3 dated payments on time now: 按时率 from 50% to 66.67%
         assert!(wg_line(&mut a).contains("66.67%"), "{}", wg_line(&mut a));

@@ -246,6 +246,34 @@ pub fn ledger() -> Connection {
     conn
 }
 
+/// A copy of an in-memory database in the file `path`, opened as the app opens it: on a
+/// file, background jobs get their own thread and connection (in memory they run inline).
+pub fn on_file(mem: &Connection, path: &std::path::Path) -> Connection {
+    {
+        let mut file = zhida_core::db::open(path).unwrap();
+        rusqlite::backup::Backup::new(mem, &mut file)
+            .unwrap()
+            .run_to_completion(1000, std::time::Duration::ZERO, None)
+            .unwrap();
+    }
+    zhida_core::db::open(path).unwrap()
+}
+
+/// Apply background jobs as the event loop does until none is left (at most 20 s).
+pub fn wait_for_jobs(app: &mut App) {
+    let started = std::time::Instant::now();
+    while app.jobs_running() || app.jobs_ready() {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "a background job never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        if app.jobs_ready() {
+            app.update(Action::Background);
+        }
+    }
+}
+
 pub fn app_on(conn: Connection, user: &str, lang: Lang) -> App {
     let actor = Actor::load(&conn, user).unwrap();
     let mut app = App::new(conn, actor, lang, &Config::default(), d(TODAY));
