@@ -105,7 +105,16 @@ impl App {
         for i in 0..self.screens.len() {
             self.with_screen_at(i, |s, env| s.warm(env));
         }
+        self.prefetch_figures();
         self.apply_jobs();
+    }
+
+    /// Have the figures of the months beside the selected one computed in the background
+    /// (`[` / `]` then find them ready).
+    fn prefetch_figures(&mut self) {
+        if let Err(e) = self.figures.prefetch(&self.conn, self.month, &self.jobs) {
+            self.set_error(e);
+        }
     }
 
     /// Background jobs spawned and not yet finished.
@@ -123,6 +132,7 @@ impl App {
         for done in self.jobs.take_ready() {
             let key = done.key;
             match done.output {
+                Ok(out) if key == screens::FIGURES_JOB => self.figures.arrived(out),
                 Ok(out) if key == screens::FINDINGS_JOB => {
                     if self.findings.arrived(out) {
                         self.findings_arrived();
@@ -452,6 +462,7 @@ impl App {
                 };
                 self.set_message(i18n::month_msg(self.lang, &self.month.to_string()));
                 self.reload_all();
+                self.prefetch_figures();
             }
             Action::Refresh => {
                 self.figures.clear();

@@ -65,6 +65,9 @@ pub struct AsOfCache<T> {
     slot: RefCell<Option<Cached<T>>>,
     /// a background computation is running for this (as-of date, change stamp)
     pending: RefCell<Option<(NaiveDate, (i64, u64))>>,
+    /// values of other dates kept for a quick return (the months beside the selected one:
+    /// `[` / `]`); only the figures cache keeps any, see [`FiguresCache::SPARES`]
+    spares: RefCell<Vec<Cached<T>>>,
 }
 
 impl<T> Default for AsOfCache<T> {
@@ -72,6 +75,7 @@ impl<T> Default for AsOfCache<T> {
         AsOfCache {
             slot: RefCell::new(None),
             pending: RefCell::new(None),
+            spares: RefCell::new(Vec::new()),
         }
     }
 }
@@ -91,24 +95,63 @@ impl<T> AsOfCache<T> {
         as_of: NaiveDate,
         compute: impl FnOnce() -> Result<T, Error>,
     ) -> Result<Rc<T>, Error> {
+        self.get_keeping(conn, as_of, 0, compute)
+    }
+
+    /// [`AsOfCache::get_with`], keeping up to `spares` values of other dates: the value
+    /// replaced goes there, and a spare of this date and change stamp is used as it is.
+    fn get_keeping(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+        spares: usize,
+        compute: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<Rc<T>, Error> {
         let stamp = listing::change_stamp(conn)?;
         if let Some(c) = &*self.slot.borrow() {
             if c.as_of == as_of && c.stamp == stamp {
                 return Ok(Rc::clone(&c.value));
             }
         }
-        let value = Rc::new(compute()?);
-        *self.slot.borrow_mut() = Some(Cached {
+        let spare = {
+            let mut v = self.spares.borrow_mut();
+            v.retain(|c| c.stamp == stamp);
+            v.iter().position(|c| c.as_of == as_of).map(|i| v.remove(i))
+        };
+        let value = match spare {
+            Some(c) => c.value,
+            None => Rc::new(compute()?),
+        };
+        let old = self.slot.borrow_mut().replace(Cached {
             as_of,
             stamp,
             value: Rc::clone(&value),
         });
+        if let Some(old) = old.filter(|c| spares > 0 && c.stamp == stamp) {
+            self.keep_spare(old, spares);
+        }
         Ok(value)
+    }
+
+    /// Keep `c` among at most `spares` spare values (the newest; one per date).
+    fn keep_spare(&self, c: Cached<T>, spares: usize) {
+        let mut v = self.spares.borrow_mut();
+        v.retain(|x| x.as_of != c.as_of);
+        v.push(c);
+        let excess = v.len().saturating_sub(spares);
+        v.drain(..excess);
+    }
+
+    /// Whether the value as of `as_of` at change stamp `stamp` is at hand.
+    fn holds(&self, as_of: NaiveDate, stamp: (i64, u64)) -> bool {
+        let hit = |c: &Cached<T>| c.as_of == as_of && c.stamp == stamp;
+        self.slot.borrow().as_ref().is_some_and(hit) || self.spares.borrow().iter().any(hit)
     }
 
     pub fn clear(&self) {
         self.slot.borrow_mut().take();
         self.pending.borrow_mut().take();
+        self.spares.borrow_mut().clear();
     }
 
     /// Compute again on the next read, but keep the value for [`FindingsCache::get_soon`]
@@ -119,6 +162,7 @@ impl<T> AsOfCache<T> {
             c.stamp = (i64::MIN, 0);
         }
         self.pending.borrow_mut().take();
+        self.spares.borrow_mut().clear();
     }
 }
 
@@ -136,13 +180,82 @@ struct FindingsDone {
 pub type FiguresCache = AsOfCache<Vec<ProgramFigures>>;
 
 impl FiguresCache {
+    /// Figures of other months kept beside the selected month's: the month before and
+    /// the month after (prefetched, see [`FiguresCache::prefetch`]), and the one just left.
+    pub const SPARES: usize = 3;
+
     pub fn get(
         &self,
         conn: &Connection,
         as_of: NaiveDate,
     ) -> Result<Rc<Vec<ProgramFigures>>, Error> {
-        self.get_with(conn, as_of, || program_figures(conn, as_of))
+        self.get_keeping(conn, as_of, Self::SPARES, || program_figures(conn, as_of))
     }
+
+    /// Compute, off the UI thread, the figures of the months before and after `month`
+    /// that are not at hand, so that `[` and `]` find them ready ([`FIGURES_JOB`]; the
+    /// app hands the result to [`FiguresCache::arrived`]).
+    pub fn prefetch(
+        &self,
+        conn: &Connection,
+        month: Month,
+        jobs: &Background,
+    ) -> Result<(), Error> {
+        let stamp = listing::change_stamp(conn)?;
+        let wanted: Vec<NaiveDate> = [month.prev(), month.next()]
+            .into_iter()
+            .map(|m| m.last_day())
+            .filter(|d| !self.holds(*d, stamp))
+            .collect();
+        if wanted.is_empty() || self.pending.borrow().is_some_and(|p| p.1 == stamp) {
+            return Ok(());
+        }
+        *self.pending.borrow_mut() = Some((month.last_day(), stamp));
+        jobs.spawn(conn, ScreenId::Overview, FIGURES_JOB, move |c| {
+            let mut out = Vec::with_capacity(wanted.len());
+            for as_of in wanted {
+                out.push((as_of, program_figures(c, as_of)?));
+            }
+            Ok(Box::new(FiguresDone {
+                stamp,
+                figures: out,
+            }) as Output)
+        });
+        Ok(())
+    }
+
+    /// Prefetched figures arrived: kept as spares if the data has not changed since.
+    pub fn arrived(&self, output: Output) {
+        let Ok(done) = output.downcast::<FiguresDone>() else {
+            return;
+        };
+        if self.pending.borrow().is_some_and(|p| p.1 == done.stamp) {
+            self.pending.borrow_mut().take();
+        }
+        let current = self.slot.borrow().as_ref().map(|c| c.stamp);
+        if current.is_some_and(|s| s != done.stamp) {
+            return; // changed meanwhile: these would be stale
+        }
+        for (as_of, figures) in done.figures {
+            self.keep_spare(
+                Cached {
+                    as_of,
+                    stamp: done.stamp,
+                    value: Rc::new(figures),
+                },
+                Self::SPARES,
+            );
+        }
+    }
+}
+
+/// The key of the background job of [`FiguresCache::prefetch`].
+pub const FIGURES_JOB: &str = "figures";
+
+/// What [`FiguresCache::prefetch`] hands back.
+struct FiguresDone {
+    stamp: (i64, u64),
+    figures: Vec<(NaiveDate, Vec<ProgramFigures>)>,
 }
 
 /// Every month-end finding, sorted as `run_checks` sorts them (总览 counts, 项目 flags, 月结).
@@ -482,5 +595,55 @@ pub mod fmt {
             Status::Paid => Color::Green,
             Status::Rejected => Color::Red,
         })
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::testkit::*;
+    use super::*;
+
+    /// The figures of a month just left are kept (a return is free); prefetched months
+    /// are used as they are; any write drops every kept month.
+    #[test]
+    fn figures_of_other_months_are_kept_until_the_data_changes() {
+        let conn = ledger();
+        let cache = FiguresCache::default();
+        let may = Month::parse("2025-05").unwrap();
+        let apr = may.prev();
+        let a = cache.get(&conn, may.last_day()).unwrap();
+        let b = cache.get(&conn, apr.last_day()).unwrap();
+        assert_eq!(*b, program_figures(&conn, apr.last_day()).unwrap());
+        assert!(
+            Rc::ptr_eq(&a, &cache.get(&conn, may.last_day()).unwrap()),
+            "kept"
+        );
+        // the months beside May, computed as a background job would (inline here)
+        let jobs = Background::for_connection(&conn);
+        cache.prefetch(&conn, may, &jobs).unwrap();
+        let stamp = listing::change_stamp(&conn).unwrap();
+        for done in jobs.take_ready() {
+            assert_eq!(done.key, FIGURES_JOB);
+            cache.arrived(done.output.unwrap());
+        }
+        let jun = may.next();
+        assert!(cache.holds(jun.last_day(), stamp), "June prefetched");
+        assert_eq!(
+            *cache.get(&conn, jun.last_day()).unwrap(),
+            program_figures(&conn, jun.last_day()).unwrap()
+        );
+        // a write: nothing kept is used any more
+        conn.execute(
+            "INSERT INTO allocation (program_id, date, amount_fen, doc_no)
+             SELECT id, '2025-04-02', 100000, '元财预〔2025〕99号' FROM program WHERE code = 'WG2025'",
+            [],
+        )
+        .unwrap();
+        let after = listing::change_stamp(&conn).unwrap();
+        assert!(!cache.holds(apr.last_day(), after) && !cache.holds(jun.last_day(), after));
+        let b2 = cache.get(&conn, apr.last_day()).unwrap();
+        assert!(!Rc::ptr_eq(&b, &b2));
+        assert_eq!(*b2, program_figures(&conn, apr.last_day()).unwrap());
+        assert_ne!(*b2, *b, "the new allocation counts");
     }
 }

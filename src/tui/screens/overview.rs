@@ -62,13 +62,42 @@ pub struct Overview {
     pub balance: Money,
     pub rate: Decimal,
     pub time: Decimal,
-    pub series: Vec<(Month, Money)>,
+    pub series: Series,
     pub lagging: Vec<Lagging>,
     pub programs: usize,
     /// selected row of the lagging list (Enter opens that program on 项目)
     pub sel: usize,
     /// finding counts of the month-end checks as of the month's last day
     pub findings: Option<FindingCounts>,
+    /// paid per month of a whole fiscal year at a change stamp: the chart of any month of
+    /// that year is a prefix of it (`[` / `]` within a year query nothing for it)
+    year_series: Option<(i32, (i64, u64), Series)>,
+}
+
+/// Paid per month, oldest first.
+type Series = Vec<(Month, Money)>;
+
+impl Overview {
+    /// Paid per month from January to the selected month (whole months: the as-of date
+    /// is the month's last day, so the year's series cut at the month is exact).
+    fn series_until(&mut self, env: &Env) -> Result<Series, Error> {
+        let year = env.month.year;
+        let stamp = listing::change_stamp(env.conn)?;
+        let fresh = matches!(&self.year_series, Some((y, s, _)) if *y == year && *s == stamp);
+        if !fresh {
+            let jan = Month::new(year, 1).unwrap_or(env.month);
+            let dec = Month::new(year, 12).unwrap_or(env.month);
+            let all = listing::paid_per_month(env.conn, jan, dec)?;
+            self.year_series = Some((year, stamp, all));
+        }
+        Ok(self
+            .year_series
+            .iter()
+            .flat_map(|(_, _, all)| all.iter())
+            .filter(|(m, _)| *m <= env.month)
+            .cloned()
+            .collect())
+    }
 }
 
 impl Screen for Overview {
@@ -91,8 +120,7 @@ impl Screen for Overview {
         self.balance = figs.iter().map(|f| f.balance).sum();
         self.rate = execution_rate(self.paid, self.budget);
         self.time = time_progress(as_of.year(), as_of);
-        let jan = Month::new(env.month.year, 1).unwrap_or(env.month);
-        self.series = listing::paid_per_month(env.conn, jan, env.month)?;
+        self.series = self.series_until(env)?;
         let mut lag: Vec<Lagging> = figs
             .iter()
             .filter(|f| f.budget.0 > 0)
@@ -325,5 +353,54 @@ impl Screen for Overview {
             }
         }
         f.render_widget(Paragraph::new(Line::from(spans)), findings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+    use crate::tui::app::App;
+    use zhida_core::repo::program_figures;
+
+    fn ov(a: &App) -> &Overview {
+        a.screens[ScreenId::Overview.index()]
+            .as_any()
+            .and_then(|x| x.downcast_ref::<Overview>())
+            .unwrap()
+    }
+
+    /// Walking the as-of month back over a year boundary and forth again (the figures of
+    /// the months beside come prefetched, the chart from the year's series): every month
+    /// shows exactly what the direct queries give for it.
+    #[test]
+    fn month_changes_show_each_months_own_figures_and_chart() {
+        let mut a = app("小李");
+        let start = a.month;
+        let mut seen = Vec::new();
+        for action in [Action::MonthBack; 6]
+            .into_iter()
+            .chain([Action::MonthForward; 6])
+        {
+            a.update(action);
+            let month = a.month;
+            let figs = program_figures(&a.conn, month.last_day()).unwrap();
+            let o = ov(&a);
+            assert_eq!(
+                o.paid,
+                figs.iter().map(|f| f.paid).sum::<Money>(),
+                "{month}"
+            );
+            assert_eq!(o.budget, figs.iter().map(|f| f.budget).sum::<Money>());
+            let jan = Month::new(month.year, 1).unwrap();
+            assert_eq!(
+                o.series,
+                listing::paid_per_month(&a.conn, jan, month).unwrap(),
+                "the chart of {month}"
+            );
+            seen.push(month.year);
+        }
+        assert_eq!(a.month, start);
+        assert!(seen.contains(&(start.year - 1)), "crossed a year: {seen:?}");
     }
 }
