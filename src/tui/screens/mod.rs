@@ -45,7 +45,7 @@ use chrono::NaiveDate;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rusqlite::Connection;
-use zhida_core::checks::{run_checks, CheckFilter, Finding};
+use zhida_core::checks::{run_checks, run_checks_in_shares, CheckFilter, Finding};
 use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
 use zhida_core::repo::{listing, program_figures, ProgramFigures};
@@ -168,6 +168,10 @@ impl<T> AsOfCache<T> {
 
 /// The key of the background job that runs every check for [`FindingsCache::get_soon`].
 pub const FINDINGS_JOB: &str = "findings";
+
+/// The background checks read the disbursements in this many passes (one share of the
+/// enterprises each): a quarter of the rows in memory at a time, ~0.3 s more at 1M rows.
+const SHARES: u32 = 4;
 
 /// What a background run of the checks hands back.
 struct FindingsDone {
@@ -299,7 +303,8 @@ impl FindingsCache {
             *self.pending.borrow_mut() = Some((as_of, stamp));
             let cfg = cfg.clone();
             jobs.spawn(conn, ScreenId::MonthEnd, FINDINGS_JOB, move |c| {
-                let findings = run_checks(c, as_of, &cfg, lang, &CheckFilter::default())?;
+                let all = CheckFilter::default();
+                let findings = run_checks_in_shares(c, as_of, &cfg, lang, &all, SHARES)?;
                 Ok(Box::new(FindingsDone {
                     as_of,
                     stamp,

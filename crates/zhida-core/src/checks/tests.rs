@@ -875,8 +875,8 @@ fn figures_from_the_scan_equal_repo_figures() {
             lang: Lang::Zh,
         };
         let programs = super::scan::load_programs(&fx.conn).unwrap();
-        let data = super::scan::scan(&fx.conn, &ctx, &programs, None).unwrap();
-        let mine = super::scan::figures(&fx.conn, &ctx, &programs, &data).unwrap();
+        let data = super::scan::scan(&fx.conn, &ctx, &programs, None, (0, 1)).unwrap();
+        let mine = super::scan::figures(&fx.conn, &ctx, &programs, &data.sums).unwrap();
         assert_eq!(
             mine,
             program_figures(&fx.conn, d(date)).unwrap(),
@@ -884,8 +884,9 @@ fn figures_from_the_scan_equal_repo_figures() {
         );
         // through the table or through the date index: the same rows, sums, vouchers
         use super::scan::{scan_with, Path};
-        let table = scan_with(&fx.conn, &ctx, &programs, None, Path::Table, 16).unwrap();
-        let index = scan_with(&fx.conn, &ctx, &programs, None, Path::Index, 0).unwrap();
+        let all = (0, 1);
+        let table = scan_with(&fx.conn, &ctx, &programs, None, all, Path::Table, 16).unwrap();
+        let index = scan_with(&fx.conn, &ctx, &programs, None, all, Path::Index, 0).unwrap();
         // each row as the rules see it (where its voucher sits in the arena aside)
         let seen = |s: &super::scan::ScanData| -> Vec<String> {
             s.rows
@@ -914,7 +915,7 @@ fn figures_from_the_scan_equal_repo_figures() {
         assert_eq!(seen(&table), seen(&index), "as of {date}");
         assert_eq!(seen(&table), seen(&data), "as of {date}");
         assert_eq!(
-            super::scan::figures(&fx.conn, &ctx, &programs, &index).unwrap(),
+            super::scan::figures(&fx.conn, &ctx, &programs, &index.sums).unwrap(),
             mine
         );
     }
@@ -1744,4 +1745,33 @@ fn extra_rules_are_parsed_and_labelled() {
     }
     assert_eq!(Rule::parse("alloc-late"), Some(Rule::AllocLate));
     assert_eq!(Rule::ALL.iter().filter(|r| !r.is_extra()).count(), 14);
+}
+
+/// The checks read in shares of the enterprises (the TUI's background run) find exactly
+/// what one pass finds, in the same order, on generated data with every kind of finding.
+#[test]
+fn checks_in_shares_find_what_one_pass_finds() {
+    let conn = crate::repo::summary::tests::generated();
+    let cfg = CheckConfig::default();
+    let mut kinds = std::collections::BTreeSet::new();
+    for date in ["2024-06-30", "2024-12-31", "2025-05-31", "2025-12-31"] {
+        let one = run_checks(&conn, d(date), &cfg, Lang::Zh, &CheckFilter::default()).unwrap();
+        kinds.extend(one.iter().map(|f| f.rule));
+        for shares in [2, 3, 7] {
+            let split = super::run_checks_in_shares(
+                &conn,
+                d(date),
+                &cfg,
+                Lang::Zh,
+                &CheckFilter::default(),
+                shares,
+            )
+            .unwrap();
+            assert_eq!(split, one, "as of {date} in {shares} shares");
+        }
+    }
+    assert!(
+        kinds.len() >= 7,
+        "the data set exercises the rules: {kinds:?}"
+    );
 }
