@@ -355,7 +355,7 @@ impl FindingsCache {
         let mut v = (*c.value).clone();
         for f in v.iter_mut().filter(|f| f.key() == key) {
             f.acknowledged = true;
-            f.ack = Some(ack.clone());
+            f.ack = Some(Box::new(ack.clone()));
         }
         c.value = Rc::new(v);
         c.stamp = listing::change_stamp(conn)?;

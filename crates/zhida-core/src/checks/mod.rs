@@ -195,7 +195,8 @@ pub struct Finding {
     #[serde(skip)]
     pub key_detail: Option<String>,
     pub acknowledged: bool,
-    pub ack: Option<Ack>,
+    /// boxed: most findings have none, and 70,000 of them would each carry its room
+    pub ack: Option<Box<Ack>>,
 }
 
 impl Serialize for Rule {
@@ -411,13 +412,17 @@ pub fn run_checks_in_shares(
     for f in out.iter_mut().filter(|_| !acks.is_empty()) {
         if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
             f.acknowledged = true;
-            f.ack = Some(a.clone());
+            f.ack = Some(Box::new(a.clone()));
         }
     }
     if filter.unacknowledged {
         out.retain(|f| !f.acknowledged);
     }
-    Ok(sorted(out))
+    let mut out = sorted(out);
+    // the vector grew by doubling: up to half of it empty room, kept as long as a
+    // screen shows the findings
+    out.shrink_to_fit();
+    Ok(out)
 }
 
 /// The findings in report order (severity, rule, program, enterprise, voucher, detail),
