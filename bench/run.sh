@@ -245,6 +245,17 @@ else
     row_abs "TUI peak RSS" "$((tui_rss / 1024))" "30 MB" "$((tui_rss / 1024)) MB"
 fi
 
+# the same, until the month's findings are on screen (the background checks done: the
+# overview's count line says 未确认): how long they take and the RSS with them in memory
+out=$(python3 bench/first_frame.py --marker "${FINDINGS_MARKER:-未确认}" --timeout 60 -- "$Z" --db "$DB")
+if [[ $out == n/a* ]]; then
+    ROWS_OUT+=("| TUI start → findings on screen (background checks) | $out | — | | — | |")
+    row_abs "TUI peak RSS with the month's findings" "$out" "30 MB" ""
+else
+    ROWS_OUT+=("| TUI start → findings on screen (background checks) | ${out%% *} ms | — | | — | |")
+    row_abs "TUI peak RSS with the month's findings" "$(( ${out##* } / 1024 ))" "30 MB" "$(( ${out##* } / 1024 )) MB"
+fi
+
 # ---------------------------------------------------------------- report
 
 db_mb=$(( $(stat -c %s "$DB") / 1024 / 1024 ))
