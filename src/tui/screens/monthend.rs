@@ -68,7 +68,7 @@ pub enum Modal {
 
 #[derive(Debug, Clone, Default)]
 pub struct MonthEnd {
-    pub findings: Rc<Vec<Finding>>,
+    pub findings: Rc<super::Findings>,
     pub groups: Vec<Group>,
     pub rows: Vec<Row>,
     /// index into `rows`
@@ -1524,7 +1524,7 @@ mod tests {
         cache: &super::super::FindingsCache,
         conn: &rusqlite::Connection,
         runs: &std::cell::Cell<usize>,
-    ) -> Rc<Vec<Finding>> {
+    ) -> Rc<super::super::Findings> {
         cache
             .get_with(conn, d("2025-05-31"), || {
                 runs.set(runs.get() + 1);
@@ -1535,6 +1535,7 @@ mod tests {
                     Lang::Zh,
                     &Default::default(),
                 )
+                .map(super::super::Findings)
             })
             .unwrap()
     }

@@ -130,7 +130,7 @@ pub struct Programs {
     /// findings per program, parallel to `figs`
     pub flags: Vec<Flags>,
     /// every finding as of the month (for the open program's list)
-    pub findings: Rc<Vec<Finding>>,
+    pub findings: Rc<super::Findings>,
     /// positions in `findings` of each program's findings, parallel to `figs` (opening a
     /// program then copies its few hundred instead of filtering 70,000: 8.5 → <1 ms)
     pub owned: Vec<Vec<usize>>,
