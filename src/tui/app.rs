@@ -132,9 +132,9 @@ impl App {
         for done in self.jobs.take_ready() {
             let key = done.key;
             match done.output {
-                Ok(out) if key == screens::FIGURES_JOB => self.figures.arrived(out),
+                Ok(out) if key == screens::FIGURES_JOB => self.figures.prefetched(out),
                 Ok(out) if key == screens::FINDINGS_JOB => {
-                    if self.findings.arrived(out) {
+                    if self.findings.arrived(out).is_some() {
                         self.findings_arrived();
                     }
                 }

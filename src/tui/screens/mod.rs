@@ -80,6 +80,13 @@ impl<T> Default for AsOfCache<T> {
     }
 }
 
+/// What a computation of [`AsOfCache::get_soon`] hands back.
+struct AsOfDone<T> {
+    as_of: NaiveDate,
+    stamp: (i64, u64),
+    value: T,
+}
+
 /// A value as of a date, with the database's change stamp when it was read.
 struct Cached<T> {
     as_of: NaiveDate,
@@ -148,13 +155,74 @@ impl<T> AsOfCache<T> {
         self.slot.borrow().as_ref().is_some_and(hit) || self.spares.borrow().iter().any(hit)
     }
 
+    /// The value as of `as_of` without waiting: the cached one when it still holds;
+    /// otherwise `make()` gives the computation, which runs off the UI thread as job `key`
+    /// of `screen` (once per date and change stamp; its value comes back through
+    /// [`AsOfCache::arrived`]), and meanwhile the answer is the value of the same date from
+    /// before the last change (shown until the new one arrives), or None when there is
+    /// none yet (another date, or the first frame).
+    pub fn get_soon<F>(
+        &self,
+        conn: &Connection,
+        as_of: NaiveDate,
+        jobs: &Background,
+        (screen, key): (ScreenId, &'static str),
+        make: impl FnOnce() -> F,
+    ) -> Result<Option<Rc<T>>, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let stamp = listing::change_stamp(conn)?;
+        let previous = match &*self.slot.borrow() {
+            Some(c) if c.as_of == as_of && c.stamp == stamp => {
+                return Ok(Some(Rc::clone(&c.value)))
+            }
+            Some(c) if c.as_of == as_of => Some(Rc::clone(&c.value)),
+            _ => None,
+        };
+        if *self.pending.borrow() != Some((as_of, stamp)) {
+            *self.pending.borrow_mut() = Some((as_of, stamp));
+            let compute = make();
+            jobs.spawn(conn, screen, key, move |c| {
+                let value = compute(c)?;
+                Ok(Box::new(AsOfDone {
+                    as_of,
+                    stamp,
+                    value,
+                }) as Output)
+            });
+        }
+        Ok(previous)
+    }
+
+    /// A computation of [`AsOfCache::get_soon`] finished: its value is kept (and
+    /// returned) if it is the one asked for last; an older one is dropped.
+    pub fn arrived(&self, output: Output) -> Option<Rc<T>>
+    where
+        T: 'static,
+    {
+        let done = output.downcast::<AsOfDone<T>>().ok()?;
+        if *self.pending.borrow() != Some((done.as_of, done.stamp)) {
+            return None;
+        }
+        self.pending.borrow_mut().take();
+        let value = Rc::new(done.value);
+        *self.slot.borrow_mut() = Some(Cached {
+            as_of: done.as_of,
+            stamp: done.stamp,
+            value: Rc::clone(&value),
+        });
+        Some(value)
+    }
+
     pub fn clear(&self) {
         self.slot.borrow_mut().take();
         self.pending.borrow_mut().take();
         self.spares.borrow_mut().clear();
     }
 
-    /// Compute again on the next read, but keep the value for [`FindingsCache::get_soon`]
+    /// Compute again on the next read, but keep the value for [`FindingsCache::findings_soon`]
     /// to show meanwhile (`R`: the screens keep their rows and selection while the new
     /// values are computed).
     pub fn invalidate(&self) {
@@ -197,19 +265,12 @@ impl Drop for Findings {
     }
 }
 
-/// The key of the background job that runs every check for [`FindingsCache::get_soon`].
+/// The key of the background job that runs every check for [`FindingsCache::findings_soon`].
 pub const FINDINGS_JOB: &str = "findings";
 
 /// The background checks read the disbursements in this many passes (one share of the
 /// enterprises each): a quarter of the rows in memory at a time, ~0.3 s more at 1M rows.
 const SHARES: u32 = 4;
-
-/// What a background run of the checks hands back.
-struct FindingsDone {
-    as_of: NaiveDate,
-    stamp: (i64, u64),
-    findings: Vec<Finding>,
-}
 
 /// Every program's figures (总览, 项目).
 pub type FiguresCache = AsOfCache<Vec<ProgramFigures>>;
@@ -229,7 +290,7 @@ impl FiguresCache {
 
     /// Compute, off the UI thread, the figures of the months before and after `month`
     /// that are not at hand, so that `[` and `]` find them ready ([`FIGURES_JOB`]; the
-    /// app hands the result to [`FiguresCache::arrived`]).
+    /// app hands the result to [`FiguresCache::prefetched`]).
     pub fn prefetch(
         &self,
         conn: &Connection,
@@ -260,7 +321,7 @@ impl FiguresCache {
     }
 
     /// Prefetched figures arrived: kept as spares if the data has not changed since.
-    pub fn arrived(&self, output: Output) {
+    pub fn prefetched(&self, output: Output) {
         let Ok(done) = output.downcast::<FiguresDone>() else {
             return;
         };
@@ -309,12 +370,10 @@ impl FindingsCache {
         })
     }
 
-    /// The findings as of `as_of` without waiting for the checks: the cached list when it
-    /// still holds; otherwise the checks start on a background thread ([`FINDINGS_JOB`],
-    /// applied by the app through [`FindingsCache::arrived`]) and meanwhile the answer is
-    /// the list of the same date from before the last change (shown until the new one
-    /// arrives), or None when there is none yet (another month, or the first frame).
-    pub fn get_soon(
+    /// The findings as of `as_of` without waiting for the checks ([`AsOfCache::get_soon`],
+    /// job [`FINDINGS_JOB`]; the app hands its output to [`AsOfCache::arrived`] and then
+    /// refreshes the screens that show findings).
+    pub fn findings_soon(
         &self,
         conn: &Connection,
         as_of: NaiveDate,
@@ -322,46 +381,19 @@ impl FindingsCache {
         lang: Lang,
         jobs: &Background,
     ) -> Result<Option<Rc<Findings>>, Error> {
-        let stamp = listing::change_stamp(conn)?;
-        let previous = match &*self.slot.borrow() {
-            Some(c) if c.as_of == as_of && c.stamp == stamp => {
-                return Ok(Some(Rc::clone(&c.value)))
-            }
-            Some(c) if c.as_of == as_of => Some(Rc::clone(&c.value)),
-            _ => None,
-        };
-        if *self.pending.borrow() != Some((as_of, stamp)) {
-            *self.pending.borrow_mut() = Some((as_of, stamp));
-            let cfg = cfg.clone();
-            jobs.spawn(conn, ScreenId::MonthEnd, FINDINGS_JOB, move |c| {
-                let all = CheckFilter::default();
-                let findings = run_checks_in_shares(c, as_of, &cfg, lang, &all, SHARES)?;
-                Ok(Box::new(FindingsDone {
-                    as_of,
-                    stamp,
-                    findings,
-                }) as Output)
-            });
-        }
-        Ok(previous)
-    }
-
-    /// A background run of the checks finished: keep its findings if they are the ones
-    /// asked for last (true: the screens that show findings should refresh).
-    pub fn arrived(&self, output: Output) -> bool {
-        let Ok(done) = output.downcast::<FindingsDone>() else {
-            return false;
-        };
-        if *self.pending.borrow() != Some((done.as_of, done.stamp)) {
-            return false;
-        }
-        self.pending.borrow_mut().take();
-        *self.slot.borrow_mut() = Some(Cached {
-            as_of: done.as_of,
-            stamp: done.stamp,
-            value: Rc::new(Findings(done.findings)),
-        });
-        true
+        self.get_soon(
+            conn,
+            as_of,
+            jobs,
+            (ScreenId::MonthEnd, FINDINGS_JOB),
+            || {
+                let cfg = cfg.clone();
+                move |c: &Connection| {
+                    let all = CheckFilter::default();
+                    run_checks_in_shares(c, as_of, &cfg, lang, &all, SHARES).map(Findings)
+                }
+            },
+        )
     }
 
     /// This connection just acknowledged `key`, and the database stood at `before` until
@@ -444,11 +476,11 @@ impl Env<'_> {
     }
 
     /// Every finding as of the selected month if known, without waiting: see
-    /// [`FindingsCache::get_soon`]. A screen that calls it answers true from
+    /// [`FindingsCache::findings_soon`]. A screen that calls it answers true from
     /// [`Screen::shows_findings`], so that it is refreshed when the findings arrive.
     pub fn findings_soon(&self) -> Result<Option<Rc<Findings>>, Error> {
         self.findings
-            .get_soon(self.conn, self.as_of(), self.checks, self.lang, self.jobs)
+            .findings_soon(self.conn, self.as_of(), self.checks, self.lang, self.jobs)
     }
 }
 
@@ -687,7 +719,7 @@ mod cache_tests {
         let stamp = listing::change_stamp(&conn).unwrap();
         for done in jobs.take_ready() {
             assert_eq!(done.key, FIGURES_JOB);
-            cache.arrived(done.output.unwrap());
+            cache.prefetched(done.output.unwrap());
         }
         let jun = may.next();
         assert!(cache.holds(jun.last_day(), stamp), "June prefetched");

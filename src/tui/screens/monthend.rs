@@ -1728,8 +1728,11 @@ mod tests {
         let cache = super::super::FindingsCache::default();
         let cfg = Default::default();
         let as_of = d("2025-05-31");
-        let soon =
-            |c: &rusqlite::Connection| cache.get_soon(c, as_of, &cfg, Lang::Zh, &jobs).unwrap();
+        let soon = |c: &rusqlite::Connection| {
+            cache
+                .findings_soon(c, as_of, &cfg, Lang::Zh, &jobs)
+                .unwrap()
+        };
         assert!(soon(&conn).is_none(), "nothing known yet: the checks start");
         assert!(soon(&conn).is_none(), "asked again: no second run");
         let boss = zhida_core::users::Actor::load(&conn, "王科长").unwrap();
@@ -1745,7 +1748,7 @@ mod tests {
         assert!(!jobs.running());
         let kept: Vec<bool> = done
             .into_iter()
-            .map(|d| cache.arrived(d.output.unwrap()))
+            .map(|d| cache.arrived(d.output.unwrap()).is_some())
             .collect();
         assert_eq!(kept.iter().filter(|k| **k).count(), 1, "{kept:?}");
         let v = soon(&conn).expect("the latest run is kept");

@@ -12,16 +12,15 @@ use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use zhida_core::indicators::{format_rate, indicators_as_of};
 use zhida_core::model::{format_score, Evaluation, Grade, Indicator, Role};
+use zhida_core::repo::worklists;
 use zhida_core::repo::write::NewEvaluation;
-use zhida_core::repo::{listing, worklists};
 use zhida_core::{Error, Lang};
 
 use super::disbursements::default_date;
-use super::{Cx, Env, Outcome, Screen, Target};
+use super::{AsOfCache, Cx, Env, Outcome, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::background::Output;
 use crate::tui::form::{after_write, Choice, Event, Field, Form, Kind};
@@ -44,16 +43,10 @@ pub struct PerfRow {
     pub rates: Option<[Option<Decimal>; 3]>,
 }
 
-/// The computed rates of every program as of a date, by program code, and the database's
-/// change stamp they were computed at.
-#[derive(Debug, Clone)]
-pub struct RatesAsOf {
-    as_of: NaiveDate,
-    stamp: (i64, u64),
-    by_code: HashMap<String, [Option<Decimal>; 3]>,
-}
+/// The computed rates of every program (结余率, 按时发放率, 足额率) by program code.
+type RateTable = HashMap<String, [Option<Decimal>; 3]>;
 
-/// The background job computing [`RatesAsOf`]: two aggregates over every disbursement
+/// The background job computing a [`RateTable`]: two aggregates over every disbursement
 /// (~1 s at 1M rows), never on a key.
 const RATES_JOB: &str = "rates";
 
@@ -84,7 +77,7 @@ pub enum FormKind {
     Indicator(String),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Performance {
     pub rows: Vec<PerfRow>,
     pub sel: usize,
@@ -92,10 +85,8 @@ pub struct Performance {
     pub form: Option<(FormKind, Form)>,
     pub role: Option<Role>,
     pub user: String,
-    /// the latest computed rates (shown, if of the same month, until newer ones arrive)
-    pub rates: Option<RatesAsOf>,
-    /// the (as-of date, change stamp) the running rates job was asked for
-    asked: Option<(NaiveDate, (i64, u64))>,
+    /// the computed rates as of the month (the old ones shown until newer ones arrive)
+    rates: AsOfCache<RateTable>,
 }
 
 fn grade_style(g: Grade) -> Style {
@@ -119,33 +110,6 @@ fn indicator_label(i: &Indicator, lang: Lang) -> String {
 }
 
 impl Performance {
-    /// The rates as of the selected month if known; otherwise the job computing them
-    /// starts, and the answer is those of the same month from before the last change, or
-    /// None (the columns show … until they arrive).
-    fn rates_soon(&mut self, env: &Env) -> Result<Option<&RatesAsOf>, Error> {
-        let (as_of, stamp) = (env.as_of(), listing::change_stamp(env.conn)?);
-        let fresh = self
-            .rates
-            .as_ref()
-            .is_some_and(|r| r.as_of == as_of && r.stamp == stamp);
-        if !fresh && self.asked != Some((as_of, stamp)) {
-            self.asked = Some((as_of, stamp));
-            let cfg = env.checks.clone();
-            env.spawn(ScreenId::Performance, RATES_JOB, move |conn| {
-                let by_code = indicators_as_of(conn, as_of, &cfg)?
-                    .into_iter()
-                    .map(|(f, i)| (f.program.code, i.rates.as_array()))
-                    .collect();
-                Ok(Box::new(RatesAsOf {
-                    as_of,
-                    stamp,
-                    by_code,
-                }) as Output)
-            });
-        }
-        Ok(self.rates.as_ref().filter(|r| r.as_of == as_of))
-    }
-
     fn height(env: &Env) -> usize {
         // the list gets the upper half of the body, minus border and header
         ((env.body_rows as usize) / 2).saturating_sub(3).max(1)
@@ -308,7 +272,18 @@ impl Screen for Performance {
         let evals = worklists::evaluations_until(env.conn, env.as_of())?;
         let inds = worklists::all_indicators(env.conn)?;
         let figures = env.program_figures()?;
-        let rates = self.rates_soon(env)?;
+        // two aggregates over every disbursement (~1 s at 1M rows): off the UI thread
+        let as_of = env.as_of();
+        let job = (ScreenId::Performance, RATES_JOB);
+        let rates = self.rates.get_soon(env.conn, as_of, env.jobs, job, || {
+            let cfg = env.checks.clone();
+            move |conn: &rusqlite::Connection| {
+                Ok(indicators_as_of(conn, as_of, &cfg)?
+                    .into_iter()
+                    .map(|(f, i)| (f.program.code, i.rates.as_array()))
+                    .collect())
+            }
+        })?;
         let mut rows: Vec<PerfRow> = figures
             .iter()
             .map(|f| PerfRow {
@@ -326,7 +301,7 @@ impl Screen for Performance {
                 name: f.program.name.clone(),
                 department: f.program.department.clone(),
                 fiscal_year: f.program.fiscal_year,
-                rates: rates.and_then(|r| r.by_code.get(&f.program.code).copied()),
+                rates: rates.as_ref().and_then(|r| r.get(&f.program.code).copied()),
             })
             .collect();
         // weakest first: the lowest latest score, then the most missed indicators; the
@@ -358,17 +333,12 @@ impl Screen for Performance {
         if key != RATES_JOB {
             return Ok(());
         }
-        let Ok(done) = output.downcast::<RatesAsOf>() else {
-            return Ok(());
-        };
-        if self.asked != Some((done.as_of, done.stamp)) {
-            return Ok(()); // asked for something else since
+        // None: asked for something else since
+        if let Some(table) = self.rates.arrived(output) {
+            for r in &mut self.rows {
+                r.rates = table.get(&r.code).copied();
+            }
         }
-        self.asked = None;
-        for r in &mut self.rows {
-            r.rates = done.by_code.get(&r.code).copied();
-        }
-        self.rates = Some(*done);
         Ok(())
     }
 
