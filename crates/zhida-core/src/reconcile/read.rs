@@ -5,7 +5,7 @@
 //! reported as `file:line: column: reason` (first [`MAX_ERRORS`]); with any, no row is
 //! returned.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use csv::StringRecord;
@@ -193,7 +193,7 @@ fn file_error(file: &str, msg: impl std::fmt::Display) -> Error {
 
 /// Read the whole export. `name` is used in messages; `bytes` is the file's content.
 pub fn read_export(name: &str, bytes: &[u8], p: &Profile) -> Result<Vec<UpstreamRow>> {
-    let shared = Rc::new(Shared::default());
+    let shared = Arc::new(Shared::default());
     let xlsx = name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04");
     let text;
     let (mut recs, offset) = if xlsx {
