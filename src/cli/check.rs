@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use std::io::Write;
 
 use zhida_core::checks::{
-    findings_csv_with, findings_json_with, findings_table_with, run_checks, CheckFilter, Columns,
-    Rule, Severity,
+    findings_csv_with, findings_json_with, findings_table_with, run_checks, run_checks_alongside,
+    CheckFilter, Columns, Rule, Severity,
 };
 use zhida_core::dates::{parse_date, today, Month};
 use zhida_core::Error;
@@ -109,7 +109,17 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
         basis: args.verbose,
     };
     let conn = ctx.open()?;
-    let findings = run_checks(&conn, as_of, &ctx.config.checks, ctx.lang, &filter)?;
+    // a second core reads half of the enterprises through a second connection
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let helper = (cores > 1)
+        .then(|| zhida_core::db::open_reader(&ctx.db_path).ok())
+        .flatten();
+    let findings = match helper {
+        Some(helper) => {
+            run_checks_alongside(&conn, helper, as_of, &ctx.config.checks, ctx.lang, &filter)?
+        }
+        None => run_checks(&conn, as_of, &ctx.config.checks, ctx.lang, &filter)?,
+    };
     let mut out = std::io::stdout().lock();
     let written = match format.as_str() {
         "json" => writeln!(out, "{}", findings_json_with(&findings, cols)?),

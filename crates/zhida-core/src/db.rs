@@ -83,6 +83,17 @@ pub fn open_existing(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// A read-only connection to an existing database, for work beside the main connection
+/// (background jobs, a second reader): it can never write or hold up a writer.
+pub fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
 /// An in-memory database with the full schema (tests, dry runs).
 pub fn open_in_memory() -> Result<Connection> {
     let mut conn = Connection::open_in_memory()?;

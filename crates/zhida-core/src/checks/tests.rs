@@ -1775,3 +1775,60 @@ fn checks_in_shares_find_what_one_pass_finds() {
         "the data set exercises the rules: {kinds:?}"
     );
 }
+
+/// The checks on two connections at once (`zhida check` on two cores) find exactly what
+/// one pass finds and give the write lock back; when a clerk holds the write lock the run
+/// falls back to one pass at once and finds the same.
+#[test]
+fn checks_alongside_a_second_connection_find_what_one_pass_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("直达资金.db");
+    crate::repo::summary::tests::generated()
+        .execute("VACUUM INTO ?1", [path.to_str().unwrap()])
+        .unwrap();
+    let conn = crate::db::open(&path).unwrap();
+    let cfg = CheckConfig::default();
+    let all = CheckFilter::default();
+    for date in ["2024-12-31", "2025-05-31", "2025-12-31"] {
+        let one = run_checks(&conn, d(date), &cfg, Lang::Zh, &all).unwrap();
+        assert!(one.len() > 100, "as of {date}: {} findings", one.len());
+        let helper = crate::db::open_reader(&path).unwrap();
+        let two =
+            super::run_checks_alongside(&conn, helper, d(date), &cfg, Lang::Zh, &all).unwrap();
+        assert_eq!(two, one, "as of {date} on two connections");
+        assert!(conn.is_autocommit(), "the write lock is given back");
+    }
+    // a filter on one enterprise reads only its rows, on the caller's connection
+    let one = run_checks(&conn, d("2025-12-31"), &cfg, Lang::Zh, &all).unwrap();
+    let code = one
+        .iter()
+        .find_map(|f| f.enterprise.clone())
+        .expect("an enterprise finding");
+    let only = CheckFilter {
+        enterprise: Some(code.clone()),
+        ..CheckFilter::default()
+    };
+    let helper = crate::db::open_reader(&path).unwrap();
+    let two =
+        super::run_checks_alongside(&conn, helper, d("2025-12-31"), &cfg, Lang::Zh, &only).unwrap();
+    let want: Vec<_> = one
+        .iter()
+        .filter(|f| f.enterprise.as_deref() == Some(code.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(two, want);
+
+    // a clerk holds the write lock: one pass instead, the same findings, no waiting
+    let clerk = crate::db::open(&path).unwrap();
+    clerk.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let helper = crate::db::open_reader(&path).unwrap();
+    let two =
+        super::run_checks_alongside(&conn, helper, d("2025-12-31"), &cfg, Lang::Zh, &all).unwrap();
+    assert_eq!(two, one);
+    assert!(
+        started.elapsed() < crate::db::BUSY_TIMEOUT,
+        "did not wait for the clerk"
+    );
+    clerk.execute_batch("ROLLBACK").unwrap();
+}
