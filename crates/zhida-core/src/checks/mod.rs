@@ -37,6 +37,7 @@
 //! 文号, overrides from config.toml `[basis]`.
 
 pub mod basis;
+mod compact;
 mod enterprise_rules;
 mod indicator_rules;
 mod output;
@@ -59,6 +60,7 @@ use crate::money::Money;
 use crate::repo::figures::{program_figures, ProgramFigures};
 
 pub use basis::BasisTable;
+pub use compact::{CompactFindings, FindingRef};
 pub use output::{
     findings_csv, findings_csv_with, findings_json, findings_json_with, findings_table,
     findings_table_with, neutralise, Columns,
@@ -233,18 +235,12 @@ impl Finding {
 
     /// `rule|program|enterprise|voucher|year`, null parts empty.
     pub fn key(&self) -> String {
-        let voucher = self
-            .key_detail
-            .as_deref()
-            .or(self.voucher.as_deref())
-            .unwrap_or("");
-        format!(
-            "{}|{}|{}|{}|{}",
-            self.rule.as_str(),
-            self.program,
-            self.enterprise.as_deref().unwrap_or(""),
-            voucher,
-            self.year
+        key_of(
+            self.rule,
+            &self.program,
+            self.enterprise.as_deref(),
+            self.key_detail.as_deref().or(self.voucher.as_deref()),
+            self.year,
         )
     }
 
@@ -284,6 +280,22 @@ impl Finding {
             self.key_detail.as_deref().unwrap_or(""),
         )
     }
+}
+
+/// `rule|program|enterprise|voucher|year`, null parts empty ([`Finding::key`]).
+fn key_of(
+    rule: Rule,
+    program: &str,
+    enterprise: Option<&str>,
+    voucher: Option<&str>,
+    year: i32,
+) -> String {
+    format!(
+        "{}|{program}|{}|{}|{year}",
+        rule.as_str(),
+        enterprise.unwrap_or(""),
+        voucher.unwrap_or(""),
+    )
 }
 
 /// Which findings to return.
@@ -330,8 +342,7 @@ pub fn run_checks(
 
 /// [`run_checks`] reading the disbursements in `shares` passes, one share of the
 /// enterprises each: the same findings, holding a `1/shares` of the rows at a time (about
-/// 60 MB at 1M rows for one pass) for ~0.1 s more per extra pass. For the TUI's
-/// background checks, where memory matters more than a fraction of a second.
+/// 60 MB at 1M rows for one pass) for ~0.1 s more per extra pass.
 pub fn run_checks_in_shares(
     conn: &Connection,
     as_of: NaiveDate,
@@ -340,6 +351,48 @@ pub fn run_checks_in_shares(
     filter: &CheckFilter,
     shares: u32,
 ) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    run_into(conn, as_of, cfg, lang, filter, shares, &mut |batch| {
+        out.append(batch)
+    })?;
+    let mut out = sorted(out);
+    // the vector grew by doubling: up to half of it empty room, kept as long as a
+    // screen shows the findings
+    out.shrink_to_fit();
+    Ok(out)
+}
+
+/// [`run_checks_in_shares`] packed ([`CompactFindings`]): the same findings in the same
+/// order, each share's packed as soon as it is found, so that the full list of
+/// [`Finding`]s is never held at once. For the TUI's background checks, where memory
+/// matters more than a fraction of a second.
+pub fn run_checks_compact(
+    conn: &Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+    shares: u32,
+) -> Result<CompactFindings> {
+    let mut packed = compact::Builder::default();
+    run_into(conn, as_of, cfg, lang, filter, shares, &mut |batch| {
+        packed.extend(batch.drain(..))
+    })?;
+    Ok(packed.finish(true))
+}
+
+/// Every check as of `as_of`: the findings, filtered, citing their basis and marked
+/// acknowledged, handed to `sink` a batch at a time (unsorted; each batch is left empty
+/// or taken whole).
+fn run_into(
+    conn: &Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+    shares: u32,
+    sink: &mut dyn FnMut(&mut Vec<Finding>),
+) -> Result<()> {
     let ctx = Ctx {
         as_of,
         year: as_of.year(),
@@ -364,17 +417,37 @@ pub fn run_checks_in_shares(
     ]
     .into_iter()
     .any(wants);
-    let mut out = Vec::new();
     let enterprise = match &filter.enterprise {
         None => None,
         Some(code) => match enterprise_id(conn, code)? {
             Some(id) => Some(id),
-            None => return Ok(out), // an unknown enterprise has no findings
+            None => return Ok(()), // an unknown enterprise has no findings
         },
     };
-    let programs = if needs_scan {
+    let acks = load_acks(conn)?;
+    // what every batch goes through before the sink
+    let finish = |batch: &mut Vec<Finding>, basis: &mut Basis<'_>| {
+        batch.retain(|f| {
+            wants(f.rule)
+                && filter.program.as_ref().is_none_or(|p| &f.program == p)
+                && (enterprise.is_none() || f.enterprise.is_some())
+        });
+        basis.cite(batch);
+        for f in batch.iter_mut().filter(|_| !acks.is_empty()) {
+            if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
+                f.acknowledged = true;
+                f.ack = Some(Box::new(a.clone()));
+            }
+        }
+        if filter.unacknowledged {
+            batch.retain(|f| !f.acknowledged);
+        }
+    };
+    let mut batch = Vec::new();
+    if needs_scan {
         // one pass gives the figures and every enterprise and voucher rule
         let programs = scan::load_programs(conn)?;
+        let mut basis = Basis::new(&programs, cfg, lang);
         let n = if enterprise.is_some() {
             1
         } else {
@@ -383,46 +456,31 @@ pub fn run_checks_in_shares(
         let mut sums = vec![scan::Sums::default(); programs.len()];
         for k in 0..n {
             let data = scan::scan(conn, &ctx, &programs, enterprise, (k, n))?;
-            enterprise_rules::run(&ctx, &data, &mut out);
-            voucher_rules::run(&ctx, &data, &mut out);
+            enterprise_rules::run(&ctx, &data, &mut batch);
+            voucher_rules::run(&ctx, &data, &mut batch);
             for (t, s) in sums.iter_mut().zip(&data.sums) {
                 t.add(s);
             }
+            drop(data);
+            finish(&mut batch, &mut basis);
+            sink(&mut batch);
+            batch.clear();
         }
         if enterprise.is_none() {
             let figures = scan::figures(conn, &ctx, &programs, &sums)?;
-            program_level(conn, &ctx, &figures, &wants, &mut out)?;
+            program_level(conn, &ctx, &figures, &wants, &mut batch)?;
+            finish(&mut batch, &mut basis);
+            sink(&mut batch);
         }
-        programs
     } else if enterprise.is_none() {
         let figures = program_figures(conn, as_of)?;
-        program_level(conn, &ctx, &figures, &wants, &mut out)?;
-        figures.into_iter().map(|f| f.program).collect()
-    } else {
-        Vec::new()
-    };
-
-    out.retain(|f| {
-        wants(f.rule)
-            && filter.program.as_ref().is_none_or(|p| &f.program == p)
-            && (enterprise.is_none() || f.enterprise.is_some())
-    });
-    cite_basis(&mut out, &programs, cfg, lang);
-    let acks = load_acks(conn)?;
-    for f in out.iter_mut().filter(|_| !acks.is_empty()) {
-        if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
-            f.acknowledged = true;
-            f.ack = Some(Box::new(a.clone()));
-        }
+        program_level(conn, &ctx, &figures, &wants, &mut batch)?;
+        let programs: Vec<_> = figures.into_iter().map(|f| f.program).collect();
+        let mut basis = Basis::new(&programs, cfg, lang);
+        finish(&mut batch, &mut basis);
+        sink(&mut batch);
     }
-    if filter.unacknowledged {
-        out.retain(|f| !f.acknowledged);
-    }
-    let mut out = sorted(out);
-    // the vector grew by doubling: up to half of it empty room, kept as long as a
-    // screen shows the findings
-    out.shrink_to_fit();
-    Ok(out)
+    Ok(())
 }
 
 /// The findings in report order (severity, rule, program, enterprise, voucher, detail),
@@ -488,24 +546,35 @@ fn enterprise_id(conn: &Connection, credit_code: &str) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Fill each finding's basis; one text per (program, rule), however many findings.
-fn cite_basis(
-    out: &mut [Finding],
-    programs: &[crate::model::Program],
-    cfg: &CheckConfig,
+/// Each finding's basis: one text per (program, rule), however many findings.
+struct Basis<'a> {
+    by_code: HashMap<&'a str, &'a crate::model::Program>,
+    cache: HashMap<(String, Rule), Arc<str>>,
+    cfg: &'a CheckConfig,
     lang: Lang,
-) {
-    let by_code: HashMap<&str, &crate::model::Program> =
-        programs.iter().map(|p| (p.code.as_str(), p)).collect();
-    let mut cache: HashMap<(String, Rule), Arc<str>> = HashMap::new();
-    for f in out {
-        let Some(p) = by_code.get(f.program.as_str()) else {
-            continue;
-        };
-        f.basis = cache
-            .entry((f.program.clone(), f.rule))
-            .or_insert_with(|| Arc::from(cfg.basis.cite(f.rule, p, lang)))
-            .clone();
+}
+
+impl<'a> Basis<'a> {
+    fn new(programs: &'a [crate::model::Program], cfg: &'a CheckConfig, lang: Lang) -> Self {
+        Basis {
+            by_code: programs.iter().map(|p| (p.code.as_str(), p)).collect(),
+            cache: HashMap::new(),
+            cfg,
+            lang,
+        }
+    }
+
+    fn cite(&mut self, out: &mut [Finding]) {
+        for f in out {
+            let Some(p) = self.by_code.get(f.program.as_str()) else {
+                continue;
+            };
+            f.basis = self
+                .cache
+                .entry((f.program.clone(), f.rule))
+                .or_insert_with(|| Arc::from(self.cfg.basis.cite(f.rule, p, self.lang)))
+                .clone();
+        }
     }
 }
 
