@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
 use ratatui::Frame;
 use rust_decimal::Decimal;
-use zhida_core::checks::{count_by_severity, Finding, Severity};
+use zhida_core::checks::{CompactFindings, Severity};
 use zhida_core::dates::Month;
 use zhida_core::repo::figures::{execution_rate, time_progress};
 use zhida_core::repo::listing;
@@ -40,16 +40,18 @@ pub struct FindingCounts {
 }
 
 impl FindingCounts {
-    pub fn of(findings: &[Finding]) -> FindingCounts {
-        let (errors, warnings) = count_by_severity(findings);
-        FindingCounts {
-            errors,
-            open_errors: findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error && !f.acknowledged)
-                .count(),
-            warnings,
+    pub fn of(findings: &CompactFindings) -> FindingCounts {
+        let mut n = FindingCounts::default();
+        for f in findings.iter() {
+            match f.severity {
+                Severity::Error => {
+                    n.errors += 1;
+                    n.open_errors += usize::from(!f.acknowledged);
+                }
+                Severity::Warn => n.warnings += 1,
+            }
         }
+        n
     }
 }
 
