@@ -14,6 +14,7 @@
 //! [`run_checks`](super::run_checks) returns.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
 use super::{Ack, Finding, Rule, Severity};
@@ -225,20 +226,27 @@ impl CompactFindings {
 #[derive(Default)]
 pub(crate) struct Builder {
     out: CompactFindings,
-    /// interned texts (programs, enterprises, messages, key details) → pool id
-    interned: HashMap<Box<str>, u32>,
+    /// interned texts (programs, enterprises, messages, key details): their hash → pool
+    /// id (no copy of the text: a text whose hash collides with another's is simply
+    /// stored again)
+    interned: HashMap<u64, u32>,
+    hasher: RandomState,
     /// basis texts by address (they are shared `Arc`s) → index
     bases: HashMap<*const u8, u32>,
 }
 
 impl Builder {
     fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.interned.get(s) {
-            return id;
+        let h = self.hasher.hash_one(s);
+        match self.interned.get(&h) {
+            Some(&id) if self.out.pool.get(id) == s => id,
+            Some(_) => self.out.pool.push(s),
+            None => {
+                let id = self.out.pool.push(s);
+                self.interned.insert(h, id);
+                id
+            }
         }
-        let id = self.out.pool.push(s);
-        self.interned.insert(s.into(), id);
-        id
     }
 
     fn basis(&mut self, b: &Arc<str>) -> u32 {
@@ -296,7 +304,19 @@ impl Builder {
                 let (fa, fb) = (out.at(a as usize), out.at(b as usize));
                 fa.sort_key().cmp(&fb.sort_key()).then(a.cmp(&b))
             });
-            out.recs = order.into_iter().map(|i| out.recs[i as usize]).collect();
+            // target[i] = where the record now at i belongs; moved there by swaps, so that
+            // the records are never held twice
+            let mut target = vec![0u32; order.len()];
+            for (place, i) in (0u32..).zip(order) {
+                target[i as usize] = place;
+            }
+            for i in 0..out.recs.len() {
+                while target[i] as usize != i {
+                    let t = target[i] as usize;
+                    out.recs.swap(i, t);
+                    target.swap(i, t);
+                }
+            }
         }
         out.recs.shrink_to_fit();
         out.pool.text.shrink_to_fit();

@@ -456,15 +456,19 @@ fn run_into(
         let mut sums = vec![scan::Sums::default(); programs.len()];
         for k in 0..n {
             let data = scan::scan(conn, &ctx, &programs, enterprise, (k, n))?;
+            // each family's findings to the sink as soon as they are found: the batch
+            // holds only one family of one share
             enterprise_rules::run(&ctx, &data, &mut batch);
-            voucher_rules::run(&ctx, &data, &mut batch);
-            for (t, s) in sums.iter_mut().zip(&data.sums) {
-                t.add(s);
-            }
-            drop(data);
             finish(&mut batch, &mut basis);
             sink(&mut batch);
             batch.clear();
+            voucher_rules::run(&ctx, &data, &mut batch);
+            finish(&mut batch, &mut basis);
+            sink(&mut batch);
+            batch.clear();
+            for (t, s) in sums.iter_mut().zip(&data.sums) {
+                t.add(s);
+            }
         }
         if enterprise.is_none() {
             let figures = scan::figures(conn, &ctx, &programs, &sums)?;
