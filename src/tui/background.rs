@@ -148,14 +148,12 @@ pub fn give_back_memory() {
 /// such block is freed it raises that threshold to the block's size (up to 32 MB) and
 /// serves the next ones from the arenas, where freed memory sits between blocks in use
 /// and stays resident: ~10 MB after the month's checks on 1M rows. A fixed threshold
-/// keeps big blocks in mmap (a free hands them back at once), and two arenas (the UI
-/// thread and the jobs) keep each job from leaving a new arena's worth behind.
+/// keeps big blocks in mmap (a free hands them back at once).
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called before other threads start.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

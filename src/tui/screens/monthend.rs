@@ -217,11 +217,15 @@ impl MonthEnd {
                 .any(|s| s.to_lowercase().contains(&needle))
         };
         // run_checks sorts by severity then rule: each rule's findings are contiguous
+        let fs = &self.findings;
+        // without a filter the blocked view needs no text: the findings are not expanded
+        let all = needle.is_empty() && !self.blocked;
         let mut members: Vec<(Rule, Vec<usize>)> = Vec::new();
-        for (i, f) in self.findings.iter().enumerate().filter(|(_, f)| shown(f)) {
+        for i in (0..fs.len()).filter(|&i| all || shown(&fs.at(i))) {
+            let rule = fs.rule_at(i);
             match members.last_mut() {
-                Some((r, v)) if *r == f.rule => v.push(i),
-                _ => members.push((f.rule, vec![i])),
+                Some((r, v)) if *r == rule => v.push(i),
+                _ => members.push((rule, vec![i])),
             }
         }
         self.groups.clear();
@@ -229,7 +233,7 @@ impl MonthEnd {
         for (g, (rule, items)) in members.into_iter().enumerate() {
             let open = items
                 .iter()
-                .filter(|&&i| !self.findings.at(i).acknowledged)
+                .filter(|&&i| !self.findings.acknowledged_at(i))
                 .count();
             self.groups.push(Group {
                 rule,
@@ -537,7 +541,7 @@ impl Screen for MonthEnd {
         self.totals = FindingCounts::of(&self.findings);
         // the last open error acknowledged: back to every finding
         self.blocked &= self.totals.open_errors > 0;
-        self.acknowledged = self.findings.iter().filter(|f| f.acknowledged).count();
+        self.acknowledged = self.findings.counts().3;
         let closed = close::closed_months(env.conn)?;
         self.closed = closed
             .iter()

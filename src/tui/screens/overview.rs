@@ -41,17 +41,12 @@ pub struct FindingCounts {
 
 impl FindingCounts {
     pub fn of(findings: &CompactFindings) -> FindingCounts {
-        let mut n = FindingCounts::default();
-        for f in findings.iter() {
-            match f.severity {
-                Severity::Error => {
-                    n.errors += 1;
-                    n.open_errors += usize::from(!f.acknowledged);
-                }
-                Severity::Warn => n.warnings += 1,
-            }
+        let (errors, open_errors, warnings, _) = findings.counts();
+        FindingCounts {
+            errors,
+            open_errors,
+            warnings,
         }
-        n
     }
 }
 

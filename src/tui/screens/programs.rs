@@ -235,13 +235,13 @@ impl Programs {
             .collect();
         let mut flags = vec![Flags::default(); self.figs.len()];
         let mut owned = vec![Vec::new(); self.figs.len()];
-        for (n, f) in (0u32..).zip(self.findings.iter()) {
-            if let Some(&i) = pos.get(f.program) {
-                match f.severity {
+        for n in 0..self.findings.len() {
+            if let Some(&i) = pos.get(self.findings.program_at(n)) {
+                match self.findings.severity_at(n) {
                     Severity::Error => flags[i].errors += 1,
                     Severity::Warn => flags[i].warnings += 1,
                 }
-                owned[i].push(n);
+                owned[i].push(n as u32);
             }
         }
         self.flags = flags;

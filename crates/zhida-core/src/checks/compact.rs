@@ -159,6 +159,39 @@ impl CompactFindings {
         self.recs.iter().map(|r| self.view(r))
     }
 
+    /// The rule of the finding at `i` (without expanding it: for passes over every
+    /// finding, which would otherwise look up each one's texts).
+    pub fn rule_at(&self, i: usize) -> Rule {
+        self.recs[i].rule
+    }
+
+    /// The severity of the finding at `i`, without expanding it.
+    pub fn severity_at(&self, i: usize) -> Severity {
+        self.recs[i].rule.severity()
+    }
+
+    /// Whether the finding at `i` is acknowledged, without expanding it.
+    pub fn acknowledged_at(&self, i: usize) -> bool {
+        self.recs[i].acknowledged
+    }
+
+    /// The program code of the finding at `i`, without expanding the rest.
+    pub fn program_at(&self, i: usize) -> &str {
+        self.pool.get(self.recs[i].program)
+    }
+
+    /// (errors, unacknowledged errors, warnings, acknowledged) in one pass over the
+    /// records.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        self.recs.iter().fold((0, 0, 0, 0), |(e, o, w, a), r| {
+            let ack = usize::from(r.acknowledged);
+            match r.rule.severity() {
+                Severity::Error => (e + 1, o + 1 - ack, w, a + ack),
+                Severity::Warn => (e, o, w + 1, a + ack),
+            }
+        })
+    }
+
     /// Every finding expanded (what [`run_checks`](super::run_checks) returns).
     pub fn to_vec(&self) -> Vec<Finding> {
         self.iter().map(|f| f.to_finding()).collect()

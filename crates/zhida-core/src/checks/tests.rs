@@ -1848,6 +1848,25 @@ fn compact_findings_expand_to_what_run_checks_returns() {
     )
     .unwrap();
     assert!(want.iter().filter(|f| f.acknowledged).count() >= all.len() / 5);
+    // the accessors that do not expand a finding tell what the expanded one says
+    let packed = CompactFindings::from_findings(want.clone());
+    for (i, f) in want.iter().enumerate() {
+        assert_eq!(packed.rule_at(i), f.rule);
+        assert_eq!(packed.severity_at(i), f.severity);
+        assert_eq!(packed.acknowledged_at(i), f.acknowledged);
+        assert_eq!(packed.program_at(i), f.program);
+    }
+    let (e, o, w, a) = packed.counts();
+    let (e2, w2) = count_by_severity(&want);
+    assert_eq!((e, w), (e2, w2));
+    let open = |s: Severity| {
+        want.iter()
+            .filter(|f| f.severity == s && !f.acknowledged)
+            .count()
+    };
+    assert_eq!(o, open(Severity::Error));
+    assert_eq!(a, want.iter().filter(|f| f.acknowledged).count());
+    assert!(o < e && a > 0, "some errors acknowledged");
     // packing a list as it is keeps it as it is
     assert_eq!(CompactFindings::from_findings(want.clone()).to_vec(), want);
     // a fraction of the memory of the findings themselves
