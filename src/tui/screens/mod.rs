@@ -216,6 +216,11 @@ impl<T> AsOfCache<T> {
         Some(value)
     }
 
+    /// A background computation asked for is still running.
+    pub fn computing(&self) -> bool {
+        self.pending.borrow().is_some()
+    }
+
     pub fn clear(&self) {
         self.slot.borrow_mut().take();
         self.pending.borrow_mut().take();
@@ -541,6 +546,12 @@ pub trait Screen {
     /// Whether the screen shows findings ([`Env::findings_soon`]): it is refreshed when
     /// a background run of the checks delivers them.
     fn shows_findings(&self) -> bool {
+        false
+    }
+    /// Whether [`Screen::warm`] waits until the background checks have delivered the
+    /// findings (their pass over the disbursements is the memory peak: what this screen
+    /// loads is better not held beside it). Arriving on the screen loads at once.
+    fn warm_after_findings(&self) -> bool {
         false
     }
     /// A background job this screen spawned with `key` finished (see the module doc).
