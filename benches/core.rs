@@ -246,6 +246,8 @@ fn load(conn: &Connection, dir: &Path) {
 }
 
 fn main() {
+    // the allocator as the TUI sets it up (big blocks by mmap: see tune_allocator)
+    tui::background::tune_allocator();
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing useful either
     let rows: u64 = std::env::var("BENCH_ROWS")
         .ok()

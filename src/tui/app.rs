@@ -60,6 +60,8 @@ pub struct App {
     pub current: usize,
     previous: usize,
     stale: Vec<bool>,
+    /// screens whose warm-up waits for the background checks (`warm_after_findings`)
+    warm_later: bool,
     pub status: StatusLine,
     pub overlay: Overlay,
     pub size: (u16, u16),
@@ -102,11 +104,27 @@ impl App {
     /// Let every screen start the background work it will need (the terminal calls this
     /// once the first full frame is drawn, so that those threads do not delay it).
     pub fn warm(&mut self) {
+        let later = self.findings.computing();
         for i in 0..self.screens.len() {
+            if later && self.screens[i].warm_after_findings() {
+                self.warm_later = true;
+                continue;
+            }
             self.with_screen_at(i, |s, env| s.warm(env));
         }
         self.prefetch_figures();
         self.apply_jobs();
+    }
+
+    /// The background checks finished (or failed): warm the screens that waited for them.
+    fn warm_the_rest(&mut self) {
+        if std::mem::take(&mut self.warm_later) {
+            for i in 0..self.screens.len() {
+                if self.screens[i].warm_after_findings() {
+                    self.with_screen_at(i, |s, env| s.warm(env));
+                }
+            }
+        }
     }
 
     /// Have the figures of the months beside the selected one computed in the background
@@ -115,6 +133,12 @@ impl App {
         if let Err(e) = self.figures.prefetch(&self.conn, self.month, &self.jobs) {
             self.set_error(e);
         }
+    }
+
+    /// The background checks asked for have not delivered yet.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn findings_computing(&self) -> bool {
+        self.findings.computing()
     }
 
     /// Background jobs spawned and not yet finished.
@@ -137,11 +161,17 @@ impl App {
                     if self.findings.arrived(out).is_some() {
                         self.findings_arrived();
                     }
+                    self.warm_the_rest();
                 }
                 Ok(out) => {
                     self.with_screen_at(done.screen.index(), |s, env| s.job_done(key, out, env));
                 }
-                Err(e) => self.set_error(e),
+                Err(e) => {
+                    if key == screens::FINDINGS_JOB {
+                        self.warm_the_rest();
+                    }
+                    self.set_error(e)
+                }
             }
         }
     }
@@ -199,6 +229,7 @@ impl App {
             current: 0,
             previous: 0,
             stale: vec![true; n],
+            warm_later: false,
             status,
             overlay: Overlay::None,
             size: (80, 24),

@@ -44,6 +44,7 @@ use keymap::KeySpec;
 
 /// Open the TUI on the context's database.
 pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
+    background::tune_allocator();
     let conn = ctx.open()?;
     let actor = ctx.actor(&conn)?;
     let mut app = App::build(

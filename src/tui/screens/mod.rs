@@ -45,7 +45,7 @@ use chrono::NaiveDate;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use rusqlite::Connection;
-use zhida_core::checks::{run_checks, run_checks_in_shares, CheckFilter, Finding};
+use zhida_core::checks::{run_checks_compact, CheckFilter, CompactFindings};
 use zhida_core::config::CheckConfig;
 use zhida_core::dates::Month;
 use zhida_core::repo::{listing, program_figures, ProgramFigures};
@@ -216,6 +216,11 @@ impl<T> AsOfCache<T> {
         Some(value)
     }
 
+    /// A background computation asked for is still running.
+    pub fn computing(&self) -> bool {
+        self.pending.borrow().is_some()
+    }
+
     pub fn clear(&self) {
         self.slot.borrow_mut().take();
         self.pending.borrow_mut().take();
@@ -234,34 +239,22 @@ impl<T> AsOfCache<T> {
     }
 }
 
-/// Every finding of a month as the screens share it. Freeing a big list is hundreds of
-/// thousands of small frees (10–20 ms at 70,000 findings): a big one is freed on a thread
-/// of its own, so that it never lands on a key.
+/// Every finding of a month as the screens share it, packed ([`CompactFindings`]: ~80
+/// bytes a finding in a handful of allocations, instead of ~450 bytes in four strings
+/// each); a screen expands only the findings it draws.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Findings(pub Vec<Finding>);
+pub struct Findings(pub CompactFindings);
 
 impl std::ops::Deref for Findings {
-    type Target = Vec<Finding>;
-    fn deref(&self) -> &Vec<Finding> {
+    type Target = CompactFindings;
+    fn deref(&self) -> &CompactFindings {
         &self.0
     }
 }
 
 impl std::ops::DerefMut for Findings {
-    fn deref_mut(&mut self) -> &mut Vec<Finding> {
+    fn deref_mut(&mut self) -> &mut CompactFindings {
         &mut self.0
-    }
-}
-
-impl Drop for Findings {
-    fn drop(&mut self) {
-        if self.0.len() >= 10_000 {
-            let big = std::mem::take(&mut self.0);
-            // if no thread can start, the closure and the list are dropped right here
-            let _ = std::thread::Builder::new()
-                .name("zhida-free".into())
-                .spawn(move || drop(big));
-        }
     }
 }
 
@@ -269,8 +262,11 @@ impl Drop for Findings {
 pub const FINDINGS_JOB: &str = "findings";
 
 /// The background checks read the disbursements in this many passes (one share of the
-/// enterprises each): a quarter of the rows in memory at a time, ~0.3 s more at 1M rows.
-const SHARES: u32 = 4;
+/// enterprises each): a sixteenth of the rows and of the findings in memory at a time
+/// (~4 and ~1 MB at 1M rows; eight shares peaked ~5 MB higher), each pass a full
+/// read of the table (~0.1–0.2 s on 1M rows): the month's findings arrive ~2 s later
+/// than in four shares, for a peak RSS near the 30 MB budget.
+const SHARES: u32 = 16;
 
 /// Every program's figures (总览, 项目).
 pub type FiguresCache = AsOfCache<Vec<ProgramFigures>>;
@@ -366,7 +362,7 @@ impl FindingsCache {
         lang: Lang,
     ) -> Result<Rc<Findings>, Error> {
         self.get_with(conn, as_of, || {
-            run_checks(conn, as_of, cfg, lang, &CheckFilter::default()).map(Findings)
+            run_checks_compact(conn, as_of, cfg, lang, &CheckFilter::default(), 1).map(Findings)
         })
     }
 
@@ -390,7 +386,7 @@ impl FindingsCache {
                 let cfg = cfg.clone();
                 move |c: &Connection| {
                     let all = CheckFilter::default();
-                    run_checks_in_shares(c, as_of, &cfg, lang, &all, SHARES).map(Findings)
+                    run_checks_compact(c, as_of, &cfg, lang, &all, SHARES).map(Findings)
                 }
             },
         )
@@ -416,10 +412,7 @@ impl FindingsCache {
             return Ok(());
         };
         let mut v = (*c.value).clone();
-        for f in v.iter_mut().filter(|f| f.key() == key) {
-            f.acknowledged = true;
-            f.ack = Some(Box::new(ack.clone()));
-        }
+        v.acknowledge(key, &ack);
         c.value = Rc::new(v);
         c.stamp = listing::change_stamp(conn)?;
         Ok(())
@@ -555,6 +548,12 @@ pub trait Screen {
     fn shows_findings(&self) -> bool {
         false
     }
+    /// Whether [`Screen::warm`] waits until the background checks have delivered the
+    /// findings (their pass over the disbursements is the memory peak: what this screen
+    /// loads is better not held beside it). Arriving on the screen loads at once.
+    fn warm_after_findings(&self) -> bool {
+        false
+    }
     /// A background job this screen spawned with `key` finished (see the module doc).
     fn job_done(&mut self, _key: &'static str, _output: Output, _env: &Env) -> Result<(), Error> {
         Ok(())
@@ -670,33 +669,6 @@ pub mod fmt {
 mod cache_tests {
     use super::testkit::*;
     use super::*;
-
-    /// A big findings list dropped on the UI thread is freed on another: really freed
-    /// (every finding's shared basis text is released), not leaked.
-    #[test]
-    fn a_big_findings_list_is_freed_off_the_ui_thread() {
-        let conn = ledger();
-        let one = run_checks(
-            &conn,
-            d("2025-05-31"),
-            &Default::default(),
-            Lang::Zh,
-            &Default::default(),
-        )
-        .unwrap()
-        .remove(0);
-        let basis: std::sync::Arc<str> = std::sync::Arc::from("元财预〔2025〕1号：专款专用");
-        let mut f = one;
-        f.basis = basis.clone();
-        let big = Findings(vec![f; 12_000]);
-        assert_eq!(std::sync::Arc::strong_count(&basis), 12_001);
-        drop(Rc::new(big));
-        let started = std::time::Instant::now();
-        while std::sync::Arc::strong_count(&basis) > 1 {
-            assert!(started.elapsed().as_secs() < 20, "never freed");
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-    }
 
     /// The figures of a month just left are kept (a return is free); prefetched months
     /// are used as they are; any write drops every kept month.

@@ -19,7 +19,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
-use zhida_core::checks::{Finding, Rule, Severity};
+use zhida_core::checks::{FindingRef, Rule, Severity};
 use zhida_core::close;
 use zhida_core::dates::Month;
 use zhida_core::model::Role;
@@ -111,11 +111,11 @@ fn severity_style(s: Severity) -> Style {
 
 /// The screen and the row a finding points at: its voucher, else its enterprise, else
 /// its program.
-pub fn target_of(f: &Finding) -> (ScreenId, Target) {
-    match (&f.voucher, &f.enterprise) {
-        (Some(v), _) => (ScreenId::Disbursements, Target::Voucher(v.clone())),
-        (None, Some(e)) => (ScreenId::Lookup, Target::Enterprise(e.clone())),
-        (None, None) => (ScreenId::Programs, Target::Program(f.program.clone())),
+pub fn target_of(f: &FindingRef<'_>) -> (ScreenId, Target) {
+    match (f.voucher, f.enterprise) {
+        (Some(v), _) => (ScreenId::Disbursements, Target::Voucher(v.to_string())),
+        (None, Some(e)) => (ScreenId::Lookup, Target::Enterprise(e.to_string())),
+        (None, None) => (ScreenId::Programs, Target::Program(f.program.to_string())),
     }
 }
 
@@ -174,7 +174,7 @@ impl MonthEnd {
     }
 
     /// The finding on the selected line, if it is one.
-    pub fn selected(&self) -> Option<&Finding> {
+    pub fn selected(&self) -> Option<FindingRef<'_>> {
         match self.rows.get(self.sel) {
             Some(Row::Item(i)) => self.findings.get(*i),
             _ => None,
@@ -183,13 +183,13 @@ impl MonthEnd {
 
     fn keep(&self) -> Option<Keep> {
         match self.rows.get(self.sel)? {
-            Row::Item(i) => Some(Keep::Key(self.findings[*i].key())),
+            Row::Item(i) => Some(Keep::Key(self.findings.at(*i).key())),
             Row::Group(g) => Some(Keep::Rule(self.groups[*g].rule)),
         }
     }
 
     /// The unacknowledged errors (what stops the close).
-    fn open_errors(&self) -> impl Iterator<Item = &Finding> {
+    fn open_errors(&self) -> impl Iterator<Item = FindingRef<'_>> {
         self.findings
             .iter()
             .filter(|f| f.severity == Severity::Error && !f.acknowledged)
@@ -198,7 +198,7 @@ impl MonthEnd {
     /// Group the findings that pass the filter (and the blocked view) into `rows`.
     fn rebuild(&mut self, keep: Option<Keep>) {
         let needle = self.filter.to_lowercase();
-        let shown = |f: &Finding| {
+        let shown = |f: &FindingRef<'_>| {
             if self.blocked && (f.severity != Severity::Error || f.acknowledged) {
                 return false;
             }
@@ -207,21 +207,25 @@ impl MonthEnd {
                     f.rule.as_str(),
                     f.rule.label(Lang::Zh),
                     f.rule.label(Lang::En),
-                    &f.program,
-                    f.enterprise.as_deref().unwrap_or(""),
-                    f.voucher.as_deref().unwrap_or(""),
-                    &f.message,
-                    f.ack.as_ref().map(|a| a.note.as_str()).unwrap_or(""),
+                    f.program,
+                    f.enterprise.unwrap_or(""),
+                    f.voucher.unwrap_or(""),
+                    f.message,
+                    f.ack.map(|a| a.note.as_str()).unwrap_or(""),
                 ]
                 .iter()
                 .any(|s| s.to_lowercase().contains(&needle))
         };
         // run_checks sorts by severity then rule: each rule's findings are contiguous
+        let fs = &self.findings;
+        // without a filter the blocked view needs no text: the findings are not expanded
+        let all = needle.is_empty() && !self.blocked;
         let mut members: Vec<(Rule, Vec<usize>)> = Vec::new();
-        for (i, f) in self.findings.iter().enumerate().filter(|(_, f)| shown(f)) {
+        for i in (0..fs.len()).filter(|&i| all || shown(&fs.at(i))) {
+            let rule = fs.rule_at(i);
             match members.last_mut() {
-                Some((r, v)) if *r == f.rule => v.push(i),
-                _ => members.push((f.rule, vec![i])),
+                Some((r, v)) if *r == rule => v.push(i),
+                _ => members.push((rule, vec![i])),
             }
         }
         self.groups.clear();
@@ -229,7 +233,7 @@ impl MonthEnd {
         for (g, (rule, items)) in members.into_iter().enumerate() {
             let open = items
                 .iter()
-                .filter(|&&i| !self.findings[i].acknowledged)
+                .filter(|&&i| !self.findings.acknowledged_at(i))
                 .count();
             self.groups.push(Group {
                 rule,
@@ -243,7 +247,7 @@ impl MonthEnd {
         }
         let found = keep.and_then(|k| {
             self.rows.iter().position(|r| match (r, &k) {
-                (Row::Item(i), Keep::Key(key)) => &self.findings[*i].key() == key,
+                (Row::Item(i), Keep::Key(key)) => &self.findings.at(*i).key() == key,
                 (Row::Group(g), Keep::Rule(rule)) => self.groups[*g].rule == *rule,
                 _ => false,
             })
@@ -270,7 +274,10 @@ impl MonthEnd {
 
     /// Look up the selected finding's enterprise name (one indexed query per move).
     fn load_name(&mut self, env: &Env) -> Result<(), Error> {
-        self.enterprise_name = match self.selected().and_then(|f| f.enterprise.clone()) {
+        self.enterprise_name = match self
+            .selected()
+            .and_then(|f| f.enterprise.map(str::to_string))
+        {
             Some(code) => lookup::enterprise_by_code(env.conn, &code)?.map(|e| e.name),
             None => None,
         };
@@ -290,7 +297,7 @@ impl MonthEnd {
             return Outcome::Refused(m.select_finding.into());
         };
         let key = f.key();
-        let note = f.ack.as_ref().map(|a| a.note.as_str()).unwrap_or("");
+        let note = f.ack.map(|a| a.note.as_str()).unwrap_or("");
         let mut form = Form::new(
             &format!(
                 "{} · {} {}",
@@ -307,7 +314,7 @@ impl MonthEnd {
             lang,
         );
         if let Some(fl) = form.field_mut("note") {
-            fl.note = Some(truncate(&f.message, 200));
+            fl.note = Some(truncate(f.message, 200));
         }
         form.summary = key.clone();
         self.modal = Modal::Ack(key, form);
@@ -460,7 +467,7 @@ impl MonthEnd {
             Action::Filter => self.filtering = true,
             Action::Open => match self.rows.get(self.sel) {
                 Some(Row::Item(i)) => {
-                    let (screen, target) = target_of(&self.findings[*i]);
+                    let (screen, target) = target_of(&self.findings.at(*i));
                     return Ok(Outcome::Jump(screen, target));
                 }
                 Some(Row::Group(g)) => {
@@ -534,7 +541,7 @@ impl Screen for MonthEnd {
         self.totals = FindingCounts::of(&self.findings);
         // the last open error acknowledged: back to every finding
         self.blocked &= self.totals.open_errors > 0;
-        self.acknowledged = self.findings.iter().filter(|f| f.acknowledged).count();
+        self.acknowledged = self.findings.counts().3;
         let closed = close::closed_months(env.conn)?;
         self.closed = closed
             .iter()
@@ -606,7 +613,7 @@ impl Screen for MonthEnd {
 
     fn selection(&self) -> Option<String> {
         match self.rows.get(self.sel)? {
-            Row::Item(i) => Some(self.findings[*i].key()),
+            Row::Item(i) => Some(self.findings.at(*i).key()),
             Row::Group(g) => Some(self.groups[*g].rule.as_str().to_string()),
         }
     }
@@ -831,27 +838,23 @@ impl MonthEnd {
                     )));
                 }
                 Row::Item(i) => {
-                    let fd = &self.findings[*i];
+                    let fd = self.findings.at(*i);
                     let dim = if fd.acknowledged {
                         Style::default().fg(Color::Gray)
                     } else {
                         Style::default()
                     };
-                    let ack = fd
-                        .ack
-                        .as_ref()
-                        .map(|a| format!("✓ {}", a.note))
-                        .unwrap_or_default();
+                    let ack = fd.ack.map(|a| format!("✓ {}", a.note)).unwrap_or_default();
                     let cells = vec![
                         Cell::styled(fd.severity.label(cx.lang), severity_style(fd.severity)),
-                        Cell::styled(fd.program.clone(), dim),
-                        Cell::styled(fd.enterprise.clone().unwrap_or_default(), dim),
-                        Cell::styled(fd.voucher.clone().unwrap_or_default(), dim),
+                        Cell::styled(fd.program.to_string(), dim),
+                        Cell::styled(fd.enterprise.unwrap_or_default().to_string(), dim),
+                        Cell::styled(fd.voucher.unwrap_or_default().to_string(), dim),
                         Cell::styled(
                             fd.amount.map(|a| a.format(cx.unit)).unwrap_or_default(),
                             dim,
                         ),
-                        Cell::styled(fd.message.clone(), dim),
+                        Cell::styled(fd.message.to_string(), dim),
                         Cell::styled(ack, Style::default().fg(Color::Green)),
                     ];
                     lines.push(table::row_line(&cols, &lay, &cells, selected));
@@ -877,7 +880,7 @@ impl MonthEnd {
         let width = inner.width as usize;
         let grey = Style::default().fg(Color::Gray);
         let fd = match self.rows.get(self.sel) {
-            Some(Row::Item(i)) => &self.findings[*i],
+            Some(Row::Item(i)) => self.findings.at(*i),
             Some(Row::Group(g)) => {
                 let g = &self.groups[*g];
                 let text = format!(
@@ -914,7 +917,7 @@ impl MonthEnd {
             fd.severity.label(lang).to_string(),
             format!("{} {}", s.program, fd.program),
         ];
-        if let Some(v) = &fd.voucher {
+        if let Some(v) = fd.voucher {
             parts.push(format!("{} {v}", s.voucher));
         }
         if let Some(a) = fd.amount {
@@ -928,7 +931,7 @@ impl MonthEnd {
             head,
         );
         // the message, then the policy basis the finding cites (依据)
-        let mut text = vec![Line::from(fd.message.as_str())];
+        let mut text = vec![Line::from(fd.message)];
         if !fd.basis.is_empty() {
             text.push(Line::from(Span::styled(
                 match lang {
@@ -940,7 +943,7 @@ impl MonthEnd {
         }
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), message);
         let mut key_line = format!("{} {}", w.key, fd.key());
-        if let Some(code) = &fd.enterprise {
+        if let Some(code) = fd.enterprise {
             key_line.push_str(&format!(
                 " · {} {} {code}",
                 s.enterprise,
@@ -951,8 +954,8 @@ impl MonthEnd {
             Paragraph::new(Span::styled(truncate(&key_line, width), grey)),
             key,
         );
-        let screen = i18n::tab(target_of(fd).0, lang);
-        let ack_line = match &fd.ack {
+        let screen = i18n::tab(target_of(&fd).0, lang);
+        let ack_line = match fd.ack {
             Some(a) => Span::styled(
                 truncate(
                     &format!(
@@ -1436,11 +1439,12 @@ mod tests {
             "the program is open:\n{screen}"
         );
         // an enterprise finding without a voucher would open 查询
-        let mut f = me(&a).findings[0].clone();
+        let mut f = me(&a).findings.at(0).to_finding();
         f.enterprise = Some(xy().to_string());
         f.voucher = None;
+        let one = zhida_core::checks::CompactFindings::from_findings(vec![f]);
         assert_eq!(
-            target_of(&f),
+            target_of(&one.at(0)),
             (ScreenId::Lookup, Target::Enterprise(xy().to_string()))
         );
     }
@@ -1535,7 +1539,9 @@ mod tests {
                     Lang::Zh,
                     &Default::default(),
                 )
-                .map(super::super::Findings)
+                .map(|v| {
+                    super::super::Findings(zhida_core::checks::CompactFindings::from_findings(v))
+                })
             })
             .unwrap()
     }
@@ -1570,9 +1576,7 @@ mod tests {
         cache.acknowledged(&conn, key, before).unwrap();
         let v = cached(&cache, &conn, &runs);
         assert_eq!(runs.get(), 2);
-        assert!(v
-            .iter()
-            .any(|f| f.voucher.as_deref() == Some("PZ2025-0098")));
+        assert!(v.iter().any(|f| f.voucher == Some("PZ2025-0098")));
         assert_eq!(v.iter().filter(|f| f.acknowledged).count(), 2);
     }
 
@@ -1691,7 +1695,8 @@ mod tests {
             assert!(screen.contains("核查发现: 检查中…"), "{screen}");
         }
         wait_for_jobs(&mut a);
-        assert_eq!(overview(&a), Some(FindingCounts::of(&want)));
+        let packed = zhida_core::checks::CompactFindings::from_findings(want.clone());
+        assert_eq!(overview(&a), Some(FindingCounts::of(&packed)));
         let screen = render(&mut a, 100, 30);
         assert!(
             screen.contains("核查发现: 错误 3（未确认 3）  警告 2 · 7 月结"),
@@ -1700,8 +1705,7 @@ mod tests {
         go(&mut a, ScreenId::MonthEnd);
         wait_for_jobs(&mut a);
         assert!(!me(&a).checking);
-        let keys = |v: &[Finding]| v.iter().map(|f| f.key()).collect::<Vec<_>>();
-        assert_eq!(keys(&me(&a).findings), keys(&want));
+        assert_eq!(me(&a).findings.to_vec(), want);
         // a write: the list stays (and so does the selection) until the new one arrives
         select(&mut a, OVER_CAP);
         let boss = zhida_core::users::Actor::load(&a.conn, "王科长").unwrap();

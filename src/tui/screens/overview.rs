@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
 use ratatui::Frame;
 use rust_decimal::Decimal;
-use zhida_core::checks::{count_by_severity, Finding, Severity};
+use zhida_core::checks::{CompactFindings, Severity};
 use zhida_core::dates::Month;
 use zhida_core::repo::figures::{execution_rate, time_progress};
 use zhida_core::repo::listing;
@@ -40,14 +40,11 @@ pub struct FindingCounts {
 }
 
 impl FindingCounts {
-    pub fn of(findings: &[Finding]) -> FindingCounts {
-        let (errors, warnings) = count_by_severity(findings);
+    pub fn of(findings: &CompactFindings) -> FindingCounts {
+        let (errors, open_errors, warnings, _) = findings.counts();
         FindingCounts {
             errors,
-            open_errors: findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error && !f.acknowledged)
-                .count(),
+            open_errors,
             warnings,
         }
     }

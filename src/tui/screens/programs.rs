@@ -133,7 +133,7 @@ pub struct Programs {
     pub findings: Rc<super::Findings>,
     /// positions in `findings` of each program's findings, parallel to `figs` (opening a
     /// program then copies its few hundred instead of filtering 70,000: 8.5 → <1 ms)
-    pub owned: Vec<Vec<usize>>,
+    pub owned: Vec<Vec<u32>>,
     /// indices into `figs` after filter and sort
     pub view: Vec<usize>,
     /// index into `view`
@@ -195,7 +195,7 @@ impl Programs {
             .get(index)
             .map(|v| {
                 v.iter()
-                    .filter_map(|&n| self.findings.get(n).cloned())
+                    .filter_map(|&n| self.findings.get(n as usize).map(|f| f.to_finding()))
                     .collect()
             })
             .unwrap_or_default()
@@ -235,13 +235,13 @@ impl Programs {
             .collect();
         let mut flags = vec![Flags::default(); self.figs.len()];
         let mut owned = vec![Vec::new(); self.figs.len()];
-        for (n, f) in self.findings.iter().enumerate() {
-            if let Some(&i) = pos.get(f.program.as_str()) {
-                match f.severity {
+        for n in 0..self.findings.len() {
+            if let Some(&i) = pos.get(self.findings.program_at(n)) {
+                match self.findings.severity_at(n) {
                     Severity::Error => flags[i].errors += 1,
                     Severity::Warn => flags[i].warnings += 1,
                 }
-                owned[i].push(n);
+                owned[i].push(n as u32);
             }
         }
         self.flags = flags;

@@ -37,6 +37,7 @@
 //! 文号, overrides from config.toml `[basis]`.
 
 pub mod basis;
+mod compact;
 mod enterprise_rules;
 mod indicator_rules;
 mod output;
@@ -60,6 +61,7 @@ use crate::money::Money;
 use crate::repo::figures::{program_figures, ProgramFigures};
 
 pub use basis::BasisTable;
+pub use compact::{CompactFindings, FindingRef};
 pub use output::{
     findings_csv, findings_csv_with, findings_json, findings_json_with, findings_table,
     findings_table_with, neutralise, Columns,
@@ -234,18 +236,12 @@ impl Finding {
 
     /// `rule|program|enterprise|voucher|year`, null parts empty.
     pub fn key(&self) -> String {
-        let voucher = self
-            .key_detail
-            .as_deref()
-            .or(self.voucher.as_deref())
-            .unwrap_or("");
-        format!(
-            "{}|{}|{}|{}|{}",
-            self.rule.as_str(),
-            self.program,
-            self.enterprise.as_deref().unwrap_or(""),
-            voucher,
-            self.year
+        key_of(
+            self.rule,
+            &self.program,
+            self.enterprise.as_deref(),
+            self.key_detail.as_deref().or(self.voucher.as_deref()),
+            self.year,
         )
     }
 
@@ -285,6 +281,22 @@ impl Finding {
             self.key_detail.as_deref().unwrap_or(""),
         )
     }
+}
+
+/// `rule|program|enterprise|voucher|year`, null parts empty ([`Finding::key`]).
+fn key_of(
+    rule: Rule,
+    program: &str,
+    enterprise: Option<&str>,
+    voucher: Option<&str>,
+    year: i32,
+) -> String {
+    format!(
+        "{}|{program}|{}|{}|{year}",
+        rule.as_str(),
+        enterprise.unwrap_or(""),
+        voucher.unwrap_or(""),
+    )
 }
 
 /// Which findings to return.
@@ -331,8 +343,7 @@ pub fn run_checks(
 
 /// [`run_checks`] reading the disbursements in `shares` passes, one share of the
 /// enterprises each: the same findings, holding a `1/shares` of the rows at a time (about
-/// 60 MB at 1M rows for one pass) for ~0.1 s more per extra pass. For the TUI's
-/// background checks, where memory matters more than a fraction of a second.
+/// 60 MB at 1M rows for one pass) for ~0.1 s more per extra pass.
 pub fn run_checks_in_shares(
     conn: &Connection,
     as_of: NaiveDate,
@@ -341,13 +352,13 @@ pub fn run_checks_in_shares(
     filter: &CheckFilter,
     shares: u32,
 ) -> Result<Vec<Finding>> {
-    run_passes(conn, as_of, cfg, lang, filter, Passes::InTurn(shares))
+    collect(conn, as_of, cfg, lang, filter, Passes::InTurn(shares))
 }
 
 /// [`run_checks`] on two cores: the enterprises in two shares, one read through `conn`
 /// and one at the same time through `helper` (a second connection to the same database
 /// file, e.g. [`crate::db::open_reader`]) on a thread of its own. The same findings in
-/// the same order; on 1M rows ~40 % less wall time (the reading is SQLite's and each
+/// the same order; on 1M rows ~35 % less wall time (the reading is SQLite's and each
 /// connection reads on one core).
 ///
 /// Both must read the same state of the database: `conn` takes the write lock (`BEGIN
@@ -370,37 +381,14 @@ pub fn run_checks_alongside(
     if !locked {
         return run_checks(conn, as_of, cfg, lang, filter);
     }
-    let found = run_passes(conn, as_of, cfg, lang, filter, Passes::Alongside(helper));
+    let found = collect(conn, as_of, cfg, lang, filter, Passes::Alongside(helper));
     // nothing was written: ending the transaction only lets writers in again
     conn.execute_batch("ROLLBACK")?;
     found
 }
 
-/// How [`run_passes`] reads the disbursements.
-enum Passes {
-    /// in n shares of the enterprises, one after the other, on the caller's connection
-    InTurn(u32),
-    /// in two shares at once, the second on this connection on a thread of its own
-    Alongside(Connection),
-}
-
-/// One share of the enterprises: their rows read, their enterprise and voucher rules
-/// run. Returns the findings and the per-program sums of the share.
-fn share_pass(
-    conn: &Connection,
-    ctx: &Ctx<'_>,
-    programs: &[Program],
-    enterprise: Option<i64>,
-    share: (u32, u32),
-) -> Result<(Vec<Finding>, Vec<scan::Sums>)> {
-    let data = scan::scan(conn, ctx, programs, enterprise, share)?;
-    let mut out = Vec::new();
-    enterprise_rules::run(ctx, &data, &mut out);
-    voucher_rules::run(ctx, &data, &mut out);
-    Ok((out, data.sums))
-}
-
-fn run_passes(
+/// The findings of [`run_into`], in report order.
+fn collect(
     conn: &Connection,
     as_of: NaiveDate,
     cfg: &CheckConfig,
@@ -408,6 +396,77 @@ fn run_passes(
     filter: &CheckFilter,
     passes: Passes,
 ) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    run_into(conn, as_of, cfg, lang, filter, passes, &mut |batch| {
+        out.append(batch)
+    })?;
+    let mut out = sorted(out);
+    // the vector grew by doubling: up to half of it empty room, kept as long as a
+    // screen shows the findings
+    out.shrink_to_fit();
+    Ok(out)
+}
+
+/// How [`run_into`] reads the disbursements.
+enum Passes {
+    /// in n shares of the enterprises, one after the other, on the caller's connection
+    InTurn(u32),
+    /// in two shares at once, the second on this connection on a thread of its own
+    Alongside(Connection),
+}
+
+/// One share of the enterprises read, and its enterprise and voucher rules run: the two
+/// families' findings and the share's per-program sums.
+fn share_found(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    programs: &[Program],
+    share: (u32, u32),
+) -> Result<([Vec<Finding>; 2], Vec<scan::Sums>)> {
+    let data = scan::scan(conn, ctx, programs, None, share)?;
+    let (mut by_enterprise, mut by_voucher) = (Vec::new(), Vec::new());
+    enterprise_rules::run(ctx, &data, &mut by_enterprise);
+    voucher_rules::run(ctx, &data, &mut by_voucher);
+    Ok(([by_enterprise, by_voucher], data.sums))
+}
+
+/// [`run_checks_in_shares`] packed ([`CompactFindings`]): the same findings in the same
+/// order, each share's packed as soon as it is found, so that the full list of
+/// [`Finding`]s is never held at once. For the TUI's background checks, where memory
+/// matters more than a fraction of a second.
+pub fn run_checks_compact(
+    conn: &Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+    shares: u32,
+) -> Result<CompactFindings> {
+    let mut packed = compact::Builder::default();
+    run_into(
+        conn,
+        as_of,
+        cfg,
+        lang,
+        filter,
+        Passes::InTurn(shares),
+        &mut |batch| packed.extend(batch.drain(..)),
+    )?;
+    Ok(packed.finish(true))
+}
+
+/// Every check as of `as_of`: the findings, filtered, citing their basis and marked
+/// acknowledged, handed to `sink` a batch at a time (unsorted; each batch is left empty
+/// or taken whole).
+fn run_into(
+    conn: &Connection,
+    as_of: NaiveDate,
+    cfg: &CheckConfig,
+    lang: Lang,
+    filter: &CheckFilter,
+    passes: Passes,
+    sink: &mut dyn FnMut(&mut Vec<Finding>),
+) -> Result<()> {
     let ctx = Ctx {
         as_of,
         year: as_of.year(),
@@ -432,88 +491,99 @@ fn run_passes(
     ]
     .into_iter()
     .any(wants);
-    let mut out = Vec::new();
     let enterprise = match &filter.enterprise {
         None => None,
         Some(code) => match enterprise_id(conn, code)? {
             Some(id) => Some(id),
-            None => return Ok(out), // an unknown enterprise has no findings
+            None => return Ok(()), // an unknown enterprise has no findings
         },
     };
-    let programs = if needs_scan {
+    let acks = load_acks(conn)?;
+    // what every batch goes through before the sink
+    let finish = |batch: &mut Vec<Finding>, basis: &mut Basis<'_>| {
+        batch.retain(|f| {
+            wants(f.rule)
+                && filter.program.as_ref().is_none_or(|p| &f.program == p)
+                && (enterprise.is_none() || f.enterprise.is_some())
+        });
+        basis.cite(batch);
+        for f in batch.iter_mut().filter(|_| !acks.is_empty()) {
+            if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
+                f.acknowledged = true;
+                f.ack = Some(Box::new(a.clone()));
+            }
+        }
+        if filter.unacknowledged {
+            batch.retain(|f| !f.acknowledged);
+        }
+    };
+    let mut batch = Vec::new();
+    if needs_scan {
         // one pass gives the figures and every enterprise and voucher rule
         let programs = scan::load_programs(conn)?;
+        let mut basis = Basis::new(&programs, cfg, lang);
         let mut sums = vec![scan::Sums::default(); programs.len()];
-        let mut take = |(found, share_sums): (Vec<Finding>, Vec<scan::Sums>)| {
-            out.extend(found);
-            for (t, s) in sums.iter_mut().zip(&share_sums) {
-                t.add(s);
-            }
-        };
-        match passes {
+        let n = match passes {
             Passes::Alongside(helper) if enterprise.is_none() => {
                 let (ctx, programs) = (&ctx, &programs);
                 let (mine, theirs) = std::thread::scope(|scope| {
                     let theirs = scope.spawn(move || {
                         helper.execute_batch("BEGIN")?;
-                        share_pass(&helper, ctx, programs, None, (1, 2))
+                        share_found(&helper, ctx, programs, (1, 2))
                     });
-                    let mine = share_pass(conn, ctx, programs, None, (0, 2));
+                    let mine = share_found(conn, ctx, programs, (0, 2));
                     // a panic on the helper is a bug: let it surface as one
                     let theirs = theirs
                         .join()
                         .unwrap_or_else(|p| std::panic::resume_unwind(p));
                     (mine, theirs)
                 });
-                take(mine?);
-                take(theirs?);
-            }
-            Passes::Alongside(_) => take(share_pass(conn, &ctx, &programs, enterprise, (0, 1))?),
-            Passes::InTurn(shares) => {
-                let n = if enterprise.is_some() {
-                    1
-                } else {
-                    shares.max(1)
-                };
-                for k in 0..n {
-                    take(share_pass(conn, &ctx, &programs, enterprise, (k, n))?);
+                for (families, share_sums) in [mine?, theirs?] {
+                    for mut batch in families {
+                        finish(&mut batch, &mut basis);
+                        sink(&mut batch);
+                    }
+                    for (t, s) in sums.iter_mut().zip(&share_sums) {
+                        t.add(s);
+                    }
                 }
+                0 // no passes left
+            }
+            Passes::Alongside(_) => 1,
+            Passes::InTurn(_) if enterprise.is_some() => 1,
+            Passes::InTurn(shares) => shares.max(1),
+        };
+        for k in 0..n {
+            let data = scan::scan(conn, &ctx, &programs, enterprise, (k, n))?;
+            // each family's findings to the sink as soon as they are found: the batch
+            // holds only one family of one share
+            enterprise_rules::run(&ctx, &data, &mut batch);
+            finish(&mut batch, &mut basis);
+            sink(&mut batch);
+            batch.clear();
+            voucher_rules::run(&ctx, &data, &mut batch);
+            finish(&mut batch, &mut basis);
+            sink(&mut batch);
+            batch.clear();
+            for (t, s) in sums.iter_mut().zip(&data.sums) {
+                t.add(s);
             }
         }
         if enterprise.is_none() {
             let figures = scan::figures(conn, &ctx, &programs, &sums)?;
-            program_level(conn, &ctx, &figures, &wants, &mut out)?;
+            program_level(conn, &ctx, &figures, &wants, &mut batch)?;
+            finish(&mut batch, &mut basis);
+            sink(&mut batch);
         }
-        programs
     } else if enterprise.is_none() {
         let figures = program_figures(conn, as_of)?;
-        program_level(conn, &ctx, &figures, &wants, &mut out)?;
-        figures.into_iter().map(|f| f.program).collect()
-    } else {
-        Vec::new()
-    };
-
-    out.retain(|f| {
-        wants(f.rule)
-            && filter.program.as_ref().is_none_or(|p| &f.program == p)
-            && (enterprise.is_none() || f.enterprise.is_some())
-    });
-    cite_basis(&mut out, &programs, cfg, lang);
-    let acks = load_acks(conn)?;
-    for f in out.iter_mut().filter(|_| !acks.is_empty()) {
-        if let Some(a) = f.ack_keys(ctx.year).iter().find_map(|k| acks.get(k)) {
-            f.acknowledged = true;
-            f.ack = Some(Box::new(a.clone()));
-        }
+        program_level(conn, &ctx, &figures, &wants, &mut batch)?;
+        let programs: Vec<_> = figures.into_iter().map(|f| f.program).collect();
+        let mut basis = Basis::new(&programs, cfg, lang);
+        finish(&mut batch, &mut basis);
+        sink(&mut batch);
     }
-    if filter.unacknowledged {
-        out.retain(|f| !f.acknowledged);
-    }
-    let mut out = sorted(out);
-    // the vector grew by doubling: up to half of it empty room, kept as long as a
-    // screen shows the findings
-    out.shrink_to_fit();
-    Ok(out)
+    Ok(())
 }
 
 /// The findings in report order (severity, rule, program, enterprise, voucher, detail),
@@ -579,24 +649,35 @@ fn enterprise_id(conn: &Connection, credit_code: &str) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Fill each finding's basis; one text per (program, rule), however many findings.
-fn cite_basis(
-    out: &mut [Finding],
-    programs: &[crate::model::Program],
-    cfg: &CheckConfig,
+/// Each finding's basis: one text per (program, rule), however many findings.
+struct Basis<'a> {
+    by_code: HashMap<&'a str, &'a crate::model::Program>,
+    cache: HashMap<(String, Rule), Arc<str>>,
+    cfg: &'a CheckConfig,
     lang: Lang,
-) {
-    let by_code: HashMap<&str, &crate::model::Program> =
-        programs.iter().map(|p| (p.code.as_str(), p)).collect();
-    let mut cache: HashMap<(String, Rule), Arc<str>> = HashMap::new();
-    for f in out {
-        let Some(p) = by_code.get(f.program.as_str()) else {
-            continue;
-        };
-        f.basis = cache
-            .entry((f.program.clone(), f.rule))
-            .or_insert_with(|| Arc::from(cfg.basis.cite(f.rule, p, lang)))
-            .clone();
+}
+
+impl<'a> Basis<'a> {
+    fn new(programs: &'a [crate::model::Program], cfg: &'a CheckConfig, lang: Lang) -> Self {
+        Basis {
+            by_code: programs.iter().map(|p| (p.code.as_str(), p)).collect(),
+            cache: HashMap::new(),
+            cfg,
+            lang,
+        }
+    }
+
+    fn cite(&mut self, out: &mut [Finding]) {
+        for f in out {
+            let Some(p) = self.by_code.get(f.program.as_str()) else {
+                continue;
+            };
+            f.basis = self
+                .cache
+                .entry((f.program.clone(), f.rule))
+                .or_insert_with(|| Arc::from(self.cfg.basis.cite(f.rule, p, self.lang)))
+                .clone();
+        }
     }
 }
 

@@ -1832,3 +1832,152 @@ fn checks_alongside_a_second_connection_find_what_one_pass_finds() {
     );
     clerk.execute_batch("ROLLBACK").unwrap();
 }
+
+/// The packed findings (the TUI's copy) expand to exactly what `run_checks` returns, in
+/// the same order — on generated data with every kind of finding, acknowledged ones among
+/// them, in both languages, in one pass and in shares, filtered and not — and take a
+/// fraction of the memory.
+#[test]
+fn compact_findings_expand_to_what_run_checks_returns() {
+    let conn = crate::repo::summary::tests::generated();
+    let cfg = CheckConfig::default();
+    // acknowledge every fifth finding of 2025-12, a program-level one among them
+    let all = run_checks(
+        &conn,
+        d("2025-12-31"),
+        &cfg,
+        Lang::Zh,
+        &CheckFilter::default(),
+    )
+    .unwrap();
+    let mut acked = 0;
+    for (i, f) in all.iter().enumerate() {
+        if i % 5 == 0 || (f.enterprise.is_none() && acked < 1_000) {
+            conn.execute(
+                "INSERT OR IGNORE INTO finding_ack (key, note, by, at) VALUES (?1, ?2, '王科长', '2026-01-05T09:00:00')",
+                rusqlite::params![f.key(), format!("已核实 {i}")],
+            )
+            .unwrap();
+            acked += 1;
+        }
+    }
+    let mut kinds = std::collections::BTreeSet::new();
+    let filters = [
+        CheckFilter::default(),
+        CheckFilter {
+            unacknowledged: true,
+            ..CheckFilter::default()
+        },
+        CheckFilter {
+            rules: vec![Rule::Repeat, Rule::Lagging],
+            ..CheckFilter::default()
+        },
+    ];
+    for date in ["2024-12-31", "2025-05-31", "2025-12-31"] {
+        for lang in [Lang::Zh, Lang::En] {
+            for filter in &filters {
+                let want = run_checks(&conn, d(date), &cfg, lang, filter).unwrap();
+                kinds.extend(want.iter().map(|f| f.rule));
+                for shares in [1, 4] {
+                    let packed =
+                        super::run_checks_compact(&conn, d(date), &cfg, lang, filter, shares)
+                            .unwrap();
+                    assert_eq!(packed.len(), want.len());
+                    assert_eq!(packed.to_vec(), want, "as of {date} in {shares} shares");
+                    for (p, w) in packed.iter().zip(&want) {
+                        assert_eq!(p.key(), w.key());
+                        assert_eq!(&**p.basis, &*w.basis);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        kinds.len() >= 7,
+        "the data set exercises the rules: {kinds:?}"
+    );
+    let want = run_checks(
+        &conn,
+        d("2025-12-31"),
+        &cfg,
+        Lang::Zh,
+        &CheckFilter::default(),
+    )
+    .unwrap();
+    assert!(want.iter().filter(|f| f.acknowledged).count() >= all.len() / 5);
+    // the accessors that do not expand a finding tell what the expanded one says
+    let packed = CompactFindings::from_findings(want.clone());
+    for (i, f) in want.iter().enumerate() {
+        assert_eq!(packed.rule_at(i), f.rule);
+        assert_eq!(packed.severity_at(i), f.severity);
+        assert_eq!(packed.acknowledged_at(i), f.acknowledged);
+        assert_eq!(packed.program_at(i), f.program);
+    }
+    let (e, o, w, a) = packed.counts();
+    let (e2, w2) = count_by_severity(&want);
+    assert_eq!((e, w), (e2, w2));
+    let open = |s: Severity| {
+        want.iter()
+            .filter(|f| f.severity == s && !f.acknowledged)
+            .count()
+    };
+    assert_eq!(o, open(Severity::Error));
+    assert_eq!(a, want.iter().filter(|f| f.acknowledged).count());
+    assert!(o < e && a > 0, "some errors acknowledged");
+    // packing a list as it is keeps it as it is
+    assert_eq!(CompactFindings::from_findings(want.clone()).to_vec(), want);
+    // a fraction of the memory of the findings themselves
+    let packed = CompactFindings::from_findings(want.clone());
+    let owned: usize = want
+        .iter()
+        .map(|f| {
+            std::mem::size_of::<Finding>()
+                + f.program.capacity()
+                + f.enterprise.as_ref().map_or(0, String::capacity)
+                + f.voucher.as_ref().map_or(0, String::capacity)
+                + f.message.capacity()
+                + f.key_detail.as_ref().map_or(0, String::capacity)
+                + f.ack.as_ref().map_or(0, |a| {
+                    std::mem::size_of::<Ack>()
+                        + a.note.capacity()
+                        + a.by.capacity()
+                        + a.at.capacity()
+                })
+        })
+        .sum();
+    assert!(
+        packed.heap_bytes() * 2 < owned,
+        "packed {} bytes, owned {owned}",
+        packed.heap_bytes()
+    );
+}
+
+/// Acknowledging in the packed list marks exactly the findings with that key, as a new
+/// run of the checks would.
+#[test]
+fn compact_findings_acknowledge_by_key() {
+    let conn = crate::repo::summary::tests::generated();
+    let cfg = CheckConfig::default();
+    let as_of = d("2025-12-31");
+    let mut packed =
+        super::run_checks_compact(&conn, as_of, &cfg, Lang::Zh, &CheckFilter::default(), 2)
+            .unwrap();
+    let key = packed.at(packed.len() / 2).key();
+    assert!(packed.iter().all(|f| !f.acknowledged));
+    let ack = Ack {
+        note: "已核实".into(),
+        by: "王科长".into(),
+        at: "2026-01-05T09:00:00".into(),
+    };
+    assert_eq!(packed.acknowledge("NOPE|X|||2025", &ack), 0);
+    let n = packed.acknowledge(&key, &ack);
+    assert!(n >= 1);
+    conn.execute(
+        "INSERT INTO finding_ack (key, note, by, at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![key, ack.note, ack.by, ack.at],
+    )
+    .unwrap();
+    let want = run_checks(&conn, as_of, &cfg, Lang::Zh, &CheckFilter::default()).unwrap();
+    assert_eq!(packed.to_vec(), want);
+    assert_eq!(packed.iter().filter(|f| f.acknowledged).count(), n);
+}
