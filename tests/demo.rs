@@ -105,3 +105,38 @@ fn demo_builds_a_database_matching_the_sample_csvs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("fresh database"));
 }
+
+/// Without a terminal (a pipe, a cron job) the TUI is refused with a clear message and
+/// exit status 2, not an OS error; `zhida demo` still builds its database and names it.
+#[test]
+fn the_tui_without_a_terminal_is_refused_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("直达资金.db");
+    let o = Command::new(env!("CARGO_BIN_EXE_zhida"))
+        .args(["--user", "张科长", "--db"])
+        .arg(&db)
+        .env_remove("ZHIDA_DB")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("界面需要在终端中运行"), "{err}");
+    assert!(err.contains("ssh -t"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_zhida"))
+        .args(["--user", "张科长", "--db"])
+        .arg(&db)
+        .arg("demo")
+        .env_remove("ZHIDA_DB")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("界面需要在终端中运行"), "{err}");
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    assert!(count(&conn, "disbursement") > 0);
+}

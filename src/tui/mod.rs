@@ -44,6 +44,15 @@ use keymap::KeySpec;
 
 /// Open the TUI on the context's database.
 pub fn run_on_db(ctx: &Ctx) -> Result<ExitCode, Error> {
+    use std::io::IsTerminal;
+    // refused before anything is opened: without a terminal raw mode fails with an OS
+    // error ("No such device or address") that tells a clerk nothing
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Error::invalid(
+            "界面需要在终端中运行（经 SSH 请用 ssh -t）；脚本中请用 zhida check、zhida status 等命令 \
+             (the TUI needs a terminal: over SSH use ssh -t; in scripts use the commands, e.g. zhida check, zhida status)",
+        ));
+    }
     background::tune_allocator();
     let conn = ctx.open()?;
     let actor = ctx.actor(&conn)?;
