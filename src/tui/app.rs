@@ -314,6 +314,9 @@ impl App {
         if self.stale[self.current] {
             self.stale[self.current] = false;
             self.with_screen(|s, env| s.refresh(env));
+            if let Some(notice) = self.screens[self.current].take_notice() {
+                self.set_message(notice);
+            }
         }
     }
 

@@ -674,6 +674,14 @@ pub fn last_closed(lang: Lang, month: &str, by: &str) -> String {
 }
 
 /// Status line after `r`.
+/// `r` on 月结: the checks are running in the background.
+pub fn checks_started(lang: Lang, as_of: &str) -> String {
+    match lang {
+        Lang::Zh => format!("正在后台核查（截至 {as_of}），完成后显示结果"),
+        Lang::En => format!("checking as of {as_of} in the background; the results follow"),
+    }
+}
+
 pub fn checks_ran(lang: Lang, as_of: &str, total: usize, counts: &str, ms: u128) -> String {
     match lang {
         Lang::Zh => format!("核查完成（截至 {as_of}）：共 {total} 条，{counts} · {ms} 毫秒"),

@@ -95,7 +95,9 @@ struct Cached<T> {
 }
 
 impl<T> AsOfCache<T> {
-    /// The value as of `as_of`, computed by `compute` unless the cached one still holds.
+    /// The value as of `as_of`, computed by `compute` unless the cached one still holds
+    /// (tests: the screens read the findings through [`FindingsCache::findings_soon`]).
+    #[cfg(test)]
     fn get_with(
         &self,
         conn: &Connection,
@@ -354,18 +356,6 @@ struct FiguresDone {
 pub type FindingsCache = AsOfCache<Findings>;
 
 impl FindingsCache {
-    pub fn get(
-        &self,
-        conn: &Connection,
-        as_of: NaiveDate,
-        cfg: &CheckConfig,
-        lang: Lang,
-    ) -> Result<Rc<Findings>, Error> {
-        self.get_with(conn, as_of, || {
-            run_checks_compact(conn, as_of, cfg, lang, &CheckFilter::default(), 1).map(Findings)
-        })
-    }
-
     /// The findings as of `as_of` without waiting for the checks ([`AsOfCache::get_soon`],
     /// job [`FINDINGS_JOB`]; the app hands its output to [`AsOfCache::arrived`] and then
     /// refreshes the screens that show findings).
@@ -461,13 +451,6 @@ impl Env<'_> {
         self.jobs.spawn(self.conn, screen, key, run);
     }
 
-    /// Every finding as of the selected month (acknowledged ones marked), computed
-    /// now if need be: for an explicit request (月结 `r`).
-    pub fn findings(&self) -> Result<Rc<Findings>, Error> {
-        self.findings
-            .get(self.conn, self.as_of(), self.checks, self.lang)
-    }
-
     /// Every finding as of the selected month if known, without waiting: see
     /// [`FindingsCache::findings_soon`]. A screen that calls it answers true from
     /// [`Screen::shows_findings`], so that it is refreshed when the findings arrive.
@@ -554,6 +537,13 @@ pub trait Screen {
     fn warm_after_findings(&self) -> bool {
         false
     }
+
+    /// A message for the status line that a refresh produced (月结: the summary of the
+    /// checks asked for with `r`, once they are in); taken once.
+    fn take_notice(&mut self) -> Option<String> {
+        None
+    }
+
     /// A background job this screen spawned with `key` finished (see the module doc).
     fn job_done(&mut self, _key: &'static str, _output: Output, _env: &Env) -> Result<(), Error> {
         Ok(())

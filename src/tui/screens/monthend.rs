@@ -94,6 +94,11 @@ pub struct MonthEnd {
     pub enterprise_name: Option<String>,
     /// the checks are running in the background and no findings of this month are known yet
     pub checking: bool,
+    /// `r` asked for the checks at this moment: their summary goes to the status line
+    /// when they are in
+    pub asked: Option<Instant>,
+    /// that summary, for [`Screen::take_notice`]
+    pub notice: Option<String>,
 }
 
 /// What stays selected across a reload.
@@ -437,18 +442,19 @@ impl MonthEnd {
         let last = self.rows.len().saturating_sub(1);
         match action {
             Action::RunChecks => {
-                let started = Instant::now();
-                // asked for: run them now, not in the background
+                // from the database as it is now, on the background thread like every
+                // other run (in shares, packed: on a big ledger one pass on this thread
+                // would stop the keys for seconds and hold every row at once); the list
+                // says 检查中… and 关账 waits until the summary is in
                 env.findings.clear();
-                env.findings()?;
+                self.asked = Some(Instant::now());
                 self.refresh(env)?;
-                return Ok(Outcome::Message(i18n::checks_ran(
-                    env.lang,
-                    &env.as_of().to_string(),
-                    self.findings.len(),
-                    &self.counts(env.lang),
-                    started.elapsed().as_millis(),
-                )));
+                return Ok(match self.notice.take() {
+                    Some(done) => Outcome::Message(done),
+                    None => {
+                        Outcome::Message(i18n::checks_started(env.lang, &env.as_of().to_string()))
+                    }
+                });
             }
             Action::Acknowledge => return Ok(self.start_ack(env)),
             Action::ExportReport => return Ok(self.start_export(env)),
@@ -507,6 +513,10 @@ impl Screen for MonthEnd {
         true
     }
 
+    fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
+    }
+
     fn id(&self) -> ScreenId {
         ScreenId::MonthEnd
     }
@@ -539,6 +549,16 @@ impl Screen for MonthEnd {
         self.checking = found.is_none();
         self.findings = found.unwrap_or_default();
         self.totals = FindingCounts::of(&self.findings);
+        if let Some(asked) = self.asked.filter(|_| !self.checking) {
+            self.asked = None;
+            self.notice = Some(i18n::checks_ran(
+                env.lang,
+                &env.as_of().to_string(),
+                self.findings.len(),
+                &self.counts(env.lang),
+                asked.elapsed().as_millis(),
+            ));
+        }
         // the last open error acknowledged: back to every finding
         self.blocked &= self.totals.open_errors > 0;
         self.acknowledged = self.findings.counts().3;
@@ -1094,7 +1114,11 @@ mod tests {
         );
         assert_eq!(me(&a).findings.len(), 5, "not before r");
         a.update(Action::RunChecks);
+        // (in memory the background job runs at once; on a file see
+        // findings_arrive_from_the_background_on_a_file)
+        wait_for_jobs(&mut a);
         assert!(!a.status.error);
+        assert!(!me(&a).checking);
         assert!(
             a.status
                 .text
@@ -1720,6 +1744,27 @@ mod tests {
             .find(|f| f.key() == OVER_CAP)
             .unwrap();
         assert!(f.acknowledged, "the new run sees the acknowledgement");
+
+        // r: the checks again, in the background; their summary when they are in
+        a.update(Action::RunChecks);
+        if me(&a).checking {
+            assert!(
+                a.status.text.starts_with("正在后台核查（截至 2025-05-31）"),
+                "{}",
+                a.status.text
+            );
+            assert!(render(&mut a, 120, 30).contains("检查中…"));
+        }
+        wait_for_jobs(&mut a);
+        assert!(!me(&a).checking);
+        assert!(
+            a.status
+                .text
+                .starts_with("核查完成（截至 2025-05-31）：共 5 条，错误 3（未确认 2）  警告 2"),
+            "{}",
+            a.status.text
+        );
+        assert_eq!(me(&a).findings.len(), want.len());
     }
 
     /// A run of the checks asked for before a change is not kept when it finishes after
