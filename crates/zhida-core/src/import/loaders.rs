@@ -37,6 +37,14 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
+    /// One more record read; the progress callback hears every [`PROGRESS_EVERY`].
+    fn read_one(&mut self, progress: &mut dyn FnMut(u64)) {
+        self.read += 1;
+        if self.read.is_multiple_of(PROGRESS_EVERY) {
+            progress(self.read);
+        }
+    }
+
     fn tally(&mut self, o: Outcome) {
         match o {
             Outcome::Inserted => self.inserted += 1,
@@ -182,26 +190,38 @@ fn each_row(
     mut f: impl FnMut(&mut Fields) -> Result<Outcome, Stop>,
 ) -> Result<(), Abort> {
     while let Some(item) = recs.next()? {
-        counts.read += 1;
-        if counts.read.is_multiple_of(PROGRESS_EVERY) {
-            progress(counts.read);
-        }
+        counts.read_one(progress);
         if let Some(problem) = &item.problem {
             errs.push(item.line, None, problem);
             continue;
         }
         let mut fl = Fields::new(item.rec, h);
-        match f(&mut fl) {
-            Ok(o) => counts.tally(o),
-            Err(Stop::Row) => {
-                for (c, reason) in &fl.errs {
-                    errs.push(item.line, c.map(|c| h.shown[c].as_str()), reason);
-                }
-            }
-            Err(Stop::Fatal(e)) => return Err(Abort::Db(e)),
-        }
+        let outcome = f(&mut fl);
+        settle(counts, errs, h, item.line, &fl, outcome)?;
     }
     progress(counts.read);
+    Ok(())
+}
+
+/// What became of the row at `line`: counted, or its column errors (in `fl`) reported
+/// under its line; a database failure ends the file.
+fn settle(
+    counts: &mut Counts,
+    errs: &mut Errs,
+    h: &Header,
+    line: u64,
+    fl: &Fields,
+    outcome: Result<Outcome, Stop>,
+) -> Result<(), Abort> {
+    match outcome {
+        Ok(o) => counts.tally(o),
+        Err(Stop::Row) => {
+            for (c, reason) in &fl.errs {
+                errs.push(line, c.map(|c| h.shown[c].as_str()), reason);
+            }
+        }
+        Err(Stop::Fatal(e)) => return Err(Abort::Db(e)),
+    }
     Ok(())
 }
 
@@ -304,10 +324,7 @@ fn each_row_pipelined<T: Send>(
         let written = (|| -> Result<(), Abort> {
             for mut batch in full_rx {
                 for (n, (line, row)) in batch.rows.drain(..).enumerate() {
-                    counts.read += 1;
-                    if counts.read.is_multiple_of(PROGRESS_EVERY) {
-                        progress(counts.read);
-                    }
+                    counts.read_one(progress);
                     let mut fl = Fields::new(&batch.recs[n], h);
                     let outcome = match row {
                         Ok(v) => write(&mut fl, v),
@@ -316,15 +333,7 @@ fn each_row_pipelined<T: Send>(
                             Err(Stop::Row)
                         }
                     };
-                    match outcome {
-                        Ok(o) => counts.tally(o),
-                        Err(Stop::Row) => {
-                            for (c, reason) in &fl.errs {
-                                errs.push(line, c.map(|c| h.shown[c].as_str()), reason);
-                            }
-                        }
-                        Err(Stop::Fatal(e)) => return Err(Abort::Db(e)),
-                    }
+                    settle(counts, errs, h, line, &fl, outcome)?;
                 }
                 // the reader may have finished: then nobody needs it back
                 let _ = empty_tx.send(batch);
