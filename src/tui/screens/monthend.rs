@@ -445,16 +445,15 @@ impl MonthEnd {
                 // from the database as it is now, on the background thread like every
                 // other run (in shares, packed: on a big ledger one pass on this thread
                 // would stop the keys for seconds and hold every row at once); the list
-                // says 检查中… and 关账 waits until the summary is in
+                // says 检查中… and 关账 waits until the summary is in (cleared, the refresh
+                // always finds them pending: the summary follows on their arrival)
                 env.findings.clear();
                 self.asked = Some(Instant::now());
                 self.refresh(env)?;
-                return Ok(match self.notice.take() {
-                    Some(done) => Outcome::Message(done),
-                    None => {
-                        Outcome::Message(i18n::checks_started(env.lang, &env.as_of().to_string()))
-                    }
-                });
+                return Ok(Outcome::Message(i18n::checks_started(
+                    env.lang,
+                    &env.as_of().to_string(),
+                )));
             }
             Action::Acknowledge => return Ok(self.start_ack(env)),
             Action::ExportReport => return Ok(self.start_export(env)),
