@@ -24,7 +24,7 @@ use zhida_core::{CreditCode, Lang, Money, Unit};
 use super::action::{Action, ScreenId};
 use super::app::{App, Flow, Overlay};
 use super::keymap::KeySpec;
-use super::screens::testkit::{cursor_of, screen_text};
+use super::screens::testkit::{cursor_of, screen_text, state};
 use super::screens::{Cx, Env, Outcome, Screen};
 use super::ui;
 
@@ -429,14 +429,6 @@ fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
         app.update(Action::Char(c));
     }
-}
-
-/// The concrete state of one screen.
-fn state<T: 'static>(app: &App, id: ScreenId) -> &T {
-    app.screens[id.index()]
-        .as_any()
-        .and_then(|a| a.downcast_ref::<T>())
-        .expect("screen type")
 }
 
 fn programs(app: &App) -> &super::screens::programs::Programs {

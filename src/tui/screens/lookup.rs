@@ -468,10 +468,7 @@ mod warm_tests {
     use zhida_core::Lang;
 
     fn lookup(a: &App) -> &Lookup {
-        a.screens[ScreenId::Lookup.index()]
-            .as_any()
-            .and_then(|x| x.downcast_ref::<Lookup>())
-            .unwrap()
+        state(a, ScreenId::Lookup)
     }
 
     /// On a file the lookup index waits for the first run of the checks (not held beside

@@ -1018,10 +1018,7 @@ mod tests {
     }
 
     fn me(a: &App) -> &MonthEnd {
-        a.screens[ScreenId::MonthEnd.index()]
-            .as_any()
-            .and_then(|x| x.downcast_ref::<MonthEnd>())
-            .unwrap()
+        state(a, ScreenId::MonthEnd)
     }
 
     fn acks(a: &App) -> i64 {
@@ -1523,13 +1520,7 @@ mod tests {
         let mut a = on_month_end("小李");
         go(&mut a, ScreenId::Programs);
         let programs = |a: &App| {
-            Rc::clone(
-                &a.screens[ScreenId::Programs.index()]
-                    .as_any()
-                    .and_then(|x| x.downcast_ref::<super::super::programs::Programs>())
-                    .unwrap()
-                    .findings,
-            )
+            Rc::clone(&state::<super::super::programs::Programs>(a, ScreenId::Programs).findings)
         };
         assert!(
             Rc::ptr_eq(&programs(&a), &me(&a).findings),
@@ -1706,13 +1697,8 @@ mod tests {
         )
         .unwrap();
         let mut a = app_on(conn, "小李", Lang::Zh);
-        let overview = |a: &App| {
-            a.screens[ScreenId::Overview.index()]
-                .as_any()
-                .and_then(|x| x.downcast_ref::<super::super::overview::Overview>())
-                .unwrap()
-                .findings
-        };
+        let overview =
+            |a: &App| state::<super::super::overview::Overview>(a, ScreenId::Overview).findings;
         if overview(&a).is_none() {
             let screen = render(&mut a, 100, 30);
             assert!(screen.contains("核查发现: 检查中…"), "{screen}");

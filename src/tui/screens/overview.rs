@@ -361,10 +361,7 @@ mod tests {
     use zhida_core::repo::program_figures;
 
     fn ov(a: &App) -> &Overview {
-        a.screens[ScreenId::Overview.index()]
-            .as_any()
-            .and_then(|x| x.downcast_ref::<Overview>())
-            .unwrap()
+        state(a, ScreenId::Overview)
     }
 
     /// Walking the as-of month back over a year boundary and forth again (the figures of

@@ -687,10 +687,7 @@ mod tests {
                 .to_string()
         };
         let row = |a: &App| {
-            a.screens[ScreenId::Performance.index()]
-                .as_any()
-                .and_then(|x| x.downcast_ref::<Performance>())
-                .unwrap()
+            state::<Performance>(a, ScreenId::Performance)
                 .rows
                 .iter()
                 .find(|r| r.code == "WG2025")

@@ -20,6 +20,14 @@ use zhida_core::{CreditCode, Lang, Money};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::app::App;
 
+/// The concrete state of one screen.
+pub fn state<T: 'static>(app: &App, id: ScreenId) -> &T {
+    app.screens[id.index()]
+        .as_any()
+        .and_then(|a| a.downcast_ref::<T>())
+        .expect("screen type")
+}
+
 pub fn d(s: &str) -> NaiveDate {
     zhida_core::dates::parse_date(s).unwrap()
 }
