@@ -1,7 +1,19 @@
 //! `zhida demo --no-tui`: builds a fresh database from the embedded sample data.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
+
+/// The real binary on `db` as 张科长, without a terminal (stdin empty).
+fn zhida(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zhida"))
+        .args(["--user", "张科长", "--db"])
+        .arg(db)
+        .args(args)
+        .env_remove("ZHIDA_DB")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
 
 fn csv_rows(name: &str) -> Vec<Vec<String>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,13 +38,7 @@ fn count(conn: &rusqlite::Connection, table: &str) -> usize {
 fn demo_builds_a_database_matching_the_sample_csvs() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("演示.db");
-    let o = Command::new(env!("CARGO_BIN_EXE_zhida"))
-        .args(["--user", "张科长", "--db"])
-        .arg(&db)
-        .args(["demo", "--no-tui"])
-        .env_remove("ZHIDA_DB")
-        .output()
-        .unwrap();
+    let o = zhida(&db, &["demo", "--no-tui"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),
@@ -95,13 +101,7 @@ fn demo_builds_a_database_matching_the_sample_csvs() {
     assert_eq!(role("王建国"), "supervisor");
     assert_eq!(role("赵敏"), "auditor");
     // a second demo on the same (now full) file is refused
-    let o = Command::new(env!("CARGO_BIN_EXE_zhida"))
-        .arg("--db")
-        .arg(&db)
-        .args(["demo", "--no-tui"])
-        .env_remove("ZHIDA_DB")
-        .output()
-        .unwrap();
+    let o = zhida(&db, &["demo", "--no-tui"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("fresh database"));
 }
@@ -112,27 +112,14 @@ fn demo_builds_a_database_matching_the_sample_csvs() {
 fn the_tui_without_a_terminal_is_refused_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("直达资金.db");
-    let o = Command::new(env!("CARGO_BIN_EXE_zhida"))
-        .args(["--user", "张科长", "--db"])
-        .arg(&db)
-        .env_remove("ZHIDA_DB")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = zhida(&db, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("界面需要在终端中运行"), "{err}");
     assert!(err.contains("ssh -t"), "{err}");
     assert!(!err.contains("os error"), "{err}");
 
-    let o = Command::new(env!("CARGO_BIN_EXE_zhida"))
-        .args(["--user", "张科长", "--db"])
-        .arg(&db)
-        .arg("demo")
-        .env_remove("ZHIDA_DB")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = zhida(&db, &["demo"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("界面需要在终端中运行"), "{err}");
