@@ -80,10 +80,17 @@ CREATE TABLE IF NOT EXISTS disbursement (
     CHECK (reverses_id IS NULL OR reverses_id <> id)
 );
 -- indexes are named so that bulk import can drop and rebuild them (see import.rs)
--- (program_id, date, id): a program's rows in keyset order (date, id) straight from the
--- index; amount_fen and status make it covering for per-program sums over a date range
-CREATE INDEX IF NOT EXISTS ix_disb_program_date ON disbursement(program_id, date, id, amount_fen, status);
-CREATE INDEX IF NOT EXISTS ix_disb_enterprise_date ON disbursement(enterprise_id, date);
+-- (program_id, date) and the rowid after them: a program's rows in keyset order (date, id)
+-- straight from the index. Not covering (schema version 4): the per-program sums of a
+-- part of a month look up their rows (~20 ms for half a month at 1M rows), and the import
+-- of a big file builds it 0.4 s faster.
+CREATE INDEX IF NOT EXISTS ix_disb_program_date ON disbursement(program_id, date);
+-- an enterprise's rows in (date, voucher_no) order, covering what the month-end checks read
+-- (checks/scan.rs): a check reads this narrow index in ranges of enterprises, already in
+-- the order its rules walk, instead of the whole table. The last column is SELF_APPROVED's
+-- test. Schema version 4.
+CREATE INDEX IF NOT EXISTS ix_disb_enterprise_date ON disbursement(enterprise_id, date, voucher_no,
+    program_id, amount_fen, status, reverses_id, (approved_by <> '' AND approved_by = entered_by));
 CREATE INDEX IF NOT EXISTS ix_disb_date ON disbursement(date);
 CREATE INDEX IF NOT EXISTS ix_disb_reverses ON disbursement(reverses_id) WHERE reverses_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ix_disb_open ON disbursement(status, date) WHERE status IN ('pending', 'approved');

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::io::Write;
 
 use zhida_core::checks::{
-    findings_csv_with, findings_json_with, findings_table_with, run_checks, run_checks_alongside,
+    findings_csv_with, findings_table_with, run_checks, run_checks_alongside, write_findings_json,
     CheckFilter, Columns, Rule, Severity,
 };
 use zhida_core::dates::{parse_date, today, Month};
@@ -120,9 +120,13 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
         }
         None => run_checks(&conn, as_of, &ctx.config.checks, ctx.lang, &filter)?,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = match format.as_str() {
-        "json" => writeln!(out, "{}", findings_json_with(&findings, cols)?),
+        "json" => match write_findings_json(&mut out, &findings, cols) {
+            Ok(()) => writeln!(out),
+            Err(Error::Io(e)) => Err(e),
+            Err(e) => return Err(e),
+        },
         "csv" => out.write_all(&findings_csv_with(&findings, cols)?),
         _ => write!(out, "{}", findings_table_with(&findings, ctx.lang, cols)),
     };
@@ -137,6 +141,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode, Error> {
         Some(Severity::Warn) => !findings.is_empty(),
         None => false,
     };
+    // the process ends here: freeing ~70,000 findings one string at a time (~300,000
+    // small blocks at 1M rows) would cost ~40 ms that the OS does at once on exit
+    std::mem::forget(findings);
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -43,6 +43,14 @@ pub const UPGRADES: &[&str] = &[
          CHECK (paid_date IS NULL OR date(paid_date) IS paid_date);",
     // 2 → 3: triggers keeping program_month right, and the table filled (repo/summary.rs)
     include_str!("migrations/v3.sql"),
+    // 3 → 4: ix_disb_enterprise_date covering the columns the month-end checks read, and
+    // ix_disb_program_date no longer covering (what the first costs a big import, the
+    // second gives back)
+    "DROP INDEX IF EXISTS ix_disb_enterprise_date;
+     CREATE INDEX ix_disb_enterprise_date ON disbursement(enterprise_id, date, voucher_no,
+         program_id, amount_fen, status, reverses_id, (approved_by <> '' AND approved_by = entered_by));
+     DROP INDEX IF EXISTS ix_disb_program_date;
+     CREATE INDEX ix_disb_program_date ON disbursement(program_id, date);",
 ];
 
 /// The schema version this program writes.

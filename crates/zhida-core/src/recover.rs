@@ -96,19 +96,27 @@ pub fn recovery_candidates(
 }
 
 /// A program's balance (budget − paid − recovered, rows dated ≤ `date`): the most a
-/// recovery dated `date` may take. One indexed query for the one program.
+/// recovery dated `date` may take. One query for the one program: what was paid in the
+/// months before `date`'s from the maintained `program_month`, that month's own rows up to
+/// the day from the disbursements.
 pub fn balance_as_of(conn: &Connection, program_code: &str, date: NaiveDate) -> Result<Money> {
     let pid = program_id(conn, program_code)?;
+    let month = crate::dates::Month::of(date);
     Ok(conn
         .prepare_cached(
             "SELECT (SELECT coalesce(SUM(amount_fen), 0) FROM allocation
                       WHERE program_id = ?1 AND date <= ?2)
+                  - (SELECT coalesce(SUM(paid_fen), 0) FROM program_month
+                      WHERE program_id = ?1 AND month < ?3)
                   - (SELECT coalesce(SUM(amount_fen), 0) FROM disbursement
-                      WHERE program_id = ?1 AND status = 'paid' AND date <= ?2)
+                      WHERE program_id = ?1 AND status = 'paid' AND date >= ?4 AND date <= ?2)
                   - (SELECT coalesce(SUM(amount_fen), 0) FROM recovery
                       WHERE program_id = ?1 AND date <= ?2)",
         )?
-        .query_row(params![pid, iso(date)], |r| r.get(0))?)
+        .query_row(
+            params![pid, iso(date), month.to_string(), iso(month.first_day())],
+            |r| r.get(0),
+        )?)
 }
 
 /// Validate and record; returns the recovery id.
@@ -414,6 +422,8 @@ mod tests {
         for day in [
             "2025-01-04",
             "2025-01-05",
+            "2025-01-31",
+            "2025-02-01",
             "2025-02-28",
             "2025-03-01",
             "2025-09-01",

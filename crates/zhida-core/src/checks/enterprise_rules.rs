@@ -3,7 +3,8 @@
 //! enterprise's rows form one run, and within it every "earlier" in the spec is simply
 //! "seen before in this run".
 
-use std::collections::HashMap;
+// a fast hash for these small integer keys: SipHash was ~4 % of a check at 1M rows
+use foldhash::HashMap;
 
 use super::scan::{Row, ScanData};
 use super::{Ctx, Finding, Rule};

@@ -43,6 +43,7 @@ mod indicator_rules;
 mod output;
 mod performance_rules;
 mod program_rules;
+mod raw;
 mod scan;
 mod voucher_rules;
 
@@ -64,7 +65,7 @@ pub use basis::BasisTable;
 pub use compact::{CompactFindings, FindingRef};
 pub use output::{
     findings_csv, findings_csv_with, findings_json, findings_json_with, findings_table,
-    findings_table_with, neutralise, Columns,
+    findings_table_with, neutralise, write_findings_json, Columns,
 };
 
 /// error sorts before warn.
@@ -586,15 +587,48 @@ fn run_into(
     Ok(())
 }
 
+/// A text's first 16 bytes as a big-endian number, zero-padded: two of them compare as
+/// the texts do, or are equal (and then the texts decide).
+fn head(s: &str) -> u128 {
+    let mut b = [0u8; 16];
+    let n = s.len().min(16);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(b)
+}
+
 /// The findings in report order (severity, rule, program, enterprise, voucher, detail),
 /// stable. Sorts (key, position) pairs, then moves each finding to its place by swaps:
 /// sorting the findings themselves (a few hundred bytes each, 70,000 of them at 1M rows)
 /// cost ~180 ms, and a sorted copy would hold them twice.
+///
+/// Each key leads with the rule's rank and the first 16 bytes of each text as a number:
+/// most comparisons are settled there, within the array of keys, instead of following
+/// pointers to four strings per finding spread over the heap (90 → 25 ms at 68,545).
 fn sorted(mut out: Vec<Finding>) -> Vec<Finding> {
+    // rank of each rule in (severity, code) order
+    let mut by_order: Vec<Rule> = Rule::ALL.to_vec();
+    by_order.sort_by_key(|r| (r.severity(), r.as_str()));
+    let mut rank = [0u8; Rule::ALL.len()];
+    for (i, r) in by_order.into_iter().enumerate() {
+        rank[r as usize] = i as u8;
+    }
     // target[i] = where the finding now at i belongs
     let mut target = vec![0usize; out.len()];
     {
-        let mut order: Vec<(_, usize)> = out.iter().map(Finding::sort_key).zip(0..).collect();
+        let mut order: Vec<(_, usize)> = out
+            .iter()
+            .map(|f| {
+                let (_, _, program, enterprise, voucher, detail) = f.sort_key();
+                (
+                    rank[f.rule as usize],
+                    (head(program), program),
+                    (head(enterprise), enterprise),
+                    (head(voucher), voucher),
+                    detail,
+                )
+            })
+            .zip(0..)
+            .collect();
         // the position breaks ties: stable without a merge sort
         order.sort_unstable();
         for (place, (_, i)) in order.into_iter().enumerate() {

@@ -48,21 +48,41 @@ pub fn findings_json(findings: &[Finding]) -> Result<String> {
 
 /// [`findings_json`], plus `"basis":"…"` when asked for.
 pub fn findings_json_with(findings: &[Finding], cols: Columns) -> Result<String> {
-    let v: Vec<JsonFinding<'_>> = findings
-        .iter()
-        .map(|f| JsonFinding {
-            rule: f.rule.as_str(),
-            severity: f.severity.as_str(),
-            program: &f.program,
-            enterprise: f.enterprise.as_deref(),
-            voucher: f.voucher.as_deref(),
-            amount: f.amount.map(|m| m.plain()),
-            message: &f.message,
-            acknowledged: f.acknowledged,
-            basis: cols.basis.then_some(&*f.basis),
-        })
-        .collect();
-    serde_json::to_string_pretty(&v).map_err(|e| Error::invalid(e.to_string()))
+    let mut buf = Vec::with_capacity(findings.len() * 300);
+    write_findings_json(&mut buf, findings, cols)?;
+    String::from_utf8(buf).map_err(|e| Error::invalid(e.to_string()))
+}
+
+/// [`findings_json_with`] written straight to `w` (buffer it), one finding at a time: the
+/// month's findings at 1M rows are ~18 MB of JSON, never held whole.
+pub fn write_findings_json(
+    w: &mut impl std::io::Write,
+    findings: &[Finding],
+    cols: Columns,
+) -> Result<()> {
+    struct All<'a>(&'a [Finding], Columns);
+    impl Serialize for All<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|f| JsonFinding {
+                rule: f.rule.as_str(),
+                severity: f.severity.as_str(),
+                program: &f.program,
+                enterprise: f.enterprise.as_deref(),
+                voucher: f.voucher.as_deref(),
+                amount: f.amount.map(|m| m.plain()),
+                message: &f.message,
+                acknowledged: f.acknowledged,
+                basis: self.1.basis.then_some(&*f.basis),
+            }))
+        }
+    }
+    serde_json::to_writer_pretty(&mut *w, &All(findings, cols)).map_err(|e| {
+        if e.is_io() {
+            Error::from(std::io::Error::from(e))
+        } else {
+            Error::invalid(e.to_string())
+        }
+    })
 }
 
 /// The JSON columns as CSV, UTF-8 with BOM; nulls are empty cells.

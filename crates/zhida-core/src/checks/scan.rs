@@ -1,13 +1,14 @@
-//! The one pass over `disbursement` that feeds every rule: a sequential table scan of
-//! the rows dated ≤ D, which also sums the program figures (paid, committed, last
-//! payment — the same definitions as `repo::figures`, checked by a test), then one
-//! in-memory sort by (enterprise, date, voucher_no). Rejected rows count nowhere. No
-//! query per program or per enterprise; the cost is one full scan plus an O(n log n) sort.
+//! The one pass over `disbursement` that feeds every rule: the rows dated ≤ D read from
+//! the covering index `ix_disb_enterprise_date` in (enterprise, date, voucher_no) order,
+//! which also sums the program figures (paid, committed, last payment — the same
+//! definitions as `repo::figures`, checked by a test). Rejected rows count nowhere. No
+//! query per program or per enterprise, no sort: one read of a narrow index.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use foldhash::HashMap as FastMap;
 
 use chrono::Datelike;
-use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
 
 use super::Ctx;
@@ -38,8 +39,6 @@ pub(super) struct Row {
     pub year: i32,
     pub amount: i64,
     pub status: Status,
-    /// a reversal row (冲销, negative)
-    pub reversal: bool,
     /// live = pending/approved/paid, dated ≤ D, neither a reversal nor reversed by one dated ≤ D
     pub live: bool,
     pub self_approved: bool,
@@ -72,7 +71,7 @@ pub(super) struct ScanData {
     /// sorted by (enterprise_id, day, voucher_no)
     pub rows: Vec<Row>,
     vouchers: String,
-    enterprises: HashMap<i64, (String, u8)>,
+    enterprises: FastMap<i64, (String, u8)>,
     pub as_of_day: i32,
     pub sums: Vec<Sums>,
 }
@@ -125,15 +124,20 @@ pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
     crate::repo::figures::all_programs(conn)
 }
 
-/// `enterprise`: only that enterprise's rows (through its index). A reversal carries
-/// the program and enterprise of the row it reverses (ledger and import both insist),
-/// so the enterprise's own rows tell which of them are reversed. The per-program sums are
-/// then that enterprise's only: callers skip the program figures.
+/// `enterprise`: only that enterprise's rows. A reversal carries the program and
+/// enterprise of the row it reverses (ledger and import both insist), so the enterprise's
+/// own rows tell which of them are reversed. The per-program sums are then that
+/// enterprise's only: callers skip the program figures.
 ///
-/// `share` = (k, n): only the enterprises whose id is k modulo n (n = 1: all). Every rule
-/// looks at one enterprise's rows at a time, so n scans of one share each find what one
-/// scan of all rows finds, holding a 1/n of the rows at a time (the TUI's background
-/// checks: memory against ~0.1 s per extra pass at 1M rows).
+/// `share` = (k, n): only the enterprises in the k-th of n equal ranges of enterprise ids
+/// ([`share_range`]; n = 1: all). Every rule looks at one enterprise's rows at a time, so
+/// n scans of one share each find what one scan of all rows finds, holding a 1/n of the
+/// rows at a time (the TUI's background checks), and each reads only its range of the
+/// index: n passes cost about what one does.
+///
+/// The rows come from `ix_disb_enterprise_date`, which covers every column read here and
+/// is ordered as the rules walk the rows, (enterprise, date, voucher_no): a range of a
+/// narrow index instead of the whole table, and no sort afterwards.
 pub(super) fn scan(
     conn: &Connection,
     ctx: &Ctx<'_>,
@@ -141,45 +145,16 @@ pub(super) fn scan(
     enterprise: Option<i64>,
     share: (u32, u32),
 ) -> Result<ScanData> {
-    // all rows: straight through the table; without this SQLite walks ix_disb_date and
-    // looks up every row from there (0.92 s instead of 0.67 s at 1M rows as of the last
-    // month). The date index pays only when most rows lie after D, an enterprise's index
-    // whenever one enterprise is asked for.
-    let (before, after) = row_counts(conn, ctx.as_of)?;
-    let path = if enterprise.is_some() || after > before {
-        Path::Index
-    } else {
-        Path::Table
+    let (lo, hi) = match enterprise {
+        Some(id) => (id, id),
+        None => share_range(conn, share)?,
     };
     // sized once: growing a 50 MB vector by doubling copies it again and again
     let expected = if enterprise.is_some() {
         0
     } else {
-        before.min(1 << 26) / share.1.max(1) as usize
+        row_counts(conn, ctx.as_of)?.min(1 << 26) / share.1.max(1) as usize
     };
-    scan_with(conn, ctx, all, enterprise, share, path, expected)
-}
-
-/// How [`scan_with`] reads the disbursements (the same rows either way; a test holds
-/// it to that).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Path {
-    /// the whole table, in rowid order
-    Table,
-    /// whichever index SQLite picks for the date (or enterprise) range
-    Index,
-}
-
-pub(super) fn scan_with(
-    conn: &Connection,
-    ctx: &Ctx<'_>,
-    all: &[Program],
-    enterprise: Option<i64>,
-    share: (u32, u32),
-    path: Path,
-    expected: usize,
-) -> Result<ScanData> {
-    let (k, n) = (i64::from(share.0), i64::from(share.1.max(1)));
     let mut groups: Vec<String> = Vec::new();
     // program id → index; ids are small integers, so a dense table beats hashing per row
     let max_id = all
@@ -216,13 +191,11 @@ pub(super) fn scan_with(
         });
     }
 
-    let mut enterprises = HashMap::new();
+    let mut enterprises = FastMap::default();
     {
-        let mut stmt = conn.prepare(
-            "SELECT id, credit_code, size FROM enterprise
-             WHERE (?1 IS NULL OR id = ?1) AND id % ?2 = ?3",
-        )?;
-        let mut q = stmt.query(params![enterprise, n, k])?;
+        let mut stmt = conn
+            .prepare("SELECT id, credit_code, size FROM enterprise WHERE id BETWEEN ?1 AND ?2")?;
+        let mut q = stmt.query(params![lo, hi])?;
         while let Some(r) = q.next()? {
             let size: Size = r.get(2)?;
             enterprises.insert(
@@ -232,48 +205,46 @@ pub(super) fn scan_with(
         }
     }
 
-    let mut reversed: HashSet<i64> = HashSet::new();
-    let only = match (enterprise.is_some(), n > 1) {
-        (true, _) => " AND enterprise_id = ?2",
-        (false, true) => " AND enterprise_id % ?2 = ?3",
-        (false, false) => "",
-    };
-    let path = match path {
-        Path::Table => " NOT INDEXED",
-        Path::Index => "",
-    };
-    let mut rows = Vec::with_capacity(expected);
+    let mut rows: Vec<Row> = Vec::with_capacity(expected);
     let mut vouchers = String::with_capacity(expected * 12);
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, enterprise_id, program_id, amount_fen, date, status, reverses_id, voucher_no,
-                approved_by <> '' AND approved_by = entered_by
-         FROM disbursement{path} WHERE date <= ?1{only}"
-    ))?;
+    // the ORDER BY is the index's own: SQLite reads the range in order and sorts nothing
+    // (a test holds the plan to that)
+    let mut q = super::raw::RawQuery::new(conn, SCAN_SQL)?;
+    q.bind_int(1, lo)?;
+    q.bind_int(2, hi)?;
+    q.bind_text(3, &iso(ctx.as_of))?;
     let mut sums = vec![Sums::default(); all.len()];
-    let mut q = match enterprise {
-        Some(id) => stmt.query(params![iso(ctx.as_of), id])?,
-        None if n > 1 => stmt.query(params![iso(ctx.as_of), n, k])?,
-        None => stmt.query(params![iso(ctx.as_of)])?,
-    };
     let bad = |what: &str| Error::invalid(format!("disbursement: {what}"));
+    // the rows the current enterprise's reversals cancel, and where its rows begin
+    let mut reversed: Vec<i64> = Vec::new();
+    let mut run_start = 0;
     while let Some(r) = q.next()? {
-        let id: i64 = r.get(0)?;
-        let pid: i64 = r.get(2)?;
+        // id, enterprise_id, program_id: INTEGER PRIMARY KEY and NOT NULL foreign keys
+        let id = r.int_unchecked(0);
+        let enterprise_id = r.int_unchecked(1);
+        if rows
+            .get(run_start)
+            .is_some_and(|first| first.enterprise_id != enterprise_id)
+        {
+            mark_reversed(&mut rows[run_start..], &mut reversed);
+            run_start = rows.len();
+        }
+        let pid = r.int_unchecked(2);
         let Some(&prog) = usize::try_from(pid).ok().and_then(|i| prog_index.get(i)) else {
             continue;
         };
         if prog == u32::MAX {
             continue;
         }
-        let date = r.get_ref(4)?.as_bytes().map_err(|_| bad("date"))?;
+        let amount = r.int(3).ok_or_else(|| bad("amount_fen"))?;
+        let date = r.text(4).ok_or_else(|| bad("date"))?;
         let (day, year) = parse_day(date).ok_or_else(|| bad("date"))?;
-        let amount: i64 = r.get(3)?;
         let sum = &mut sums[prog as usize];
         sum.count += 1;
-        let status = match r.get_ref(5)? {
-            ValueRef::Text(b"pending") => Status::Pending,
-            ValueRef::Text(b"approved") => Status::Approved,
-            ValueRef::Text(b"paid") => Status::Paid,
+        let status = match r.text(5) {
+            Some(b"pending") => Status::Pending,
+            Some(b"approved") => Status::Approved,
+            Some(b"paid") => Status::Paid,
             _ => continue, // rejected: counts nowhere
         };
         if status == Status::Paid {
@@ -284,61 +255,31 @@ pub(super) fn scan_with(
         } else {
             sum.committed += amount;
         }
-        let reverses: Option<i64> = r.get(6)?;
-        if let Some(orig) = reverses {
-            reversed.insert(orig);
+        let reversal = r.int(6);
+        if let Some(orig) = reversal {
+            reversed.push(orig);
         }
-        let v = r.get_ref(7)?.as_str().map_err(|_| bad("voucher_no"))?;
+        let v = r
+            .text(7)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .ok_or_else(|| bad("voucher_no"))?;
         let v_off = vouchers.len() as u32;
         vouchers.push_str(v);
         rows.push(Row {
             id,
-            enterprise_id: r.get(1)?,
+            enterprise_id,
             prog,
             day,
             year,
             amount,
             status,
-            reversal: reverses.is_some(),
-            live: reverses.is_none(),
-            self_approved: r.get::<_, i64>(8)? != 0,
+            live: reversal.is_none(),
+            self_approved: r.int_unchecked(8) != 0,
             v_off,
             v_len: v.len() as u32,
         });
     }
-    if !reversed.is_empty() {
-        for row in &mut rows {
-            row.live = !row.reversal && !reversed.contains(&row.id);
-        }
-    }
-    // sort by (enterprise, day) packed into one integer, then order same-day runs of one
-    // enterprise by voucher_no (rare, so the string comparisons stay few)
-    let packable = rows
-        .iter()
-        .all(|r| (0..1 << 39).contains(&r.enterprise_id) && (0..1 << 24).contains(&r.day));
-    if packable {
-        rows.sort_unstable_by_key(|r| ((r.enterprise_id as u64) << 24) | r.day as u64);
-    } else {
-        rows.sort_unstable_by_key(|r| (r.enterprise_id, r.day));
-    }
-    let by_voucher = |r: &Row| {
-        let s = r.v_off as usize;
-        &vouchers.as_bytes()[s..s + r.v_len as usize]
-    };
-    let mut i = 0;
-    while i < rows.len() {
-        let mut j = i + 1;
-        while j < rows.len()
-            && rows[j].enterprise_id == rows[i].enterprise_id
-            && rows[j].day == rows[i].day
-        {
-            j += 1;
-        }
-        if j - i > 1 {
-            rows[i..j].sort_unstable_by(|a, b| by_voucher(a).cmp(by_voucher(b)));
-        }
-        i = j;
-    }
+    mark_reversed(&mut rows[run_start..], &mut reversed);
     Ok(ScanData {
         programs,
         groups,
@@ -350,19 +291,60 @@ pub(super) fn scan_with(
     })
 }
 
-/// How many disbursements are dated in or before the month of `as_of`, and after it (from
+/// What [`scan`] reads: a range of enterprises, rows dated ≤ D, in the rules' order.
+/// `ix_disb_enterprise_date` holds every one of these columns (SELF_APPROVED's test as an
+/// indexed expression), so SQLite never reads the table. Read through [`super::raw`]:
+/// through rusqlite each value cost three calls into SQLite, a third of the scan.
+pub(super) const SCAN_SQL: &str =
+    "SELECT id, enterprise_id, program_id, amount_fen, date, status, reverses_id, voucher_no,
+            (approved_by <> '' AND approved_by = entered_by)
+     FROM disbursement
+     WHERE enterprise_id BETWEEN ?1 AND ?2 AND date <= ?3
+     ORDER BY enterprise_id, date, voucher_no";
+
+/// One enterprise's rows: those its reversals (`targets`, emptied) cancel are not live.
+fn mark_reversed(run: &mut [Row], targets: &mut Vec<i64>) {
+    if targets.is_empty() {
+        return;
+    }
+    for row in run.iter_mut().filter(|r| targets.contains(&r.id)) {
+        row.live = false;
+    }
+    targets.clear();
+}
+
+/// The enterprise ids of share k of n: the k-th of n equal ranges between the smallest
+/// and the largest id (ids are given in order, so the ranges hold about as many
+/// enterprises each). Together the n ranges hold every id, each once.
+pub(super) fn share_range(conn: &Connection, (k, n): (u32, u32)) -> Result<(i64, i64)> {
+    let n = n.max(1);
+    let (min, max): (Option<i64>, Option<i64>) =
+        conn.query_row("SELECT min(id), max(id) FROM enterprise", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let (Some(min), Some(max)) = (min, max) else {
+        return Ok((1, 0)); // no enterprises: an empty range
+    };
+    let width = i128::from(max) - i128::from(min) + 1;
+    let at = |i: u32| (i128::from(min) + width * i128::from(i) / i128::from(n)) as i64;
+    if k >= n {
+        return Ok((1, 0));
+    }
+    // [at(k), at(k + 1) - 1]; the last share ends at max exactly
+    let hi = if k + 1 == n { max } else { at(k + 1) - 1 };
+    Ok((at(k), hi))
+}
+
+/// How many disbursements are dated in or before the month of `as_of` (from
 /// the maintained program × month counts: well under a millisecond).
-fn row_counts(conn: &Connection, as_of: chrono::NaiveDate) -> Result<(usize, usize)> {
+fn row_counts(conn: &Connection, as_of: chrono::NaiveDate) -> Result<usize> {
     let month = crate::dates::Month::of(as_of).to_string();
-    let (before, after): (i64, i64) = conn.query_row(
-        "SELECT coalesce(SUM(row_count) FILTER (WHERE month <= ?1), 0),
-                coalesce(SUM(row_count) FILTER (WHERE month > ?1), 0)
-         FROM program_month",
+    let before: i64 = conn.query_row(
+        "SELECT coalesce(SUM(row_count), 0) FROM program_month WHERE month <= ?1",
         [month],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| r.get(0),
     )?;
-    let n = |v: i64| usize::try_from(v).unwrap_or(0);
-    Ok((n(before), n(after)))
+    Ok(usize::try_from(before).unwrap_or(0))
 }
 
 /// The program figures as of D from the scan's sums plus the (small) allocation and

@@ -369,3 +369,40 @@ fn resolve_by_code_unique_fragment_or_exact_name() {
         "the exact name wins"
     );
 }
+
+/// What the program has left for a new row, on any day: the maintained month sums before
+/// the day's month plus that month's own rows up to the day, equal to summing every row.
+#[test]
+fn headroom_budget_left_counts_every_row_up_to_the_day() {
+    let (fx, hd, xy) = ledger();
+    fx.reverse("KJ-103", "KJ2025", &xy, "-60000", "2025-06-20", "KJ-102");
+    fx.paid("KJ-104", "KJ2025", &xy, "5000", "2025-06-25");
+    for date in [
+        "2025-01-31",
+        "2025-02-01",
+        "2025-05-06",
+        "2025-06-19",
+        "2025-06-20",
+        "2025-06-30",
+        "2025-12-31",
+    ] {
+        let h = headroom(&fx.conn, "KJ2025", &hd, d(date)).unwrap();
+        let (paid, committed): (i64, i64) = fx
+            .conn
+            .query_row(
+                "SELECT coalesce(SUM(CASE WHEN status = 'paid' THEN amount_fen END), 0),
+                        coalesce(SUM(CASE WHEN status IN ('pending', 'approved') THEN amount_fen END), 0)
+                 FROM disbursement NOT INDEXED
+                 WHERE program_id = (SELECT id FROM program WHERE code = 'KJ2025') AND date <= ?1",
+                [date],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((h.paid.0, h.committed.0), (paid, committed), "as of {date}");
+        assert_eq!(
+            h.available,
+            h.budget - h.paid - h.committed - h.recovered,
+            "as of {date}"
+        );
+    }
+}
