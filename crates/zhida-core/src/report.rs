@@ -688,33 +688,45 @@ pub fn pad(s: &str, width: usize, right: bool) -> String {
 }
 
 /// A plain table: header, a rule line, rows; columns in `right` are right-aligned.
-/// Trailing spaces are trimmed from each line.
+/// Trailing spaces are trimmed from each line. Written straight into one string, each
+/// cell's display width measured once (70,000 findings make a table of 18 MB).
 pub fn text_table(headers: &[String], rows: &[Vec<String>], right: &[usize]) -> String {
-    let mut widths: Vec<usize> = headers
-        .iter()
-        .map(|h| UnicodeWidthStr::width(h.as_str()))
-        .collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(UnicodeWidthStr::width(c.as_str()));
-            }
+    let width = |c: &String| UnicodeWidthStr::width(c.as_str());
+    let mut widths: Vec<usize> = headers.iter().map(width).collect();
+    let cell_widths: Vec<Vec<usize>> = rows.iter().map(|r| r.iter().map(width).collect()).collect();
+    for r in &cell_widths {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(*c);
         }
     }
-    let line = |cells: &[String]| {
-        let s: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0), right.contains(&i)))
-            .collect();
-        format!("{}\n", s.join("  ").trim_end())
-    };
-    let mut out = line(headers);
     let total: usize = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    let bytes: usize = rows.iter().flatten().map(String::len).sum();
+    let mut out = String::with_capacity(bytes + (rows.len() + 2) * (total + 1));
+    let line = |out: &mut String, cells: &[String], cell_w: &[usize]| {
+        let start = out.len();
+        for (i, (c, cw)) in cells.iter().zip(cell_w).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let fill = widths.get(i).copied().unwrap_or(0).saturating_sub(*cw);
+            if right.contains(&i) {
+                out.extend(std::iter::repeat_n(' ', fill));
+                out.push_str(c);
+            } else {
+                out.push_str(c);
+                out.extend(std::iter::repeat_n(' ', fill));
+            }
+        }
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
+        out.push('\n');
+    };
+    let header_w: Vec<usize> = headers.iter().map(width).collect();
+    line(&mut out, headers, &header_w);
     out.push_str(&"-".repeat(total));
     out.push('\n');
-    for r in rows {
-        out.push_str(&line(r));
+    for (r, w) in rows.iter().zip(&cell_widths) {
+        line(&mut out, r, w);
     }
     out
 }

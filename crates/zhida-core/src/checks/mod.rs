@@ -596,53 +596,79 @@ fn head(s: &str) -> u128 {
     u128::from_be_bytes(b)
 }
 
+/// [`head`] of 24 bytes: a whole credit code (18).
+fn head24(s: &str) -> (u128, u64) {
+    let mut b = [0u8; 8];
+    let rest = s.as_bytes().get(16..).unwrap_or(&[]);
+    let n = rest.len().min(8);
+    b[..n].copy_from_slice(&rest[..n]);
+    (head(s), u64::from_be_bytes(b))
+}
+
 /// The findings in report order (severity, rule, program, enterprise, voucher, detail),
-/// stable. Sorts (key, position) pairs, then moves each finding to its place by swaps:
-/// sorting the findings themselves (a few hundred bytes each, 70,000 of them at 1M rows)
-/// cost ~180 ms, and a sorted copy would hold them twice.
+/// stable. Sorts compact keys with the findings' positions, then moves each finding to
+/// its place once: sorting the findings themselves (~190 bytes each, 70,000 of them at
+/// 1M rows) cost ~180 ms.
 ///
-/// Each key leads with the rule's rank and the first 16 bytes of each text as a number:
-/// most comparisons are settled there, within the array of keys, instead of following
-/// pointers to four strings per finding spread over the heap (90 → 25 ms at 68,545).
-fn sorted(mut out: Vec<Finding>) -> Vec<Finding> {
+/// Each key is the rank of the rule and of the program among those present, and the first
+/// 24 bytes of the enterprise (a whole credit code) and 16 of the voucher as numbers: most
+/// comparisons are settled there, within the array of keys, instead of following pointers
+/// to four strings per finding spread over the heap.
+fn sorted(out: Vec<Finding>) -> Vec<Finding> {
     // rank of each rule in (severity, code) order
     let mut by_order: Vec<Rule> = Rule::ALL.to_vec();
     by_order.sort_by_key(|r| (r.severity(), r.as_str()));
-    let mut rank = [0u8; Rule::ALL.len()];
+    let mut rank = [0u32; Rule::ALL.len()];
     for (i, r) in by_order.into_iter().enumerate() {
-        rank[r as usize] = i as u8;
+        rank[r as usize] = i as u32;
     }
-    // target[i] = where the finding now at i belongs
-    let mut target = vec![0usize; out.len()];
-    {
-        let mut order: Vec<(_, usize)> = out
-            .iter()
-            .map(|f| {
-                let (_, _, program, enterprise, voucher, detail) = f.sort_key();
-                (
-                    rank[f.rule as usize],
-                    (head(program), program),
-                    (head(enterprise), enterprise),
-                    (head(voucher), voucher),
-                    detail,
-                )
-            })
-            .zip(0..)
-            .collect();
-        // the position breaks ties: stable without a merge sort
-        order.sort_unstable();
-        for (place, (_, i)) in order.into_iter().enumerate() {
-            target[i] = place;
-        }
-    }
-    for i in 0..out.len() {
-        while target[i] != i {
-            let t = target[i];
-            out.swap(i, t);
-            target.swap(i, t);
-        }
-    }
-    out
+    // rank of each program code among those named (a few hundred)
+    let mut codes: Vec<&str> = {
+        let mut seen: foldhash::HashSet<&str> = Default::default();
+        out.iter()
+            .map(|f| f.program.as_str())
+            .filter(|c| seen.insert(c))
+            .collect()
+    };
+    codes.sort_unstable();
+    let program_rank: foldhash::HashMap<&str, u32> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, i as u32))
+        .collect();
+    // (rule and program ranks, enterprise head, voucher head, position): 64 bytes moved by
+    // the sort, compared as integers; where heads are equal the texts decide
+    let mut order: Vec<(u64, (u128, u64), u128, u32)> = out
+        .iter()
+        .zip(0u32..)
+        .map(|(f, i)| {
+            let (_, _, program, enterprise, voucher, _) = f.sort_key();
+            let p = program_rank.get(program).copied().unwrap_or(0);
+            let rule_program = (u64::from(rank[f.rule as usize]) << 32) | u64::from(p);
+            (rule_program, head24(enterprise), head(voucher), i)
+        })
+        .collect();
+    drop(program_rank);
+    let texts = |i: u32| {
+        let (_, _, _, enterprise, voucher, detail) = out[i as usize].sort_key();
+        (enterprise, voucher, detail)
+    };
+    // the position breaks ties: stable without a merge sort
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+            let (ta, tb) = (texts(a.3), texts(b.3));
+            ta.0.cmp(tb.0)
+                .then(a.2.cmp(&b.2))
+                .then_with(|| (ta.1, ta.2).cmp(&(tb.1, tb.2)))
+                .then(a.3.cmp(&b.3))
+        })
+    });
+    // each finding moved once to its place (swapping them into place along the cycles
+    // moved each twice, at random)
+    let mut slots: Vec<Option<Finding>> = out.into_iter().map(Some).collect();
+    let mut sorted = Vec::with_capacity(slots.len());
+    sorted.extend(order.iter().filter_map(|&(.., i)| slots[i as usize].take()));
+    sorted
 }
 
 /// The IDLE or RECOVER_DUE finding of one program as of `as_of`, exactly as
@@ -685,8 +711,8 @@ fn enterprise_id(conn: &Connection, credit_code: &str) -> Result<Option<i64>> {
 
 /// Each finding's basis: one text per (program, rule), however many findings.
 struct Basis<'a> {
-    by_code: HashMap<&'a str, &'a crate::model::Program>,
-    cache: HashMap<(String, Rule), Arc<str>>,
+    by_code: foldhash::HashMap<&'a str, &'a crate::model::Program>,
+    cache: foldhash::HashMap<(&'a str, Rule), Arc<str>>,
     cfg: &'a CheckConfig,
     lang: Lang,
 }
@@ -695,7 +721,7 @@ impl<'a> Basis<'a> {
     fn new(programs: &'a [crate::model::Program], cfg: &'a CheckConfig, lang: Lang) -> Self {
         Basis {
             by_code: programs.iter().map(|p| (p.code.as_str(), p)).collect(),
-            cache: HashMap::new(),
+            cache: Default::default(),
             cfg,
             lang,
         }
@@ -703,12 +729,13 @@ impl<'a> Basis<'a> {
 
     fn cite(&mut self, out: &mut [Finding]) {
         for f in out {
-            let Some(p) = self.by_code.get(f.program.as_str()) else {
+            let Some(&p) = self.by_code.get(f.program.as_str()) else {
                 continue;
             };
+            // keyed by the program's own code: no copy of it per finding
             f.basis = self
                 .cache
-                .entry((f.program.clone(), f.rule))
+                .entry((p.code.as_str(), f.rule))
                 .or_insert_with(|| Arc::from(self.cfg.basis.cite(f.rule, p, self.lang)))
                 .clone();
         }

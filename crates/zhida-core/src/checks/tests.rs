@@ -2119,3 +2119,14 @@ fn sorted_puts_many_findings_in_report_order() {
     want.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     assert_eq!(super::sorted(out), want);
 }
+
+proptest::proptest! {
+    /// The 24-byte heads too (a credit code is 18 bytes, so its head is the whole code).
+    #[test]
+    fn text_heads24_order_as_the_texts(
+        a in "(91530100MA6K|\\x00){0,3}[0-9A-Z\\x00-\\x02]{0,14}",
+        b in "(91530100MA6K|\\x00){0,3}[0-9A-Z\\x00-\\x02]{0,14}",
+    ) {
+        proptest::prop_assert_eq!((super::head24(&a), a.as_str()).cmp(&(super::head24(&b), b.as_str())), a.cmp(&b));
+    }
+}
