@@ -78,7 +78,7 @@ pub(crate) struct Cx<'c> {
     pub conn: &'c Connection,
     pub opts: Options,
     pub closed: HashSet<String>,
-    pub programs: HashMap<String, i64>,
+    pub programs: super::fields::ProgramIds,
     pub enterprises: EnterpriseIds,
     /// largest id of the kind's table before this file: larger ids were written by it
     pub max_before: i64,
@@ -98,7 +98,7 @@ impl<'c> Cx<'c> {
             rows.collect::<rusqlite::Result<HashSet<String>>>()?
         };
         let programs = if kind == Kind::Programs {
-            HashMap::new()
+            Default::default()
         } else {
             code_map(conn, "SELECT code, id FROM program")?
         };
@@ -134,10 +134,10 @@ impl<'c> Cx<'c> {
     }
 }
 
-fn code_map(conn: &Connection, sql: &str) -> crate::Result<HashMap<String, i64>> {
+fn code_map(conn: &Connection, sql: &str) -> crate::Result<super::fields::ProgramIds> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
+    Ok(rows.collect::<rusqlite::Result<super::fields::ProgramIds>>()?)
 }
 
 /// Why a file stopped before its end.

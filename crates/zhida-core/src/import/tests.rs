@@ -1168,3 +1168,70 @@ fn disbursements_read_on_a_second_thread_keep_lines_order_and_atomicity() {
         "{errs:?}"
     );
 }
+
+/// The table's CHECKs are off while a disbursement file loads, so the loader must refuse
+/// every row they would: each such row is named with its reason, nothing is written, the
+/// checks are on again afterwards, and a load of good rows leaves them all satisfied.
+#[test]
+fn disbursement_rows_breaking_a_table_check_are_refused_by_the_loader() {
+    let mut conn = base();
+    let e1 = ent1();
+    load(
+        &mut conn,
+        "disbursements.csv",
+        &format!(
+            "{}PZ-1,WG-2025,{e1},1000,2025-03-01,paid,李娟,王建国,,\n\
+             PZ-2,WG-2025,{e1},200,2025-03-02,pending,李娟,,,\n",
+            disb_header()
+        ),
+    )
+    .unwrap();
+    let text = format!(
+        "{}  ,WG-2025,{e1},100,2025-03-05,paid,李娟,王建国,,空凭证号\n\
+         PZ-11,WG-2025,{e1},0,2025-03-05,paid,李娟,王建国,,零金额\n\
+         PZ-12,WG-2025,{e1},-100,2025-03-05,paid,李娟,王建国,,负数非冲销\n\
+         PZ-13,WG-2025,{e1},100,2025-03-05,paid,李娟,王建国,PZ-1,正数冲销\n\
+         PZ-14,WG-2025,{e1},-100,2025-03-05,approved,李娟,王建国,PZ-1,未付冲销\n\
+         PZ-15,WG-2025,{e1},-100,2025-03-05,paid,李娟,王建国,PZ-2,冲销未付原凭证\n\
+         PZ-16,WG-2025,{e1},100,2025-02-29,paid,李娟,王建国,,无此日\n\
+         PZ-17,WG-2025,{e1},100,2025-03-05,已付,李娟,王建国,,未知状态\n\
+         PZ-18,WG-2025,{e1},-100,2025-03-05,paid,李娟,王建国,PZ-18,冲销自身\n",
+        disb_header()
+    );
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    for (line, column) in [
+        (2, "voucher_no"),
+        (3, "amount"),
+        (4, "amount"),
+        (5, "amount"),
+        (6, "status"),
+        (7, "reverses"),
+        (8, "date"),
+        (9, "status"),
+        (10, "reverses"),
+    ] {
+        let at = format!("disbursements.csv:{line}: {column}: ");
+        assert!(errs.iter().any(|e| e.starts_with(&at)), "{at} in {errs:?}");
+    }
+    let on: i64 = conn
+        .query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(on, 0, "the checks are enforced again after the file");
+    // good rows of every shape: the constraints hold on what was written
+    load(
+        &mut conn,
+        "disbursements.csv",
+        &format!(
+            "{}PZ-3,WG-2025,{e1},300,2025-03-06,approved,李娟,王建国,,\n\
+             PZ-4,WG-2025,{e1},-400,2025-03-07,paid,李娟,王建国,PZ-1,部分冲销\n\
+             PZ-5,KJ-2025,{e1},500,2025-03-08,rejected,李娟,王建国,,退回\n",
+            disb_header()
+        ),
+    )
+    .unwrap();
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(count(&conn, "SELECT count(*) FROM disbursement"), 5);
+}
