@@ -96,27 +96,20 @@ pub fn recovery_candidates(
 }
 
 /// A program's balance (budget − paid − recovered, rows dated ≤ `date`): the most a
-/// recovery dated `date` may take. One query for the one program: what was paid in the
-/// months before `date`'s from the maintained `program_month`, that month's own rows up to
-/// the day from the disbursements.
+/// recovery dated `date` may take. Paid as the program figures sum it
+/// (`summary::program_totals_of`).
 pub fn balance_as_of(conn: &Connection, program_code: &str, date: NaiveDate) -> Result<Money> {
     let pid = program_id(conn, program_code)?;
-    let month = crate::dates::Month::of(date);
-    Ok(conn
+    let paid = crate::repo::summary::program_totals_of(conn, pid, date)?.paid;
+    let rest: Money = conn
         .prepare_cached(
             "SELECT (SELECT coalesce(SUM(amount_fen), 0) FROM allocation
                       WHERE program_id = ?1 AND date <= ?2)
-                  - (SELECT coalesce(SUM(paid_fen), 0) FROM program_month
-                      WHERE program_id = ?1 AND month < ?3)
-                  - (SELECT coalesce(SUM(amount_fen), 0) FROM disbursement
-                      WHERE program_id = ?1 AND status = 'paid' AND date >= ?4 AND date <= ?2)
                   - (SELECT coalesce(SUM(amount_fen), 0) FROM recovery
                       WHERE program_id = ?1 AND date <= ?2)",
         )?
-        .query_row(
-            params![pid, iso(date), month.to_string(), iso(month.first_day())],
-            |r| r.get(0),
-        )?)
+        .query_row(params![pid, iso(date)], |r| r.get(0))?;
+    Ok(rest - paid)
 }
 
 /// Validate and record; returns the recovery id.

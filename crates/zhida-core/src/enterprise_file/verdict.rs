@@ -55,34 +55,25 @@ impl Headroom {
     }
 }
 
-/// The program's figures as of `date`: (budget, paid, committed, recovered). One query:
-/// the whole months before `date`'s from the maintained `program_month`, the days of its
-/// own month from the program's rows (a range of ix_disb_program_date).
+/// The program's figures as of `date`: (budget, paid, committed, recovered); paid and
+/// committed as the program figures sum them (`summary::program_totals_of`).
 fn program_money(
     conn: &Connection,
     program_id: i64,
     date: NaiveDate,
 ) -> Result<(Money, Money, Money, Money)> {
-    let month = crate::dates::Month::of(date);
-    Ok(conn
+    let totals = crate::repo::summary::program_totals_of(conn, program_id, date)?;
+    let (budget, recovered) = conn
         .prepare_cached(
-            "WITH a AS (SELECT coalesce(SUM(amount_fen), 0) AS budget FROM allocation
-                         WHERE program_id = ?1 AND date <= ?2),
-                  d AS (SELECT coalesce(SUM(paid), 0) AS paid, coalesce(SUM(committed), 0) AS committed
-                          FROM (SELECT paid_fen AS paid, committed_fen AS committed FROM program_month
-                                 WHERE program_id = ?1 AND month < ?3
-                                UNION ALL
-                                SELECT CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END,
-                                       CASE WHEN status IN ('pending', 'approved') THEN amount_fen ELSE 0 END
-                                  FROM disbursement WHERE program_id = ?1 AND date >= ?4 AND date <= ?2)),
-                  r AS (SELECT coalesce(SUM(amount_fen), 0) AS recovered FROM recovery
-                         WHERE program_id = ?1 AND date <= ?2)
-             SELECT a.budget, d.paid, d.committed, r.recovered FROM a, d, r",
+            "SELECT (SELECT coalesce(SUM(amount_fen), 0) FROM allocation
+                      WHERE program_id = ?1 AND date <= ?2),
+                    (SELECT coalesce(SUM(amount_fen), 0) FROM recovery
+                      WHERE program_id = ?1 AND date <= ?2)",
         )?
-        .query_row(
-            params![program_id, iso(date), month.to_string(), iso(month.first_day())],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?)
+        .query_row(params![program_id, iso(date)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    Ok((budget, totals.paid, totals.committed, recovered))
 }
 
 fn headroom_of(year: &ProgramYear, money: (Money, Money, Money, Money)) -> Headroom {

@@ -302,11 +302,21 @@ pub fn monthly_paid(
 /// Totals per program over every month up to and including `as_of` (month ends), by
 /// program id. Programs without any disbursement are absent.
 pub fn program_totals(conn: &Connection, as_of: Month) -> Result<Vec<ProgramTotals>> {
+    month_totals(conn, as_of, None)
+}
+
+/// [`program_totals`] of every program, or of one.
+fn month_totals(
+    conn: &Connection,
+    as_of: Month,
+    program: Option<i64>,
+) -> Result<Vec<ProgramTotals>> {
     let mut stmt = conn.prepare_cached(
         "SELECT program_id, SUM(paid_fen), SUM(committed_fen), SUM(paid_count), SUM(row_count), MAX(last_paid)
-         FROM program_month WHERE month <= ?1 GROUP BY program_id ORDER BY program_id",
+         FROM program_month WHERE month <= ?1 AND (?2 IS NULL OR program_id = ?2)
+         GROUP BY program_id ORDER BY program_id",
     )?;
-    let rows = stmt.query_map(params![as_of.to_string()], totals_from_row)?;
+    let rows = stmt.query_map(params![as_of.to_string(), program], totals_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -326,14 +336,43 @@ fn totals_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProgramTotals> {
 /// of ix_disb_program_date (CROSS JOIN keeps program outermost) and those rows looked up,
 /// so one month's rows, not the whole table.
 pub fn program_totals_as_of(conn: &Connection, as_of: NaiveDate) -> Result<Vec<ProgramTotals>> {
+    totals_as_of(conn, as_of, None)
+}
+
+/// One program's totals for rows dated ≤ `as_of` (all zero when it has none), the way
+/// [`program_totals_as_of`] sums every program's: for the checks of a single new row or
+/// recovery.
+pub fn program_totals_of(
+    conn: &Connection,
+    program_id: i64,
+    as_of: NaiveDate,
+) -> Result<ProgramTotals> {
+    Ok(totals_as_of(conn, as_of, Some(program_id))?
+        .pop()
+        .unwrap_or(ProgramTotals {
+            program_id,
+            paid: Money::ZERO,
+            committed: Money::ZERO,
+            paid_count: 0,
+            rows: 0,
+            last_paid: None,
+        }))
+}
+
+/// [`program_totals_as_of`] of every program, or of one.
+fn totals_as_of(
+    conn: &Connection,
+    as_of: NaiveDate,
+    program: Option<i64>,
+) -> Result<Vec<ProgramTotals>> {
     let month = Month::of(as_of);
     if as_of == month.last_day() {
-        return program_totals(conn, month);
+        return month_totals(conn, month, program);
     }
     let mut stmt = conn.prepare_cached(
         "WITH s AS (SELECT program_id, paid_fen AS paid, committed_fen AS committed, paid_count AS pc,
                            row_count AS n, last_paid AS lp
-                    FROM program_month WHERE month < ?1
+                    FROM program_month WHERE month < ?1 AND (?4 IS NULL OR program_id = ?4)
                     UNION ALL
                     SELECT d.program_id,
                            CASE WHEN d.status = 'paid' THEN d.amount_fen ELSE 0 END,
@@ -342,12 +381,18 @@ pub fn program_totals_as_of(conn: &Connection, as_of: NaiveDate) -> Result<Vec<P
                            1,
                            CASE WHEN d.status = 'paid' AND d.amount_fen > 0 THEN d.date END
                     FROM program p CROSS JOIN disbursement d
-                         ON d.program_id = p.id AND d.date >= ?2 AND d.date <= ?3)
+                         ON d.program_id = p.id AND d.date >= ?2 AND d.date <= ?3
+                    WHERE ?4 IS NULL OR p.id = ?4)
          SELECT program_id, SUM(paid), SUM(committed), SUM(pc), SUM(n), MAX(lp)
          FROM s GROUP BY program_id ORDER BY program_id",
     )?;
     let rows = stmt.query_map(
-        params![month.to_string(), iso(month.first_day()), iso(as_of)],
+        params![
+            month.to_string(),
+            iso(month.first_day()),
+            iso(as_of),
+            program
+        ],
         totals_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -536,12 +581,38 @@ pub(crate) mod tests {
             days.push(month.last_day().pred_opt().unwrap());
             month = month.next();
         }
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM program ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         for day in days {
+            let direct = direct_totals(&conn, day);
             assert_eq!(
                 program_totals_as_of(&conn, day).unwrap(),
-                direct_totals(&conn, day),
+                direct,
                 "as of {day}"
             );
+            // one program at a time: the same totals, zeros for a program with no rows yet
+            for &id in &ids {
+                let one = program_totals_of(&conn, id, day).unwrap();
+                match direct.iter().find(|t| t.program_id == id) {
+                    Some(t) => assert_eq!(&one, t, "program {id} as of {day}"),
+                    None => assert_eq!(
+                        (
+                            one.program_id,
+                            one.paid,
+                            one.committed,
+                            one.rows,
+                            one.last_paid
+                        ),
+                        (id, Money::ZERO, Money::ZERO, 0, None),
+                        "program {id} as of {day}"
+                    ),
+                }
+            }
         }
     }
 
