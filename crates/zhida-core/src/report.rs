@@ -676,23 +676,13 @@ impl MonthlyReport {
     }
 }
 
-/// Pad `s` to `width` display cells (中文 = 2), right-aligned when `right`.
-pub fn pad(s: &str, width: usize, right: bool) -> String {
-    let w = UnicodeWidthStr::width(s);
-    let fill = " ".repeat(width.saturating_sub(w));
-    if right {
-        format!("{fill}{s}")
-    } else {
-        format!("{s}{fill}")
-    }
-}
-
 /// A plain table: header, a rule line, rows; columns in `right` are right-aligned.
 /// Trailing spaces are trimmed from each line. Written straight into one string, each
 /// cell's display width measured once (70,000 findings make a table of 18 MB).
 pub fn text_table(headers: &[String], rows: &[Vec<String>], right: &[usize]) -> String {
     let width = |c: &String| UnicodeWidthStr::width(c.as_str());
-    let mut widths: Vec<usize> = headers.iter().map(width).collect();
+    let header_w: Vec<usize> = headers.iter().map(width).collect();
+    let mut widths = header_w.clone();
     let cell_widths: Vec<Vec<usize>> = rows.iter().map(|r| r.iter().map(width).collect()).collect();
     for r in &cell_widths {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -721,7 +711,6 @@ pub fn text_table(headers: &[String], rows: &[Vec<String>], right: &[usize]) -> 
         out.truncate(start + kept);
         out.push('\n');
     };
-    let header_w: Vec<usize> = headers.iter().map(width).collect();
     line(&mut out, headers, &header_w);
     out.push_str(&"-".repeat(total));
     out.push('\n');
