@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod pinyin_keys;
+mod raw;
 pub mod reconcile;
 pub mod recover;
 pub mod repo;

@@ -43,7 +43,6 @@ mod indicator_rules;
 mod output;
 mod performance_rules;
 mod program_rules;
-mod raw;
 mod scan;
 mod voucher_rules;
 

@@ -209,7 +209,7 @@ pub(super) fn scan(
     let mut vouchers = String::with_capacity(expected * 12);
     // the ORDER BY is the index's own: SQLite reads the range in order and sorts nothing
     // (a test holds the plan to that)
-    let mut q = super::raw::RawQuery::new(conn, SCAN_SQL)?;
+    let mut q = crate::raw::RawQuery::new(conn, SCAN_SQL)?;
     q.bind_int(1, lo)?;
     q.bind_int(2, hi)?;
     q.bind_text(3, &iso(ctx.as_of))?;

@@ -6,11 +6,14 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::dates::iso;
+use chrono::NaiveDate;
+
+use crate::dates::{iso, IsoDay};
 use crate::error::Error;
 use crate::model::{Direction, Level, ProgramStatus, Reason, Status};
 use crate::money::Money;
 use crate::pinyin_keys::pinyin_keys;
+use crate::raw::RawQuery;
 use crate::repo::summary::{Deltas, RowKey};
 use crate::repo::write::{self, NewEnterprise, NewProgram, NewRecovery};
 
@@ -254,10 +257,62 @@ impl<T> Batch<T> {
     }
 }
 
+/// The database side of [`each_row_pipelined`].
+trait Write<T> {
+    /// Write one row; its column errors go to `fl`.
+    fn one(&mut self, fl: &mut Fields, row: T) -> Result<Outcome, Stop>;
+
+    /// Whether `row` may wait to be inserted together with others by [`Write::group`].
+    fn groups(&self, row: &T) -> bool;
+
+    /// Insert the rows (at most [`GROUP`]) in one statement, skipping each whose key is
+    /// taken (stored, or earlier in the group); for each row, whether it was inserted.
+    /// Those that were not then go through [`Write::one`], in file order, which reports
+    /// them exactly as it would have without the group: a grouped row reads nothing a
+    /// row after it in the group writes.
+    fn group(&mut self, rows: &[Waiting<'_, T>]) -> crate::Result<Vec<bool>>;
+}
+
+/// Rows per multi-row insert. One statement per row spends as much in SQLite's per-step
+/// work (cursors opened and closed, the VM halted) as in the insert itself: at 1M rows
+/// 1.9 s one by one against 0.9 s in groups of 32 (64 is no faster, 16 is 15 % slower).
+const GROUP: usize = 32;
+
+/// A checked row waiting for its group's insert.
+struct Waiting<'r, T> {
+    line: u64,
+    fl: Fields<'r>,
+    row: T,
+}
+
+/// Insert the waiting rows as one group, then write the ones it skipped one by one, and
+/// settle them all in file order.
+fn write_group<T>(
+    write: &mut dyn Write<T>,
+    group: &mut Vec<Waiting<'_, T>>,
+    counts: &mut Counts,
+    errs: &mut Errs,
+    h: &Header,
+) -> Result<(), Abort> {
+    if group.is_empty() {
+        return Ok(());
+    }
+    let inserted = write.group(group).map_err(Abort::Db)?;
+    for (mut w, done) in group.drain(..).zip(inserted) {
+        let outcome = if done {
+            Ok(Outcome::Inserted)
+        } else {
+            write.one(&mut w.fl, w.row)
+        };
+        settle(counts, errs, h, w.line, &w.fl, outcome)?;
+    }
+    Ok(())
+}
+
 /// [`each_row`] on two cores: a second thread reads, decodes and parses the records and
 /// runs `check` on each (field parsing, code lookups: everything that needs no
 /// database), while this thread runs `write` (the database work) on the rows in file
-/// order. Errors, counts and progress come out exactly as with [`each_row`]. On a fatal
+/// order, in groups where it can. Errors, counts and progress come out exactly as with [`each_row`]. On a fatal
 /// database error the reader is told to stop by the channel closing; a fatal read error
 /// ends the file after the rows before it, as it does in [`each_row`].
 fn each_row_pipelined<T: Send>(
@@ -267,7 +322,7 @@ fn each_row_pipelined<T: Send>(
     errs: &mut Errs,
     progress: &mut dyn FnMut(u64),
     check: impl Fn(&mut Fields) -> Option<T> + Sync,
-    mut write: impl FnMut(&mut Fields, T) -> Result<Outcome, Stop>,
+    write: &mut dyn Write<T>,
 ) -> Result<(), Abort> {
     use std::sync::mpsc::{channel, sync_channel};
     std::thread::scope(|scope| {
@@ -323,18 +378,33 @@ fn each_row_pipelined<T: Send>(
             })?;
         let written = (|| -> Result<(), Abort> {
             for mut batch in full_rx {
+                // (one per batch: it borrows the batch's records)
+                let mut group = Vec::with_capacity(GROUP);
                 for (n, (line, row)) in batch.rows.drain(..).enumerate() {
                     counts.read_one(progress);
                     let mut fl = Fields::new(&batch.recs[n], h);
-                    let outcome = match row {
-                        Ok(v) => write(&mut fl, v),
-                        Err(e) => {
-                            fl.errs = e;
-                            Err(Stop::Row)
+                    match row {
+                        Ok(row) if write.groups(&row) => {
+                            group.push(Waiting { line, fl, row });
+                            if group.len() == GROUP {
+                                write_group(write, &mut group, counts, errs, h)?;
+                            }
                         }
-                    };
-                    settle(counts, errs, h, line, &fl, outcome)?;
+                        row => {
+                            // the rows before it first: rows settle in file order
+                            write_group(write, &mut group, counts, errs, h)?;
+                            let outcome = match row {
+                                Ok(v) => write.one(&mut fl, v),
+                                Err(e) => {
+                                    fl.errs = e;
+                                    Err(Stop::Row)
+                                }
+                            };
+                            settle(counts, errs, h, line, &fl, outcome)?;
+                        }
+                    }
                 }
+                write_group(write, &mut group, counts, errs, h)?;
                 // the reader may have finished: then nobody needs it back
                 let _ = empty_tx.send(batch);
             }
@@ -660,7 +730,33 @@ struct Checked {
     status: Status,
     approved_date: Option<chrono::NaiveDate>,
     paid_date: Option<chrono::NaiveDate>,
+    /// the row names a voucher it reverses
+    reversal: bool,
+    /// its dates as text, for a grouped insert (None: a year without 4 digits)
+    days: Option<Days>,
 }
+
+/// The ISO texts of a row's dates.
+struct Days {
+    date: IsoDay,
+    approved: Option<IsoDay>,
+    paid: Option<IsoDay>,
+}
+
+impl Days {
+    fn of(date: NaiveDate, approved: Option<NaiveDate>, paid: Option<NaiveDate>) -> Option<Days> {
+        let opt = |d: Option<NaiveDate>| d.map(IsoDay::new).map_or(Some(None), |d| d.map(Some));
+        Some(Days {
+            date: IsoDay::new(date)?,
+            approved: opt(approved)?,
+            paid: opt(paid)?,
+        })
+    }
+}
+
+const DISB_COLUMNS: &str =
+    "voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by,
+     approved_by, reverses_id, note, approved_date, paid_date";
 
 fn disbursements(
     cx: &mut Cx,
@@ -670,59 +766,45 @@ fn disbursements(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), Abort> {
     let conn = cx.conn;
-    let mut insert = conn.prepare(
-        "INSERT INTO disbursement (voucher_no, program_id, enterprise_id, amount_fen, date, status, entered_by,
-             approved_by, reverses_id, note, approved_date, paid_date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    let mut find = conn.prepare(
-        "SELECT id, program_id, enterprise_id, amount_fen, status, reverses_id, date, entered_by, approved_by, note,
-                approved_date, paid_date
-         FROM disbursement WHERE voucher_no = ?1",
-    )?;
-    // a file without the date columns keeps the stored dates (?11 / ?13: the column is present)
-    let mut update = conn.prepare(
-        "UPDATE disbursement SET program_id=?2, enterprise_id=?3, amount_fen=?4, date=?5, status=?6, entered_by=?7,
-             approved_by=?8, reverses_id=?9, note=?10,
-             approved_date = CASE WHEN ?11 THEN ?12 ELSE approved_date END,
-             paid_date = CASE WHEN ?13 THEN ?14 ELSE paid_date END
-         WHERE id=?1",
-    )?;
-    // how much of each original is reversed already: stored reversals (read once per
-    // original; none when the table starts empty, as on a bulk load without indexes),
-    // plus the reversals of this file
-    let mut reversed_sum = conn
-        .prepare("SELECT coalesce(-SUM(amount_fen), 0) FROM disbursement WHERE reverses_id = ?1")?;
-    let started_empty: bool =
-        conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM disbursement)", [], |r| {
-            r.get(0)
-        })?;
-    let mut reversed: HashMap<i64, i64> = HashMap::new();
-    let has_approved_date = h.field[d::APPROVED_DATE].is_some();
-    let has_paid_date = h.field[d::PAID_DATE].is_some();
-    let mut lookup = |voucher: &str| -> rusqlite::Result<Option<Stored>> {
-        find.query_row([voucher], |r| {
-            Ok(Stored {
-                id: r.get(0)?,
-                program_id: r.get(1)?,
-                enterprise_id: r.get(2)?,
-                amount: r.get(3)?,
-                status: r.get(4)?,
-                reverses_id: r.get(5)?,
-                date: r.get(6)?,
-                entered_by: r.get(7)?,
-                approved_by: r.get(8)?,
-                note: r.get(9)?,
-                approved_date: r.get(10)?,
-                paid_date: r.get(11)?,
-            })
-        })
-        .optional()
+    let mut w = Disbursements {
+        conn,
+        insert: conn.prepare(&format!(
+            "INSERT INTO disbursement ({DISB_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ))?,
+        find: conn.prepare(
+            "SELECT id, program_id, enterprise_id, amount_fen, status, reverses_id, date, entered_by, approved_by, note,
+                    approved_date, paid_date
+             FROM disbursement WHERE voucher_no = ?1",
+        )?,
+        id_of: conn.prepare("SELECT id FROM disbursement WHERE voucher_no = ?1")?,
+        // a file without the date columns keeps the stored dates (?11 / ?13: the column is present)
+        update: conn.prepare(
+            "UPDATE disbursement SET program_id=?2, enterprise_id=?3, amount_fen=?4, date=?5, status=?6, entered_by=?7,
+                 approved_by=?8, reverses_id=?9, note=?10,
+                 approved_date = CASE WHEN ?11 THEN ?12 ELSE approved_date END,
+                 paid_date = CASE WHEN ?13 THEN ?14 ELSE paid_date END
+             WHERE id=?1",
+        )?,
+        groups: Vec::new(),
+        reversed_sum: conn.prepare(
+            "SELECT coalesce(-SUM(amount_fen), 0) FROM disbursement WHERE reverses_id = ?1",
+        )?,
+        started_empty: conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM disbursement)", [], |r| {
+                r.get(0)
+            })?,
+        reversed: HashMap::new(),
+        has_approved_date: h.field[d::APPROVED_DATE].is_some(),
+        has_paid_date: h.field[d::PAID_DATE].is_some(),
+        upsert: cx.opts.upsert,
+        max_before: cx.max_before,
+        closed: &cx.closed,
+        summary: &mut cx.summary,
+        touched: &mut cx.touched,
     };
     let mut counts = cx.counts;
-    let upsert = cx.opts.upsert;
     let (programs, enterprises, closed) = (&cx.programs, &cx.enterprises, &cx.closed);
-    let (summary, touched, max_before) = (&mut cx.summary, &mut cx.touched, cx.max_before);
     // everything that needs no database, on the reading thread
     let check = |fl: &mut Fields| -> Option<Checked> {
         fl.required(d::VOUCHER);
@@ -756,17 +838,174 @@ fn disbursements(
         let paid_date = fl.opt_date(d::PAID_DATE);
         check_action_dates(fl, status, approved_date, paid_date);
         fl.check().ok()?;
+        let date = date?;
         Some(Checked {
             pid: pid?,
             eid: eid?,
             amount: amount?,
-            date: date?,
+            date,
             status: status?,
             approved_date,
             paid_date,
+            reversal: reverses.is_some(),
+            days: Days::of(date, approved_date, paid_date),
         })
     };
-    each_row_pipelined(&mut counts, recs, h, errs, progress, check, |fl, row| {
+    each_row_pipelined(&mut counts, recs, h, errs, progress, check, &mut w)?;
+    drop(w);
+    cx.counts = counts;
+    Ok(())
+}
+
+/// The writing side of a disbursement file.
+struct Disbursements<'c, 'x> {
+    conn: &'c Connection,
+    insert: rusqlite::Statement<'c>,
+    find: rusqlite::Statement<'c>,
+    id_of: rusqlite::Statement<'c>,
+    update: rusqlite::Statement<'c>,
+    /// `groups[n]`: the insert of n rows at once, prepared when first needed
+    groups: Vec<Option<RawQuery<'c>>>,
+    /// how much of each original is reversed already: stored reversals (read once per
+    /// original; none when the table starts empty, as on a bulk load without indexes),
+    /// plus the reversals of this file
+    reversed_sum: rusqlite::Statement<'c>,
+    started_empty: bool,
+    reversed: HashMap<i64, i64>,
+    has_approved_date: bool,
+    has_paid_date: bool,
+    upsert: bool,
+    max_before: i64,
+    closed: &'x HashSet<String>,
+    summary: &'x mut Deltas,
+    touched: &'x mut HashSet<i64>,
+}
+
+impl Disbursements<'_, '_> {
+    fn lookup(&mut self, voucher: &str) -> rusqlite::Result<Option<Stored>> {
+        self.find
+            .query_row([voucher], |r| {
+                Ok(Stored {
+                    id: r.get(0)?,
+                    program_id: r.get(1)?,
+                    enterprise_id: r.get(2)?,
+                    amount: r.get(3)?,
+                    status: r.get(4)?,
+                    reverses_id: r.get(5)?,
+                    date: r.get(6)?,
+                    entered_by: r.get(7)?,
+                    approved_by: r.get(8)?,
+                    note: r.get(9)?,
+                    approved_date: r.get(10)?,
+                    paid_date: r.get(11)?,
+                })
+            })
+            .optional()
+    }
+
+    /// After a group's insert wrote `changes` of its rows: which ones. The inserted rows
+    /// took consecutive ids ending at the last one inserted (SQLite gives a new row one
+    /// more than the largest id, and the group's rows are appended in order), so a row
+    /// was inserted exactly when its voucher's id is the next of those ids; a skipped
+    /// row's voucher has an older id, or an id of an earlier row in the group.
+    fn which_inserted(
+        &mut self,
+        rows: &[Waiting<'_, Checked>],
+        changes: usize,
+    ) -> crate::Result<Vec<bool>> {
+        if changes == 0 {
+            return Ok(vec![false; rows.len()]);
+        }
+        let last = self.conn.last_insert_rowid();
+        let mut next = last - changes as i64 + 1;
+        let mut inserted = Vec::with_capacity(rows.len());
+        for w in rows {
+            let id: Option<i64> = self
+                .id_of
+                .query_row([w.fl.text(d::VOUCHER)], |r| r.get(0))
+                .optional()?;
+            let ins = id == Some(next);
+            next += i64::from(ins);
+            inserted.push(ins);
+        }
+        if next != last + 1 {
+            return Err(Error::invalid(
+                "内部错误：批量写入的行无法逐一对应 (the rows of a grouped insert could not be told apart)",
+            ));
+        }
+        Ok(inserted)
+    }
+}
+
+impl Write<Checked> for Disbursements<'_, '_> {
+    fn groups(&self, row: &Checked) -> bool {
+        !row.reversal && row.days.is_some()
+    }
+
+    fn group(&mut self, rows: &[Waiting<'_, Checked>]) -> crate::Result<Vec<bool>> {
+        use crate::raw::Value::{Int, Null, Text};
+        let n = rows.len();
+        if self.groups.len() <= n {
+            self.groups.resize_with(n + 1, || None);
+        }
+        let stmt = match &mut self.groups[n] {
+            Some(stmt) => stmt,
+            slot => {
+                // OR IGNORE: a taken voucher skips its row (then written by `one`, which
+                // reports it) instead of undoing the group; the loader has checked every
+                // other constraint of the row
+                let sql = format!(
+                    "INSERT OR IGNORE INTO disbursement ({DISB_COLUMNS}) VALUES {}",
+                    vec!["(?,?,?,?,?,?,?,?,?,?,?,?)"; n].join(",")
+                );
+                slot.insert(RawQuery::new(self.conn, &sql)?)
+            }
+        };
+        let mut values = Vec::with_capacity(n * 12);
+        for w in rows {
+            let (c, fl) = (&w.row, &w.fl);
+            let Some(days) = &c.days else {
+                return Err(Error::invalid("a grouped row without its dates' texts"));
+            };
+            values.extend([
+                Text(fl.text(d::VOUCHER)),
+                Int(c.pid),
+                Int(c.eid),
+                Int(c.amount.fen()),
+                Text(days.date.as_str()),
+                Text(c.status.as_str()),
+                Text(fl.text(d::ENTERED_BY)),
+                Text(fl.text(d::APPROVED_BY)),
+                Null,
+                Text(fl.text(d::NOTE)),
+                days.approved.as_ref().map_or(Null, |d| Text(d.as_str())),
+                days.paid.as_ref().map_or(Null, |d| Text(d.as_str())),
+            ]);
+        }
+        stmt.run(&values)?;
+        let changes = usize::try_from(self.conn.changes()).unwrap_or(usize::MAX);
+        let inserted = if changes == n {
+            vec![true; n]
+        } else {
+            self.which_inserted(rows, changes)?
+        };
+        for (w, _) in rows.iter().zip(&inserted).filter(|(_, &i)| i) {
+            if let Some(days) = &w.row.days {
+                self.summary.add(
+                    &RowKey {
+                        program_id: w.row.pid,
+                        date: days.date.as_str(),
+                        status: w.row.status,
+                        amount_fen: w.row.amount.fen(),
+                    },
+                    1,
+                );
+            }
+        }
+        Ok(inserted)
+    }
+
+    fn one(&mut self, fl: &mut Fields, row: Checked) -> Result<Outcome, Stop> {
         let Checked {
             pid,
             eid,
@@ -775,13 +1014,14 @@ fn disbursements(
             status,
             approved_date,
             paid_date,
+            ..
         } = row;
         let voucher = fl.text(d::VOUCHER);
         let reverses = fl.opt_text(d::REVERSES);
         let reverses_id = match reverses {
             None => None,
             Some(rv) => {
-                let Some(orig) = lookup(rv)? else {
+                let Some(orig) = self.lookup(rv)? else {
                     return Err(fl.fail(
                         d::REVERSES,
                         format!("被冲销凭证 {rv} 不存在 (unknown voucher)"),
@@ -800,10 +1040,10 @@ fn disbursements(
                     ));
                 }
                 // earlier reversals of the same voucher (stored, or earlier in this file)
-                let done = match reversed.get(&orig.id) {
+                let done = match self.reversed.get(&orig.id) {
                     Some(&n) => n,
-                    None if started_empty => 0,
-                    None => reversed_sum.query_row([orig.id], |r| r.get(0))?,
+                    None if self.started_empty => 0,
+                    None => self.reversed_sum.query_row([orig.id], |r| r.get(0))?,
                 };
                 if -amount.fen() > orig.amount - done {
                     let left = Money(orig.amount - done).format_yuan();
@@ -823,7 +1063,7 @@ fn disbursements(
                         ),
                     ));
                 }
-                reversed.insert(orig.id, done - amount.fen());
+                self.reversed.insert(orig.id, done - amount.fen());
                 Some(orig.id)
             }
         };
@@ -838,7 +1078,7 @@ fn disbursements(
             amount_fen: amount.fen(),
         };
         let (approved_s, paid_s) = (approved_date.map(iso), paid_date.map(iso));
-        let err = match insert.execute(params![
+        let err = match self.insert.execute(params![
             voucher,
             pid,
             eid,
@@ -853,7 +1093,7 @@ fn disbursements(
             paid_s
         ]) {
             Ok(_) => {
-                summary.add(&new_key, 1);
+                self.summary.add(&new_key, 1);
                 return Ok(Outcome::Inserted);
             }
             Err(e) => e,
@@ -861,14 +1101,14 @@ fn disbursements(
         if !is_unique(&err) {
             return Err(write_failed(fl, d::AMOUNT, err));
         }
-        let Some(old) = lookup(voucher)? else {
+        let Some(old) = self.lookup(voucher)? else {
             return Err(write_failed(fl, d::VOUCHER, err));
         };
         // written earlier by this file (see `Cx::repeated`)
-        if old.id > max_before || touched.contains(&old.id) {
+        if old.id > self.max_before || self.touched.contains(&old.id) {
             return Err(fl.fail(d::VOUCHER, format!("凭证号 {voucher} {REPEATED}")));
         }
-        if !upsert {
+        if !self.upsert {
             return Err(fl.fail(d::VOUCHER, exists_msg(&format!("凭证号 {voucher}"))));
         }
         let same = old.program_id == pid
@@ -880,10 +1120,10 @@ fn disbursements(
             && old.entered_by == entered_by
             && old.approved_by == approved_by
             && old.note == note
-            && (!has_approved_date || old.approved_date == approved_s)
-            && (!has_paid_date || old.paid_date == paid_s);
+            && (!self.has_approved_date || old.approved_date == approved_s)
+            && (!self.has_paid_date || old.paid_date == paid_s);
         if same {
-            touched.insert(old.id);
+            self.touched.insert(old.id);
             return Ok(Outcome::Unchanged);
         }
         if old.status == Status::Paid {
@@ -893,13 +1133,13 @@ fn disbursements(
             ));
         }
         let old_month = old.date.get(..7).unwrap_or("");
-        if closed.contains(old_month) {
+        if self.closed.contains(old_month) {
             return Err(fl.fail(
                 d::DATE,
                 format!("凭证 {voucher} 所在 {old_month} 月已结账 (its month is closed)"),
             ));
         }
-        match update.execute(params![
+        match self.update.execute(params![
             old.id,
             pid,
             eid,
@@ -910,28 +1150,26 @@ fn disbursements(
             approved_by,
             reverses_id,
             note,
-            has_approved_date,
+            self.has_approved_date,
             approved_s,
-            has_paid_date,
+            self.has_paid_date,
             paid_s
         ]) {
             Ok(_) => {
-                touched.insert(old.id);
+                self.touched.insert(old.id);
                 let old_key = RowKey {
                     program_id: old.program_id,
                     date: &old.date,
                     status: old.status,
                     amount_fen: old.amount,
                 };
-                summary.add(&old_key, -1);
-                summary.add(&new_key, 1);
+                self.summary.add(&old_key, -1);
+                self.summary.add(&new_key, 1);
                 Ok(Outcome::Updated)
             }
             Err(e) => Err(write_failed(fl, d::STATUS, e)),
         }
-    })?;
-    cx.counts = counts;
-    Ok(())
+    }
 }
 
 /// 复核日期 only on a row that was approved (approved, paid, or rejected after approval),

@@ -1235,3 +1235,149 @@ fn disbursement_rows_breaking_a_table_check_are_refused_by_the_loader() {
     assert_eq!(check, "ok");
     assert_eq!(count(&conn, "SELECT count(*) FROM disbursement"), 5);
 }
+
+/// `program_month` as kept during imports, next to the same table rebuilt from the rows.
+fn summary_kept_and_rebuilt(conn: &Connection) -> (Vec<String>, Vec<String>) {
+    let read = |c: &Connection| -> Vec<String> {
+        let mut st = c
+            .prepare("SELECT program_id, month, paid_fen, committed_fen, paid_count, row_count, last_paid FROM program_month ORDER BY 1, 2")
+            .unwrap();
+        st.query_map([], |r| {
+            Ok(format!(
+                "{}|{}|{}|{}|{}|{}|{:?}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<String>>(6)?
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    let kept = read(conn);
+    crate::repo::summary::rebuild(conn).unwrap();
+    (kept, read(conn))
+}
+
+/// Disbursement rows are inserted in groups, a taken voucher skipping its row; the rows a
+/// group skipped are then written one by one. Outcomes, errors (in file order), ids and
+/// figures must be exactly those of a one-by-one load, wherever in a group a taken
+/// voucher falls: first, middle, last, across groups, twice in one group.
+#[test]
+fn grouped_inserts_report_taken_vouchers_as_one_by_one_would() {
+    let stored = |conn: &mut Connection| {
+        let e1 = ent1();
+        let first = format!(
+            "{}PZ-S01,WG-2025,{e1},100,2025-05-01,pending,李娟,,,\nPZ-S02,WG-2025,{e1},200,2025-05-02,paid,李娟,王建国,,\nPZ-S03,KJ-2025,{e1},300,2025-05-03,pending,李娟,,,\n",
+            disb_header()
+        );
+        load(conn, "disbursements.csv", &first).unwrap();
+    };
+    let (e1, e2) = (ent1(), ent2());
+    let new_row = |k: usize| {
+        let e = if k.is_multiple_of(2) { &e1 } else { &e2 };
+        format!(
+            "PZ-N{k:03},WG-2025,{e},{}.00,2025-06-{:02},paid,李娟,王建国,,红河谷第{k}笔拨付\n",
+            10 + k,
+            1 + k % 28
+        )
+    };
+    let upsert = Options {
+        upsert: true,
+        ..Options::default()
+    };
+
+    // --upsert: an update at 5 (inside the first group), the same row at 31 (a group's
+    // last), an update at 32 (the next group's first), new rows everywhere else
+    let mut conn = base();
+    stored(&mut conn);
+    let mut text = String::from(disb_header());
+    for k in 0..100 {
+        text.push_str(&match k {
+            5 => format!("PZ-S01,WG-2025,{e1},150,2025-05-01,approved,李娟,王建国,,\n"),
+            31 => format!("PZ-S02,WG-2025,{e1},200,2025-05-02,paid,李娟,王建国,,\n"),
+            32 => format!("PZ-S03,KJ-2025,{e1},333,2025-05-03,pending,李娟,,,改金额\n"),
+            _ => new_row(k),
+        });
+    }
+    let s = load_opts(&mut conn, "disbursements.csv", text.as_bytes(), upsert).unwrap();
+    assert_eq!((s.inserted, s.updated, s.unchanged), (97, 2, 1));
+    let got: Vec<(String, i64, String, String)> = {
+        let mut st = conn
+            .prepare("SELECT voucher_no, amount_fen, status, note FROM disbursement ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let mut want = vec![
+        (
+            "PZ-S01".to_string(),
+            15000,
+            "approved".to_string(),
+            String::new(),
+        ),
+        (
+            "PZ-S02".to_string(),
+            20000,
+            "paid".to_string(),
+            String::new(),
+        ),
+        (
+            "PZ-S03".to_string(),
+            33300,
+            "pending".to_string(),
+            "改金额".to_string(),
+        ),
+    ];
+    // the new rows in file order, with their own values: ids follow the lines
+    for k in (0..100).filter(|k| ![5, 31, 32].contains(k)) {
+        want.push((
+            format!("PZ-N{k:03}"),
+            (10 + k as i64) * 100,
+            "paid".to_string(),
+            format!("红河谷第{k}笔拨付"),
+        ));
+    }
+    assert_eq!(got, want);
+    let (kept, rebuilt) = summary_kept_and_rebuilt(&conn);
+    assert_eq!(kept, rebuilt);
+
+    // without --upsert: a voucher twice in one group (lines 5 and 9), a stored voucher
+    // (line 35), a voucher of an earlier group (line 42): each named at its line, in
+    // order, and nothing of the file kept
+    let mut conn = base();
+    stored(&mut conn);
+    let mut text = String::from(disb_header());
+    for k in 0..70 {
+        text.push_str(&match k {
+            7 => new_row(3),
+            33 => format!("PZ-S02,WG-2025,{e1},200,2025-05-02,paid,李娟,王建国,,\n"),
+            40 => new_row(2),
+            _ => new_row(k),
+        });
+    }
+    let errs = refused(&mut conn, "disbursements.csv", text.as_bytes());
+    let lines: Vec<&str> = errs
+        .iter()
+        .map(|e| e.split(':').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(lines, ["9", "35", "42"], "{errs:?}");
+    assert!(
+        errs[0].contains("PZ-N003") && errs[0].contains("repeated in this file"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[1].contains("PZ-S02") && errs[1].contains("--upsert"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[2].contains("PZ-N002") && errs[2].contains("repeated in this file"),
+        "{errs:?}"
+    );
+}
