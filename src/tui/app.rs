@@ -252,7 +252,11 @@ impl App {
     }
 
     pub fn resize(&mut self, w: u16, h: u16) {
+        let taller = h > self.size.1;
         self.size = (w, h);
+        if taller {
+            self.with_screen(|s, env| s.resized(env));
+        }
     }
 
     fn body_rows(&self) -> u16 {

@@ -37,9 +37,16 @@ impl Pager {
     }
 
     pub fn first(&mut self, conn: &Connection) -> Result<(), Error> {
-        self.rows = disbursement_page(conn, &self.filter, Page::First, FETCH)?;
+        self.first_n(conn, FETCH)
+    }
+
+    /// The first `n` rows only: what a box of `n` rows shows when it opens (a cold page
+    /// costs SQLite a read from the OS per row; moving on fetches the rest).
+    pub fn first_n(&mut self, conn: &Connection, n: usize) -> Result<(), Error> {
+        let n = n.clamp(1, FETCH);
+        self.rows = disbursement_page(conn, &self.filter, Page::First, n)?;
         self.at_start = true;
-        self.at_end = self.rows.len() < FETCH;
+        self.at_end = self.rows.len() < n;
         self.sel = 0;
         self.offset = 0;
         Ok(())
@@ -52,6 +59,15 @@ impl Pager {
         self.sel = self.rows.len().saturating_sub(1);
         self.offset = self.rows.len().saturating_sub(height.max(1));
         Ok(())
+    }
+
+    /// Start with `rows`, the first `asked` rows as read elsewhere (fewer: the whole list).
+    pub fn start_with(&mut self, rows: Vec<Disbursement>, asked: usize) {
+        self.at_end = rows.len() < asked;
+        self.rows = rows;
+        self.at_start = true;
+        self.sel = 0;
+        self.offset = 0;
     }
 
     /// Start the window at `row` and select it (a jump to a row deep in a long list);
@@ -103,6 +119,15 @@ impl Pager {
             self.rows.truncate(3 * FETCH);
             self.at_end = false;
             self.sel = self.sel.min(3 * FETCH - 1);
+        }
+        Ok(())
+    }
+
+    /// Fetch on until at least `n` rows are held (or the list ends): a window grown
+    /// taller shows them at once.
+    pub fn fill(&mut self, conn: &Connection, n: usize) -> Result<(), Error> {
+        while self.rows.len() < n && !self.at_end && !self.rows.is_empty() {
+            self.fetch_after(conn)?;
         }
         Ok(())
     }

@@ -729,6 +729,74 @@ fn program_open_pages_disbursements_and_back() {
     assert_eq!(app.screen_id(), ScreenId::Programs);
 }
 
+/// Moving in the programs table prefetches (off the UI thread; inline on an in-memory
+/// database) what opening the programs around the selection needs; the detail opened
+/// from it is the one read directly, and a refresh drops what was read before it.
+#[test]
+fn programs_beside_the_selection_are_prefetched_and_never_stale() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Programs));
+    app.update(Action::Down);
+    app.update(Action::Down); // WG2025
+    let id = programs(&app).selected().unwrap().program.id;
+    assert!(programs(&app).is_prefetched(id), "prefetched on moving");
+    app.handle_key(code(KeyCode::Enter));
+    let from_prefetch = programs(&app).detail.clone().unwrap();
+    assert!(!programs(&app).is_prefetched(id), "taken by the open");
+    // the same program opened by a fresh app, which reads it on the key
+    let mut direct = app_with(fixture(), Lang::Zh, &Config::default());
+    direct.update(Action::Go(ScreenId::Programs));
+    direct.update(Action::Down);
+    direct.update(Action::Down);
+    direct.handle_key(KeySpec::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert!(
+        !programs(&direct).is_prefetched(id),
+        "a refresh drops the prefetch"
+    );
+    direct.handle_key(code(KeyCode::Enter));
+    // the same screen above the status line (the prefetch holds a few rows more than
+    // the box: the body's height)
+    let body = |a: &App| -> Vec<String> {
+        let (screen, _) = draw(a, 80, 24);
+        screen.lines().take(22).map(str::to_string).collect()
+    };
+    assert_eq!(body(&app), body(&direct));
+    for a in [&mut app, &mut direct] {
+        a.handle_key(key('G'));
+    }
+    assert_eq!(body(&app), body(&direct));
+    app.handle_key(key('g'));
+
+    // a payment added while WG2025's parts sit prefetched: Ctrl-R refreshes, and the
+    // open shows the new row
+    app.handle_key(code(KeyCode::Esc));
+    assert!(programs(&app).is_prefetched(id));
+    let code_ = CreditCode::complete("91530428MA6K1XY01")
+        .unwrap()
+        .to_string();
+    disb(
+        &app.conn,
+        "PZ2025-0099",
+        "WG2025",
+        &code_,
+        12_345_00,
+        "2025-01-02",
+        Status::Paid,
+        None,
+    );
+    app.handle_key(KeySpec::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    app.handle_key(code(KeyCode::Enter));
+    let det = programs(&app).detail.as_ref().unwrap();
+    assert_eq!(
+        det.pager.rows[0].voucher_no, "PZ2025-0099",
+        "the earliest row now"
+    );
+    assert_eq!(
+        det.fig.disbursement_count,
+        from_prefetch.fig.disbursement_count + 1
+    );
+}
+
 #[test]
 fn lookup_typing_enter_and_esc() {
     let mut app = app();
@@ -951,11 +1019,29 @@ fn keyset_pager_walks_a_long_program_in_pages() {
     app.update(Action::Go(ScreenId::Programs)); // KJ2025 first
     app.update(Action::Open);
     let pager = |app: &App| programs(app).detail.as_ref().unwrap().pager.clone();
-    assert_eq!(
-        pager(&app).rows.len(),
-        super::pager::FETCH,
-        "one page fetched"
+    // what the box shows on 80×24, and one more: not a whole page
+    let shown = |app: &App, h: u16| {
+        let (screen, _) = draw(app, 80, h);
+        screen.lines().filter(|l| l.contains("PL0")).count()
+    };
+    let small = pager(&app).rows.len();
+    assert!(
+        small < super::pager::FETCH,
+        "{small} rows fetched on opening"
     );
+    assert_eq!(small, shown(&app, 24) + 1, "the box's rows and one more");
+    // a taller terminal shows a taller box at once, filled
+    app.resize(80, 60);
+    assert!(
+        shown(&app, 60) > small,
+        "{} rows shown at 80×60",
+        shown(&app, 60)
+    );
+    assert!(
+        pager(&app).rows.len() > shown(&app, 60),
+        "filled past the box"
+    );
+    app.resize(80, 24);
     let mut seen = vec![pager(&app).selected().unwrap().id];
     for _ in 0..350 {
         app.update(Action::Down);

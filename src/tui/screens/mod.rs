@@ -512,6 +512,11 @@ pub trait Screen {
     fn on_enter(&mut self, _env: &Env) -> Result<(), Error> {
         Ok(())
     }
+    /// The terminal changed size (`env.body_rows` is the new body height): fetch what a
+    /// taller window now shows.
+    fn resized(&mut self, _env: &Env) -> Result<(), Error> {
+        Ok(())
+    }
     /// Reload from the database, keeping selection, sort and scroll position.
     fn refresh(&mut self, env: &Env) -> Result<(), Error>;
     /// The result of a write this screen asked for (`Outcome::Write`): on success close

@@ -6,19 +6,22 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use chrono::NaiveDate;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-use zhida_core::checks::{count_by_severity, Finding, Severity};
-use zhida_core::model::{format_score, Allocation, Evaluation, Grade, Indicator, Recovery};
-use zhida_core::repo::listing::{self, DisbFilter};
+use zhida_core::checks::{Finding, Severity};
+use zhida_core::model::{
+    format_score, Allocation, Disbursement, Evaluation, Grade, Indicator, Recovery,
+};
+use zhida_core::repo::listing::{self, DisbFilter, Page};
 use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
 use super::fmt::{pct, place_title_cursor, push_filter, status_style};
-use super::{Cx, Env, Outcome, Screen, Target};
+use super::{Cx, Env, Outcome, Output, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::i18n::{self, Strings};
 use crate::tui::input::LineInput;
@@ -119,9 +122,38 @@ pub struct Detail {
     pub recoveries: Vec<Recovery>,
     pub evaluations: Vec<Evaluation>,
     pub indicators: Vec<Indicator>,
-    /// this program's findings as of the month's last day
+    /// this program's first findings as of the month's last day (as many as its box can
+    /// show), and how many it has in all
     pub findings: Vec<Finding>,
+    pub finding_counts: Flags,
     pub pager: Pager,
+}
+
+/// Findings expanded for an open program's box (which shows at most six).
+const FINDINGS_SHOWN: usize = 8;
+
+impl Detail {
+    /// Rows of the side sections (allocations / recoveries), of the evaluation and
+    /// findings sections, and of the disbursement box, in a body `height` rows high.
+    fn rows(&self, height: u16) -> (usize, usize, usize) {
+        // on small terminals the side sections keep two rows each so that the
+        // disbursements (the part that moves) get the space
+        let most = if height >= 30 { 6 } else { 2 };
+        let side = self
+            .allocations
+            .len()
+            .max(self.recoveries.len())
+            .clamp(1, most);
+        let eval = (self.evaluations.len() + self.indicators.len())
+            .max(self.finding_counts.total())
+            .clamp(1, most);
+        // head 4, side + 3, eval + 2, the box's own border and header 3
+        let disb = (height as usize)
+            .saturating_sub(4 + side + 3 + eval + 2)
+            .max(4)
+            - 3;
+        (side, eval, disb)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,9 +176,76 @@ pub struct Programs {
     pub filter: LineInput,
     pub filtering: bool,
     pub detail: Option<Detail>,
+    /// what opening the programs beside the selection needs, read off the UI thread
+    /// ([`Programs::prefetch`]): opening one of them then runs no query
+    prefetched: HashMap<i64, Parts>,
+    /// a prefetch job is out
+    prefetching: bool,
+    /// bumped by every refresh: a job of an older generation read older data
+    generation: u64,
 }
 
+/// The lists and the first disbursements of one program, as [`Programs::open`] shows them.
+#[derive(Debug, Clone)]
+struct Parts {
+    as_of: NaiveDate,
+    allocations: Vec<Allocation>,
+    recoveries: Vec<Recovery>,
+    evaluations: Vec<Evaluation>,
+    indicators: Vec<Indicator>,
+    /// the first `asked` disbursements (fewer: all there are)
+    first: Vec<Disbursement>,
+    asked: usize,
+}
+
+impl Parts {
+    fn read(
+        conn: &rusqlite::Connection,
+        id: i64,
+        as_of: NaiveDate,
+        asked: usize,
+    ) -> Result<Parts, Error> {
+        let first = if asked == 0 {
+            Vec::new()
+        } else {
+            listing::disbursement_page(conn, &disb_filter(id, as_of), Page::First, asked)?
+        };
+        Ok(Parts {
+            as_of,
+            allocations: listing::allocations_of(conn, id)?,
+            recoveries: listing::recoveries_of(conn, id)?,
+            evaluations: listing::evaluations_of(conn, id)?,
+            indicators: listing::indicators_of(conn, id)?,
+            first,
+            asked,
+        })
+    }
+}
+
+fn disb_filter(program_id: i64, as_of: NaiveDate) -> DisbFilter {
+    DisbFilter {
+        program_id: Some(program_id),
+        until: Some(as_of),
+        ..DisbFilter::default()
+    }
+}
+
+/// The key of the prefetch job.
+const PARTS_JOB: &str = "program-parts";
+
+/// Programs prefetched on each side of the selection.
+const PREFETCH_AROUND: usize = 2;
+
+/// What a prefetch job hands back: its generation and the parts it read.
+type Prefetched = (u64, Vec<(i64, Parts)>);
+
 impl Programs {
+    /// Whether opening program `id` would take what the prefetch read (tests).
+    #[cfg(test)]
+    pub fn is_prefetched(&self, id: i64) -> bool {
+        self.prefetched.contains_key(&id)
+    }
+
     pub fn selected(&self) -> Option<&ProgramFigures> {
         self.view.get(self.sel).map(|&i| &self.figs[i])
     }
@@ -189,16 +288,20 @@ impl Programs {
             .min(self.view.len().saturating_sub(1));
     }
 
-    /// The findings of the program at `index` in `figs`, in report order.
-    fn findings_at(&self, index: usize) -> Vec<Finding> {
-        self.owned
+    /// The first findings of the program at `index` in `figs` (report order), and the
+    /// counts of all of them.
+    fn findings_at(&self, index: usize) -> (Vec<Finding>, Flags) {
+        let shown = self
+            .owned
             .get(index)
             .map(|v| {
                 v.iter()
+                    .take(FINDINGS_SHOWN)
                     .filter_map(|&n| self.findings.get(n as usize).map(|f| f.to_finding()))
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (shown, self.flags.get(index).copied().unwrap_or_default())
     }
 
     fn open(&mut self, env: &Env) -> Result<(), Error> {
@@ -207,22 +310,147 @@ impl Programs {
         };
         let fig = self.figs[index].clone();
         let id = fig.program.id;
-        let mut pager = Pager::new(DisbFilter {
-            program_id: Some(id),
-            until: Some(env.as_of()),
-            ..DisbFilter::default()
-        });
-        pager.first(env.conn)?;
-        self.detail = Some(Detail {
-            findings: self.findings_at(index),
+        let (findings, finding_counts) = self.findings_at(index);
+        let as_of = env.as_of();
+        let ready = self.prefetched.remove(&id).filter(|p| p.as_of == as_of);
+        let (parts, read) = match ready {
+            Some(p) => (p, false),
+            // the lists first (the box's height depends on them), the page after
+            None => (Parts::read(env.conn, id, as_of, 0)?, true),
+        };
+        let mut d = Detail {
+            findings,
+            finding_counts,
             fig,
-            allocations: listing::allocations_of(env.conn, id)?,
-            recoveries: listing::recoveries_of(env.conn, id)?,
-            evaluations: listing::evaluations_of(env.conn, id)?,
-            indicators: listing::indicators_of(env.conn, id)?,
-            pager,
-        });
+            allocations: parts.allocations,
+            recoveries: parts.recoveries,
+            evaluations: parts.evaluations,
+            indicators: parts.indicators,
+            pager: Pager::new(disb_filter(id, as_of)),
+        };
+        // the rows its box shows, no more: each costs a read from the OS when cold
+        // (100 of them were ~2 ms of a 3 ms key); moving on fetches the rest
+        let (_, _, rows) = d.rows(env.body_rows);
+        if !read && parts.asked > rows {
+            d.pager.start_with(parts.first, parts.asked);
+        } else {
+            d.pager.first_n(env.conn, rows + 1)?;
+        }
+        self.detail = Some(d);
         Ok(())
+    }
+
+    /// One key on the screen (after it, [`Programs::prefetch`] looks at the selection).
+    fn handle(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
+        if self.filtering {
+            match action {
+                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                    if self.filter.apply(action) {
+                        let keep = self.selected_id();
+                        self.rebuild(keep);
+                    }
+                    return Ok(Outcome::Done);
+                }
+                Action::Open => {
+                    self.filtering = false;
+                    return Ok(Outcome::Done);
+                }
+                Action::Back => {
+                    self.filtering = false;
+                    self.filter.clear();
+                    let keep = self.selected_id();
+                    self.rebuild(keep);
+                    return Ok(Outcome::Done);
+                }
+                _ => {}
+            }
+        }
+        if let Some(d) = &mut self.detail {
+            let h = Self::detail_height(env);
+            match action {
+                Action::Back => self.detail = None,
+                Action::Down => d.pager.move_by(env.conn, 1, h)?,
+                Action::Up => d.pager.move_by(env.conn, -1, h)?,
+                Action::PageDown => d.pager.move_by(env.conn, h as isize, h)?,
+                Action::PageUp => d.pager.move_by(env.conn, -(h as isize), h)?,
+                Action::Top => d.pager.first(env.conn)?,
+                Action::Bottom => d.pager.last(env.conn, h)?,
+                _ => return Ok(Outcome::Ignored),
+            }
+            return Ok(Outcome::Done);
+        }
+        let h = Self::list_height(env);
+        let last = self.view.len().saturating_sub(1);
+        match action {
+            Action::Down => self.sel = (self.sel + 1).min(last),
+            Action::Up => self.sel = self.sel.saturating_sub(1),
+            Action::PageDown => self.sel = (self.sel + h).min(last),
+            Action::PageUp => self.sel = self.sel.saturating_sub(h),
+            Action::Top => self.sel = 0,
+            Action::Bottom => self.sel = last,
+            Action::Filter => self.filtering = true,
+            Action::SortNext | Action::SortReverse => {
+                if action == Action::SortNext {
+                    self.sort = (self.sort + 1) % Column::ALL.len();
+                    self.desc = false;
+                } else {
+                    self.desc = !self.desc;
+                }
+                let keep = self.selected_id();
+                self.rebuild(keep);
+                let title = Column::ALL[self.sort].title(i18n::strings(env.lang));
+                self.offset = scroll(self.offset, self.sel, h);
+                return Ok(Outcome::Message(i18n::sorted_msg(
+                    env.lang, title, self.desc,
+                )));
+            }
+            Action::Open => self.open(env)?,
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                let keep = self.selected_id();
+                self.rebuild(keep);
+            }
+            _ => return Ok(Outcome::Ignored),
+        }
+        self.offset = scroll(self.offset, self.sel, h);
+        Ok(Outcome::Done)
+    }
+
+    /// Read, off the UI thread, what opening the selected program and the ones beside it
+    /// needs (one job at a time; when it is back, the selection may have moved on and
+    /// another follows). A user's pause between moving and Enter is longer than the job.
+    fn prefetch(&mut self, env: &Env) {
+        if self.prefetching || self.detail.is_some() || self.view.is_empty() {
+            return;
+        }
+        let as_of = env.as_of();
+        let from = self.sel.saturating_sub(PREFETCH_AROUND);
+        let to = (self.sel + PREFETCH_AROUND).min(self.view.len() - 1);
+        let ids: Vec<i64> = (from..=to)
+            .map(|i| self.figs[self.view[i]].program.id)
+            .filter(|id| self.prefetched.get(id).is_none_or(|p| p.as_of != as_of))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        // keep what is near the selection, drop what the user has moved away from
+        let near: Vec<i64> = (from..=to)
+            .map(|i| self.figs[self.view[i]].program.id)
+            .collect();
+        self.prefetched.retain(|id, _| near.contains(id));
+        // rows of the tallest box any of them could need: the body's height
+        let asked = env.body_rows as usize + 1;
+        let generation = self.generation;
+        self.prefetching = true;
+        env.spawn(ScreenId::Programs, PARTS_JOB, move |conn| {
+            // never an error: what could not be read here, open reads (and reports) itself
+            let parts: Vec<(i64, Parts)> = ids
+                .into_iter()
+                .filter_map(|id| Parts::read(conn, id, as_of, asked).ok().map(|p| (id, p)))
+                .collect();
+            let done: Prefetched = (generation, parts);
+            Ok(Box::new(done) as Output)
+        });
     }
 
     /// Count each program's findings (a map from code to position, one pass).
@@ -304,7 +532,34 @@ impl Screen for Programs {
         }
     }
 
+    fn resized(&mut self, env: &Env) -> Result<(), Error> {
+        if let Some(d) = &mut self.detail {
+            let (_, _, rows) = d.rows(env.body_rows);
+            d.pager.fill(env.conn, d.pager.offset + rows + 1)?;
+        }
+        Ok(())
+    }
+
+    fn job_done(&mut self, key: &'static str, output: Output, env: &Env) -> Result<(), Error> {
+        if key != PARTS_JOB {
+            return Ok(());
+        }
+        self.prefetching = false;
+        if let Ok(done) = output.downcast::<Prefetched>() {
+            let (generation, parts) = *done;
+            if generation == self.generation {
+                self.prefetched.extend(parts);
+            }
+        }
+        // the selection may have moved on meanwhile
+        self.prefetch(env);
+        Ok(())
+    }
+
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
+        // what was prefetched may be older than what is reloaded now
+        self.generation += 1;
+        self.prefetched.clear();
         let keep = self.selected_id();
         self.figs = env.program_figures()?;
         self.findings = env.findings_soon()?.unwrap_or_default();
@@ -314,7 +569,7 @@ impl Screen for Programs {
         if let Some(id) = open {
             match self.figs.iter().position(|f| f.program.id == id) {
                 Some(index) => {
-                    let findings = self.findings_at(index);
+                    let (findings, finding_counts) = self.findings_at(index);
                     let fig = self.figs[index].clone();
                     if let Some(d) = &mut self.detail {
                         d.fig = fig;
@@ -323,6 +578,7 @@ impl Screen for Programs {
                         d.evaluations = listing::evaluations_of(env.conn, id)?;
                         d.indicators = listing::indicators_of(env.conn, id)?;
                         d.findings = findings;
+                        d.finding_counts = finding_counts;
                         d.pager.filter.until = Some(env.as_of());
                         d.pager.refresh(env.conn)?;
                     }
@@ -334,78 +590,9 @@ impl Screen for Programs {
     }
 
     fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
-        if self.filtering {
-            match action {
-                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
-                    if self.filter.apply(action) {
-                        let keep = self.selected_id();
-                        self.rebuild(keep);
-                    }
-                    return Ok(Outcome::Done);
-                }
-                Action::Open => {
-                    self.filtering = false;
-                    return Ok(Outcome::Done);
-                }
-                Action::Back => {
-                    self.filtering = false;
-                    self.filter.clear();
-                    let keep = self.selected_id();
-                    self.rebuild(keep);
-                    return Ok(Outcome::Done);
-                }
-                _ => {}
-            }
-        }
-        if let Some(d) = &mut self.detail {
-            let h = Self::detail_height(env);
-            match action {
-                Action::Back => self.detail = None,
-                Action::Down => d.pager.move_by(env.conn, 1, h)?,
-                Action::Up => d.pager.move_by(env.conn, -1, h)?,
-                Action::PageDown => d.pager.move_by(env.conn, h as isize, h)?,
-                Action::PageUp => d.pager.move_by(env.conn, -(h as isize), h)?,
-                Action::Top => d.pager.first(env.conn)?,
-                Action::Bottom => d.pager.last(env.conn, h)?,
-                _ => return Ok(Outcome::Ignored),
-            }
-            return Ok(Outcome::Done);
-        }
-        let h = Self::list_height(env);
-        let last = self.view.len().saturating_sub(1);
-        match action {
-            Action::Down => self.sel = (self.sel + 1).min(last),
-            Action::Up => self.sel = self.sel.saturating_sub(1),
-            Action::PageDown => self.sel = (self.sel + h).min(last),
-            Action::PageUp => self.sel = self.sel.saturating_sub(h),
-            Action::Top => self.sel = 0,
-            Action::Bottom => self.sel = last,
-            Action::Filter => self.filtering = true,
-            Action::SortNext | Action::SortReverse => {
-                if action == Action::SortNext {
-                    self.sort = (self.sort + 1) % Column::ALL.len();
-                    self.desc = false;
-                } else {
-                    self.desc = !self.desc;
-                }
-                let keep = self.selected_id();
-                self.rebuild(keep);
-                let title = Column::ALL[self.sort].title(i18n::strings(env.lang));
-                self.offset = scroll(self.offset, self.sel, h);
-                return Ok(Outcome::Message(i18n::sorted_msg(
-                    env.lang, title, self.desc,
-                )));
-            }
-            Action::Open => self.open(env)?,
-            Action::Back if !self.filter.is_empty() => {
-                self.filter.clear();
-                let keep = self.selected_id();
-                self.rebuild(keep);
-            }
-            _ => return Ok(Outcome::Ignored),
-        }
-        self.offset = scroll(self.offset, self.sel, h);
-        Ok(Outcome::Done)
+        let outcome = self.handle(action, env);
+        self.prefetch(env);
+        outcome
     }
 
     fn hints(&self) -> Vec<Action> {
@@ -528,17 +715,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     let s = cx.s;
     let p = &d.fig.program;
     let lang = cx.lang;
-    // on small terminals the side sections keep two rows each so that the
-    // disbursements (the part that moves) get the space
-    let roomy = area.height >= 30;
-    let side_rows = d
-        .allocations
-        .len()
-        .max(d.recoveries.len())
-        .clamp(1, if roomy { 6 } else { 2 });
-    let eval_rows = (d.evaluations.len() + d.indicators.len())
-        .max(d.findings.len())
-        .clamp(1, if roomy { 6 } else { 2 });
+    let (side_rows, eval_rows, _) = d.rows(area.height);
     let [head, side, disb, eval] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(side_rows as u16 + 3),
@@ -571,10 +748,10 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         kv(s.time_progress, pct(d.fig.time_progress)),
         kv(
             s.flags,
-            if d.findings.is_empty() {
+            if d.finding_counts.total() == 0 {
                 "—".to_string()
             } else {
-                let (e, w) = count_by_severity(&d.findings);
+                let (e, w) = (d.finding_counts.errors, d.finding_counts.warnings);
                 [(Severity::Error, e), (Severity::Warn, w)]
                     .iter()
                     .filter(|(_, n)| *n > 0)
@@ -769,7 +946,7 @@ fn render_findings(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     let block = Block::default().borders(Borders::ALL).title(format!(
         " {} · {} {} ",
         cx.s.findings,
-        d.findings.len(),
+        d.finding_counts.total(),
         cx.s.rows
     ));
     let inner = block.inner(area);
