@@ -87,6 +87,9 @@ pub struct Found {
     pub all: Vec<u32>,
 }
 
+/// Above one entry in `WIDE`, an earlier result is not worth filtering (see `search`).
+const WIDE: usize = 8;
+
 /// One field of every entry in one text: the values joined by `\n`.
 #[derive(Debug, Clone, Default)]
 struct Column {
@@ -117,17 +120,17 @@ impl Column {
     /// whether the value starts with it. A match never spans two values: the needle (a
     /// normalised query) has no `\n`.
     fn scan(&self, find: &Finder<'_>, mut hit: impl FnMut(usize, bool)) {
-        let mut i = 0;
-        let mut last = usize::MAX;
-        for off in find.find_iter(self.text.as_bytes()) {
+        let text = self.text.as_bytes();
+        let (mut i, mut from) = (0, 0);
+        while let Some(at) = text.get(from..).and_then(|t| find.find(t)) {
+            let off = from + at;
             while self.starts[i + 1] as usize <= off {
                 i += 1;
             }
-            // matches come in offset order: an entry's first one tells whether it is a prefix
-            if i != last {
-                hit(i, off == self.starts[i] as usize);
-                last = i;
-            }
+            // an entry's first match tells whether it is a prefix; the search goes on at
+            // the next entry (a letter of a query matches a full pinyin many times over)
+            hit(i, off == self.starts[i] as usize);
+            from = self.starts[i + 1] as usize;
         }
     }
 }
@@ -370,6 +373,12 @@ impl EnterpriseIndex {
         let q_upper = q.to_ascii_uppercase();
         let find = Finder::new(q.as_bytes());
         let mut hits: Vec<Hit> = match within {
+            // a wide earlier result (a first letter matches most pinyin): checking each of
+            // its entries costs more than the SIMD scan of every column, which gives the
+            // same hits (a match of the longer query is a match of the shorter one)
+            Some(ix) if ix.len() > self.entries.len() / WIDE => {
+                self.scan_all(&q, &find, &q_upper, ascii)
+            }
             Some(ix) => ix
                 .iter()
                 .filter(|&&i| (i as usize) < self.entries.len())
@@ -575,6 +584,69 @@ mod tests {
         let lim = ix.search("yj", None, 1);
         assert_eq!(lim.top.len(), 1);
         assert_eq!(lim.all.len(), a.all.len());
+    }
+
+    /// Narrowing gives what a full search gives, both where the earlier result is checked
+    /// entry by entry (narrow) and where it is too wide and every column is scanned.
+    #[test]
+    fn narrowing_narrow_and_wide_results_equals_full_search() {
+        let places = [
+            "萍乡", "元江", "澧江", "甘庄", "因远", "红河", "玉溪", "昆明",
+        ];
+        let kinds = [
+            "科技", "农业", "米线", "建材", "物流", "餐饮", "制糖", "电子",
+        ];
+        let entries = (0..800i64)
+            .map(|i| {
+                let name = format!(
+                    "{}{}{}号{}有限公司",
+                    places[(i % 8) as usize],
+                    places[((i / 8) % 8) as usize],
+                    i,
+                    kinds[((i / 64) % 8) as usize]
+                );
+                let (ini, full) = pinyin_keys(&name);
+                Entry::new(i, &format!("9153{i:014}"), &name, &ini, &full)
+            })
+            .collect();
+        let ix = EnterpriseIndex::from_entries(entries);
+        let (mut narrow, mut wide) = (0, 0);
+        for query in [
+            "pxyj",
+            "yuanjiangkj",
+            "kjyxgs",
+            "元江萍乡",
+            "915300000000001",
+            "gz",
+            "12号科技",
+            "9153000000000077",
+            "ljyy3",
+        ] {
+            let mut prev: Option<Found> = None;
+            for n in 1..=query.chars().count() {
+                let q: String = query.chars().take(n).collect();
+                let within = prev.as_ref().map(|p| p.all.as_slice());
+                if let Some(w) = within {
+                    if w.len() > ix.len() / WIDE {
+                        wide += 1;
+                    } else {
+                        narrow += 1;
+                    }
+                }
+                let found = ix.search(&q, within, 20);
+                assert_eq!(
+                    found,
+                    ix.search(&q, None, 20),
+                    "{q} within {:?}",
+                    within.map(|w| w.len())
+                );
+                prev = Some(found);
+            }
+        }
+        assert!(
+            narrow > 5 && wide > 5,
+            "both paths taken: {narrow} narrow, {wide} wide"
+        );
     }
 
     /// 50,000 enterprises: every keystroke of a typical query stays within budget.
