@@ -802,6 +802,7 @@ fn tui_bench(db: &Path) {
                 press(&mut app, &mut term, k);
             }
         }
+        app.idle();
         settle(&mut app);
         let m = measure(|| press(&mut app, &mut term, code(KeyCode::Enter)));
         if i > 0 {

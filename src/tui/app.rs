@@ -41,6 +41,10 @@ pub struct Palette {
     pub selected: usize,
 }
 
+/// A pause after a key this long counts as the user's (see [`App::idle`]): longer than
+/// the gap between auto-repeated keys (~30 ms), shorter than anyone notices.
+pub const IDLE: std::time::Duration = std::time::Duration::from_millis(60);
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     None,
@@ -62,6 +66,8 @@ pub struct App {
     stale: Vec<bool>,
     /// screens whose warm-up waits for the background checks (`warm_after_findings`)
     warm_later: bool,
+    /// a key came since the last [`App::idle`]
+    idle_due: bool,
     pub status: StatusLine,
     pub overlay: Overlay,
     pub size: (u16, u16),
@@ -229,6 +235,7 @@ impl App {
             current: 0,
             previous: 0,
             stale: vec![true; n],
+            idle_due: false,
             warm_later: false,
             status,
             overlay: Overlay::None,
@@ -353,7 +360,22 @@ impl App {
     }
 
     /// Turn a key into an action (typed text goes to a focused input) and apply it.
+    /// Whether the user has pressed a key since the last [`App::idle`].
+    pub fn idle_due(&self) -> bool {
+        self.idle_due
+    }
+
+    /// The user paused after a key (the event loop calls it when no key came for
+    /// [`IDLE`]): the current screen starts what its next key will probably need.
+    pub fn idle(&mut self) {
+        self.idle_due = false;
+        self.with_screen(|s, env| s.idle(env));
+        // (jobs run inline on an in-memory database: their output is applied now)
+        self.apply_jobs();
+    }
+
     pub fn handle_key(&mut self, key: KeySpec) -> Flow {
+        self.idle_due = true;
         let text_mode = match self.overlay {
             Overlay::Palette(_) | Overlay::ConfirmQuit => true,
             Overlay::Help { .. } => false,
@@ -382,6 +404,7 @@ impl App {
     /// line breaks or control characters; elsewhere it is ignored (it is never taken for
     /// keys: a pasted `y` answers no question).
     pub fn paste(&mut self, text: &str) {
+        self.idle_due = true;
         let typing = match self.overlay {
             Overlay::Palette(_) => true,
             Overlay::None => self.screen().text_input(),

@@ -29,7 +29,7 @@ mod docs;
 mod tests;
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
@@ -86,8 +86,8 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<
     app.warm();
     terminal.draw(|f| ui::render(app, f))?;
     loop {
-        if wait_for_input(app)? {
-            match event::read()? {
+        match wait_for_input(app)? {
+            Wake::Input => match event::read()? {
                 Event::Key(k)
                     if k.kind == KeyEventKind::Press
                         && app.handle_key(KeySpec::from_event(&k)) == Flow::Quit =>
@@ -97,23 +97,52 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<
                 Event::Paste(text) => app.paste(&text),
                 Event::Resize(w, h) => app.resize(w, h),
                 _ => {}
+            },
+            Wake::Job => {
+                app.update(Action::Background);
             }
-        } else {
-            app.update(Action::Background);
+            Wake::Idle => app.idle(),
         }
         terminal.draw(|f| ui::render(app, f))?;
     }
 }
 
-/// Wait until a terminal event is ready (true) or, while background jobs run, until one
-/// of them has finished (false: apply it and redraw).
-fn wait_for_input(app: &App) -> std::io::Result<bool> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// a terminal event is ready
+    Input,
+    /// a background job has finished: apply it and redraw
+    Job,
+    /// no key for [`app::IDLE`] after the last one
+    Idle,
+}
+
+/// Wait until a terminal event is ready, a background job has finished, or the user has
+/// paused after a key.
+fn wait_for_input(app: &App) -> std::io::Result<Wake> {
+    let pause_ends = app.idle_due().then(|| Instant::now() + app::IDLE);
     loop {
-        if !app.jobs_running() || event::poll(Duration::from_millis(25))? {
-            return Ok(true);
+        let jobs = app.jobs_running();
+        let step = match pause_ends {
+            None if !jobs => return Ok(Wake::Input),
+            None => Duration::from_millis(25),
+            Some(end) => {
+                let left = end.saturating_duration_since(Instant::now());
+                if jobs {
+                    left.min(Duration::from_millis(25))
+                } else {
+                    left
+                }
+            }
+        };
+        if event::poll(step)? {
+            return Ok(Wake::Input);
         }
         if app.jobs_ready() {
-            return Ok(false);
+            return Ok(Wake::Job);
+        }
+        if pause_ends.is_some_and(|end| Instant::now() >= end) {
+            return Ok(Wake::Idle);
         }
     }
 }

@@ -697,7 +697,7 @@ fn program_open_pages_disbursements_and_back() {
         2,
         "own allocation + the reallocation from NY2025"
     );
-    assert_eq!(det.pager.rows.len(), 6);
+    assert_eq!(det.fig.disbursement_count, 6);
     assert_eq!(det.evaluations.len(), 1);
     assert_eq!(det.indicators.len(), 2);
     app.handle_key(key('G'));
@@ -729,8 +729,8 @@ fn program_open_pages_disbursements_and_back() {
     assert_eq!(app.screen_id(), ScreenId::Programs);
 }
 
-/// Moving in the programs table prefetches (off the UI thread; inline on an in-memory
-/// database) what opening the programs around the selection needs; the detail opened
+/// A pause after moving in the programs table prefetches (off the UI thread; inline on
+/// an in-memory database) what opening the programs around the selection needs; the detail opened
 /// from it is the one read directly, and a refresh drops what was read before it.
 #[test]
 fn programs_beside_the_selection_are_prefetched_and_never_stale() {
@@ -739,7 +739,15 @@ fn programs_beside_the_selection_are_prefetched_and_never_stale() {
     app.update(Action::Down);
     app.update(Action::Down); // WG2025
     let id = programs(&app).selected().unwrap().program.id;
-    assert!(programs(&app).is_prefetched(id), "prefetched on moving");
+    assert!(
+        !programs(&app).is_prefetched(id),
+        "nothing read while keys come"
+    );
+    app.idle();
+    assert!(
+        programs(&app).is_prefetched(id),
+        "prefetched in the pause after moving"
+    );
     app.handle_key(code(KeyCode::Enter));
     let from_prefetch = programs(&app).detail.clone().unwrap();
     assert!(!programs(&app).is_prefetched(id), "taken by the open");
@@ -770,6 +778,7 @@ fn programs_beside_the_selection_are_prefetched_and_never_stale() {
     // a payment added while WG2025's parts sit prefetched: Ctrl-R refreshes, and the
     // open shows the new row
     app.handle_key(code(KeyCode::Esc));
+    app.idle();
     assert!(programs(&app).is_prefetched(id));
     let code_ = CreditCode::complete("91530428MA6K1XY01")
         .unwrap()
@@ -1140,8 +1149,10 @@ pub fn gallery(lang: Lang) -> Vec<(&'static str, App)> {
 
 #[test]
 fn snapshots_zh() {
-    for (name, app) in gallery(Lang::Zh) {
+    for (name, mut app) in gallery(Lang::Zh) {
         for (w, h) in [(80, 24), (160, 48)] {
+            // as the terminal tells the app its size before it draws
+            app.resize(w, h);
             let (text, _) = draw(&app, w, h);
             insta::assert_snapshot!(format!("zh_{name}_{w}x{h}"), text);
         }
@@ -1150,7 +1161,7 @@ fn snapshots_zh() {
 
 #[test]
 fn snapshots_en() {
-    for (name, app) in gallery(Lang::En) {
+    for (name, mut app) in gallery(Lang::En) {
         if !matches!(
             name,
             "overview" | "programs" | "lookup_detail" | "lookup_detail_end" | "help"
@@ -1158,6 +1169,7 @@ fn snapshots_en() {
             continue;
         }
         for (w, h) in [(80, 24), (160, 48)] {
+            app.resize(w, h);
             let (text, _) = draw(&app, w, h);
             insta::assert_snapshot!(format!("en_{name}_{w}x{h}"), text);
         }

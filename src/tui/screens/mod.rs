@@ -512,6 +512,11 @@ pub trait Screen {
     fn on_enter(&mut self, _env: &Env) -> Result<(), Error> {
         Ok(())
     }
+    /// The user paused after a key ([`App::idle`](crate::tui::app::App::idle)): start,
+    /// in the background, what the next key will probably need.
+    fn idle(&mut self, _env: &Env) -> Result<(), Error> {
+        Ok(())
+    }
     /// The terminal changed size (`env.body_rows` is the new body height): fetch what a
     /// taller window now shows.
     fn resized(&mut self, _env: &Env) -> Result<(), Error> {

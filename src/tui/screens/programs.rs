@@ -340,82 +340,6 @@ impl Programs {
         Ok(())
     }
 
-    /// One key on the screen (after it, [`Programs::prefetch`] looks at the selection).
-    fn handle(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
-        if self.filtering {
-            match action {
-                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
-                    if self.filter.apply(action) {
-                        let keep = self.selected_id();
-                        self.rebuild(keep);
-                    }
-                    return Ok(Outcome::Done);
-                }
-                Action::Open => {
-                    self.filtering = false;
-                    return Ok(Outcome::Done);
-                }
-                Action::Back => {
-                    self.filtering = false;
-                    self.filter.clear();
-                    let keep = self.selected_id();
-                    self.rebuild(keep);
-                    return Ok(Outcome::Done);
-                }
-                _ => {}
-            }
-        }
-        if let Some(d) = &mut self.detail {
-            let h = Self::detail_height(env);
-            match action {
-                Action::Back => self.detail = None,
-                Action::Down => d.pager.move_by(env.conn, 1, h)?,
-                Action::Up => d.pager.move_by(env.conn, -1, h)?,
-                Action::PageDown => d.pager.move_by(env.conn, h as isize, h)?,
-                Action::PageUp => d.pager.move_by(env.conn, -(h as isize), h)?,
-                Action::Top => d.pager.first(env.conn)?,
-                Action::Bottom => d.pager.last(env.conn, h)?,
-                _ => return Ok(Outcome::Ignored),
-            }
-            return Ok(Outcome::Done);
-        }
-        let h = Self::list_height(env);
-        let last = self.view.len().saturating_sub(1);
-        match action {
-            Action::Down => self.sel = (self.sel + 1).min(last),
-            Action::Up => self.sel = self.sel.saturating_sub(1),
-            Action::PageDown => self.sel = (self.sel + h).min(last),
-            Action::PageUp => self.sel = self.sel.saturating_sub(h),
-            Action::Top => self.sel = 0,
-            Action::Bottom => self.sel = last,
-            Action::Filter => self.filtering = true,
-            Action::SortNext | Action::SortReverse => {
-                if action == Action::SortNext {
-                    self.sort = (self.sort + 1) % Column::ALL.len();
-                    self.desc = false;
-                } else {
-                    self.desc = !self.desc;
-                }
-                let keep = self.selected_id();
-                self.rebuild(keep);
-                let title = Column::ALL[self.sort].title(i18n::strings(env.lang));
-                self.offset = scroll(self.offset, self.sel, h);
-                return Ok(Outcome::Message(i18n::sorted_msg(
-                    env.lang, title, self.desc,
-                )));
-            }
-            Action::Open => self.open(env)?,
-            Action::Back if !self.filter.is_empty() => {
-                self.filter.clear();
-                let keep = self.selected_id();
-                self.rebuild(keep);
-            }
-            _ => return Ok(Outcome::Ignored),
-        }
-        self.offset = scroll(self.offset, self.sel, h);
-        Ok(Outcome::Done)
-    }
-
     /// Read, off the UI thread, what opening the selected program and the ones beside it
     /// needs (one job at a time; when it is back, the selection may have moved on and
     /// another follows). A user's pause between moving and Enter is longer than the job.
@@ -589,10 +513,84 @@ impl Screen for Programs {
         Ok(())
     }
 
-    fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
-        let outcome = self.handle(action, env);
+    fn idle(&mut self, env: &Env) -> Result<(), Error> {
         self.prefetch(env);
-        outcome
+        Ok(())
+    }
+
+    fn update(&mut self, action: Action, env: &Env) -> Result<Outcome, Error> {
+        if self.filtering {
+            match action {
+                Action::Char(_) | Action::Backspace | Action::Edit(_) => {
+                    if self.filter.apply(action) {
+                        let keep = self.selected_id();
+                        self.rebuild(keep);
+                    }
+                    return Ok(Outcome::Done);
+                }
+                Action::Open => {
+                    self.filtering = false;
+                    return Ok(Outcome::Done);
+                }
+                Action::Back => {
+                    self.filtering = false;
+                    self.filter.clear();
+                    let keep = self.selected_id();
+                    self.rebuild(keep);
+                    return Ok(Outcome::Done);
+                }
+                _ => {}
+            }
+        }
+        if let Some(d) = &mut self.detail {
+            let h = Self::detail_height(env);
+            match action {
+                Action::Back => self.detail = None,
+                Action::Down => d.pager.move_by(env.conn, 1, h)?,
+                Action::Up => d.pager.move_by(env.conn, -1, h)?,
+                Action::PageDown => d.pager.move_by(env.conn, h as isize, h)?,
+                Action::PageUp => d.pager.move_by(env.conn, -(h as isize), h)?,
+                Action::Top => d.pager.first(env.conn)?,
+                Action::Bottom => d.pager.last(env.conn, h)?,
+                _ => return Ok(Outcome::Ignored),
+            }
+            return Ok(Outcome::Done);
+        }
+        let h = Self::list_height(env);
+        let last = self.view.len().saturating_sub(1);
+        match action {
+            Action::Down => self.sel = (self.sel + 1).min(last),
+            Action::Up => self.sel = self.sel.saturating_sub(1),
+            Action::PageDown => self.sel = (self.sel + h).min(last),
+            Action::PageUp => self.sel = self.sel.saturating_sub(h),
+            Action::Top => self.sel = 0,
+            Action::Bottom => self.sel = last,
+            Action::Filter => self.filtering = true,
+            Action::SortNext | Action::SortReverse => {
+                if action == Action::SortNext {
+                    self.sort = (self.sort + 1) % Column::ALL.len();
+                    self.desc = false;
+                } else {
+                    self.desc = !self.desc;
+                }
+                let keep = self.selected_id();
+                self.rebuild(keep);
+                let title = Column::ALL[self.sort].title(i18n::strings(env.lang));
+                self.offset = scroll(self.offset, self.sel, h);
+                return Ok(Outcome::Message(i18n::sorted_msg(
+                    env.lang, title, self.desc,
+                )));
+            }
+            Action::Open => self.open(env)?,
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                let keep = self.selected_id();
+                self.rebuild(keep);
+            }
+            _ => return Ok(Outcome::Ignored),
+        }
+        self.offset = scroll(self.offset, self.sel, h);
+        Ok(Outcome::Done)
     }
 
     fn hints(&self) -> Vec<Action> {
