@@ -586,17 +586,15 @@ mod tests {
         assert_eq!(lim.all.len(), a.all.len());
     }
 
-    /// Narrowing gives what a full search gives, both where the earlier result is checked
-    /// entry by entry (narrow) and where it is too wide and every column is scanned.
-    #[test]
-    fn narrowing_narrow_and_wide_results_equals_full_search() {
+    /// `n` enterprises named from eight places and eight trades, numbered.
+    fn generated(n: i64) -> EnterpriseIndex {
         let places = [
             "萍乡", "元江", "澧江", "甘庄", "因远", "红河", "玉溪", "昆明",
         ];
         let kinds = [
             "科技", "农业", "米线", "建材", "物流", "餐饮", "制糖", "电子",
         ];
-        let entries = (0..800i64)
+        let entries = (0..n)
             .map(|i| {
                 let name = format!(
                     "{}{}{}号{}有限公司",
@@ -609,7 +607,14 @@ mod tests {
                 Entry::new(i, &format!("9153{i:014}"), &name, &ini, &full)
             })
             .collect();
-        let ix = EnterpriseIndex::from_entries(entries);
+        EnterpriseIndex::from_entries(entries)
+    }
+
+    /// Narrowing gives what a full search gives, both where the earlier result is checked
+    /// entry by entry (narrow) and where it is too wide and every column is scanned.
+    #[test]
+    fn narrowing_narrow_and_wide_results_equals_full_search() {
+        let ix = generated(800);
         let (mut narrow, mut wide) = (0, 0);
         for query in [
             "pxyj",
@@ -652,25 +657,7 @@ mod tests {
     /// 50,000 enterprises: every keystroke of a typical query stays within budget.
     #[test]
     fn fifty_thousand_enterprises_per_keystroke() {
-        let places = [
-            "萍乡", "元江", "澧江", "甘庄", "因远", "红河", "玉溪", "昆明",
-        ];
-        let kinds = [
-            "科技", "农业", "米线", "建材", "物流", "餐饮", "制糖", "电子",
-        ];
-        let mut entries = Vec::with_capacity(50_000);
-        for i in 0..50_000i64 {
-            let name = format!(
-                "{}{}{}号{}有限公司",
-                places[(i % 8) as usize],
-                places[((i / 8) % 8) as usize],
-                i,
-                kinds[((i / 64) % 8) as usize]
-            );
-            let (ini, full) = pinyin_keys(&name);
-            entries.push(Entry::new(i, &format!("9153{i:014}"), &name, &ini, &full));
-        }
-        let ix = EnterpriseIndex::from_entries(entries);
+        let ix = generated(50_000);
         let mut worst = std::time::Duration::ZERO;
         for query in [
             "pxyj",
