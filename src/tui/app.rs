@@ -359,7 +359,6 @@ impl App {
         v
     }
 
-    /// Turn a key into an action (typed text goes to a focused input) and apply it.
     /// Whether the user has pressed a key since the last [`App::idle`].
     pub fn idle_due(&self) -> bool {
         self.idle_due
@@ -374,6 +373,7 @@ impl App {
         self.apply_jobs();
     }
 
+    /// Turn a key into an action (typed text goes to a focused input) and apply it.
     pub fn handle_key(&mut self, key: KeySpec) -> Flow {
         self.idle_due = true;
         let text_mode = match self.overlay {

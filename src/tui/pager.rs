@@ -44,11 +44,8 @@ impl Pager {
     /// costs SQLite a read from the OS per row; moving on fetches the rest).
     pub fn first_n(&mut self, conn: &Connection, n: usize) -> Result<(), Error> {
         let n = n.clamp(1, FETCH);
-        self.rows = disbursement_page(conn, &self.filter, Page::First, n)?;
-        self.at_start = true;
-        self.at_end = self.rows.len() < n;
-        self.sel = 0;
-        self.offset = 0;
+        let rows = disbursement_page(conn, &self.filter, Page::First, n)?;
+        self.start_with(rows, n);
         Ok(())
     }
 

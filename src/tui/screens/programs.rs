@@ -193,7 +193,7 @@ struct Parts {
     recoveries: Vec<Recovery>,
     evaluations: Vec<Evaluation>,
     indicators: Vec<Indicator>,
-    /// the first `asked` disbursements (fewer: all there are)
+    /// the first `asked` disbursements (fewer: all there are; none asked: the lists alone)
     first: Vec<Disbursement>,
     asked: usize,
 }
@@ -313,10 +313,10 @@ impl Programs {
         let (findings, finding_counts) = self.findings_at(index);
         let as_of = env.as_of();
         let ready = self.prefetched.remove(&id).filter(|p| p.as_of == as_of);
-        let (parts, read) = match ready {
-            Some(p) => (p, false),
+        let parts = match ready {
+            Some(p) => p,
             // the lists first (the box's height depends on them), the page after
-            None => (Parts::read(env.conn, id, as_of, 0)?, true),
+            None => Parts::read(env.conn, id, as_of, 0)?,
         };
         let mut d = Detail {
             findings,
@@ -331,7 +331,7 @@ impl Programs {
         // the rows its box shows, no more: each costs a read from the OS when cold
         // (100 of them were ~2 ms of a 3 ms key); moving on fetches the rest
         let (_, _, rows) = d.rows(env.body_rows);
-        if !read && parts.asked > rows {
+        if parts.asked > rows {
             d.pager.start_with(parts.first, parts.asked);
         } else {
             d.pager.first_n(env.conn, rows + 1)?;
@@ -350,17 +350,18 @@ impl Programs {
         let as_of = env.as_of();
         let from = self.sel.saturating_sub(PREFETCH_AROUND);
         let to = (self.sel + PREFETCH_AROUND).min(self.view.len() - 1);
-        let ids: Vec<i64> = (from..=to)
+        let near: Vec<i64> = (from..=to)
             .map(|i| self.figs[self.view[i]].program.id)
+            .collect();
+        let ids: Vec<i64> = near
+            .iter()
+            .copied()
             .filter(|id| self.prefetched.get(id).is_none_or(|p| p.as_of != as_of))
             .collect();
         if ids.is_empty() {
             return;
         }
         // keep what is near the selection, drop what the user has moved away from
-        let near: Vec<i64> = (from..=to)
-            .map(|i| self.figs[self.view[i]].program.id)
-            .collect();
         self.prefetched.retain(|id, _| near.contains(id));
         // rows of the tallest box any of them could need: the body's height
         let asked = env.body_rows as usize + 1;
@@ -496,11 +497,12 @@ impl Screen for Programs {
                     let (findings, finding_counts) = self.findings_at(index);
                     let fig = self.figs[index].clone();
                     if let Some(d) = &mut self.detail {
+                        let lists = Parts::read(env.conn, id, env.as_of(), 0)?;
                         d.fig = fig;
-                        d.allocations = listing::allocations_of(env.conn, id)?;
-                        d.recoveries = listing::recoveries_of(env.conn, id)?;
-                        d.evaluations = listing::evaluations_of(env.conn, id)?;
-                        d.indicators = listing::indicators_of(env.conn, id)?;
+                        d.allocations = lists.allocations;
+                        d.recoveries = lists.recoveries;
+                        d.evaluations = lists.evaluations;
+                        d.indicators = lists.indicators;
                         d.findings = findings;
                         d.finding_counts = finding_counts;
                         d.pager.filter.until = Some(env.as_of());

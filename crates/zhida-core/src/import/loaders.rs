@@ -777,7 +777,6 @@ fn disbursements(
                     approved_date, paid_date
              FROM disbursement WHERE voucher_no = ?1",
         )?,
-        id_of: conn.prepare("SELECT id FROM disbursement WHERE voucher_no = ?1")?,
         // a file without the date columns keeps the stored dates (?11 / ?13: the column is present)
         update: conn.prepare(
             "UPDATE disbursement SET program_id=?2, enterprise_id=?3, amount_fen=?4, date=?5, status=?6, entered_by=?7,
@@ -862,7 +861,6 @@ struct Disbursements<'c, 'x> {
     conn: &'c Connection,
     insert: rusqlite::Statement<'c>,
     find: rusqlite::Statement<'c>,
-    id_of: rusqlite::Statement<'c>,
     update: rusqlite::Statement<'c>,
     /// `groups[n]`: the insert of n rows at once, prepared when first needed
     groups: Vec<Option<RawQuery<'c>>>,
@@ -920,10 +918,7 @@ impl Disbursements<'_, '_> {
         let mut next = last - changes as i64 + 1;
         let mut inserted = Vec::with_capacity(rows.len());
         for w in rows {
-            let id: Option<i64> = self
-                .id_of
-                .query_row([w.fl.text(d::VOUCHER)], |r| r.get(0))
-                .optional()?;
+            let id = self.lookup(w.fl.text(d::VOUCHER))?.map(|s| s.id);
             let ins = id == Some(next);
             next += i64::from(ins);
             inserted.push(ins);
