@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::checks::{idle_finding, Rule};
@@ -96,20 +96,11 @@ pub fn recovery_candidates(
 }
 
 /// A program's balance (budget − paid − recovered, rows dated ≤ `date`): the most a
-/// recovery dated `date` may take. Paid as the program figures sum it
-/// (`summary::program_totals_of`).
+/// recovery dated `date` may take (`summary::program_money_of`).
 pub fn balance_as_of(conn: &Connection, program_code: &str, date: NaiveDate) -> Result<Money> {
     let pid = program_id(conn, program_code)?;
-    let paid = crate::repo::summary::program_totals_of(conn, pid, date)?.paid;
-    let rest: Money = conn
-        .prepare_cached(
-            "SELECT (SELECT coalesce(SUM(amount_fen), 0) FROM allocation
-                      WHERE program_id = ?1 AND date <= ?2)
-                  - (SELECT coalesce(SUM(amount_fen), 0) FROM recovery
-                      WHERE program_id = ?1 AND date <= ?2)",
-        )?
-        .query_row(params![pid, iso(date)], |r| r.get(0))?;
-    Ok(rest - paid)
+    let (budget, paid, _, recovered) = crate::repo::summary::program_money_of(conn, pid, date)?;
+    Ok(budget - paid - recovered)
 }
 
 /// Validate and record; returns the recovery id.

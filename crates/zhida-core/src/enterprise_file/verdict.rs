@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use super::{program_year, rows_of, tally, ProgramYear};
 use crate::credit_code::CreditCode;
-use crate::dates::iso;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::ledger::DisbursementInput;
@@ -53,27 +52,6 @@ impl Headroom {
     pub fn over_budget(&self, amount: Money) -> Option<Money> {
         (amount > self.available).then(|| amount - self.available)
     }
-}
-
-/// The program's figures as of `date`: (budget, paid, committed, recovered); paid and
-/// committed as the program figures sum them (`summary::program_totals_of`).
-fn program_money(
-    conn: &Connection,
-    program_id: i64,
-    date: NaiveDate,
-) -> Result<(Money, Money, Money, Money)> {
-    let totals = crate::repo::summary::program_totals_of(conn, program_id, date)?;
-    let (budget, recovered) = conn
-        .prepare_cached(
-            "SELECT (SELECT coalesce(SUM(amount_fen), 0) FROM allocation
-                      WHERE program_id = ?1 AND date <= ?2),
-                    (SELECT coalesce(SUM(amount_fen), 0) FROM recovery
-                      WHERE program_id = ?1 AND date <= ?2)",
-        )?
-        .query_row(params![program_id, iso(date)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    Ok((budget, totals.paid, totals.committed, recovered))
 }
 
 fn headroom_of(year: &ProgramYear, money: (Money, Money, Money, Money)) -> Headroom {
@@ -323,7 +301,7 @@ fn verdict_parts(
     };
     let sums = tally(&rows, None, skip);
     let year = program_year(&sums, &program, date.year(), &programs);
-    let mut money = program_money(conn, program.id, date)?;
+    let mut money = crate::repo::summary::program_money_of(conn, program.id, date)?;
     // the row being edited (pending or approved, so committed) is not counted against itself
     if let Some(own) = rows
         .iter()

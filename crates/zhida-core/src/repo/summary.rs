@@ -359,6 +359,28 @@ pub fn program_totals_of(
         }))
 }
 
+/// One program's money for rows dated ≤ `date`: (budget, paid, committed, recovered);
+/// paid and committed as the program figures sum them ([`program_totals_of`]). For the
+/// checks of a single new disbursement (headroom) or recovery (balance).
+pub fn program_money_of(
+    conn: &Connection,
+    program_id: i64,
+    date: NaiveDate,
+) -> Result<(Money, Money, Money, Money)> {
+    let totals = program_totals_of(conn, program_id, date)?;
+    let (budget, recovered) = conn
+        .prepare_cached(
+            "SELECT (SELECT coalesce(SUM(amount_fen), 0) FROM allocation
+                      WHERE program_id = ?1 AND date <= ?2),
+                    (SELECT coalesce(SUM(amount_fen), 0) FROM recovery
+                      WHERE program_id = ?1 AND date <= ?2)",
+        )?
+        .query_row(params![program_id, iso(date)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    Ok((budget, totals.paid, totals.committed, recovered))
+}
+
 /// [`program_totals_as_of`] of every program, or of one.
 fn totals_as_of(
     conn: &Connection,
