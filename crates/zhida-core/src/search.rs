@@ -7,6 +7,9 @@
 //! joined by `\n`, with their start offsets), so that the first keystroke — which has to
 //! look at all 50,000 — is one SIMD substring scan per field (memchr's `memmem`) instead
 //! of 50,000 comparisons per field; later keystrokes only look at the previous matches.
+//! Three small side tables spare the widest scans: each entry's pinyin letters in one word
+//! (a first letter), the entries in credit-code order (a code prefix, by binary search),
+//! and the few names with ASCII in them (the only names a Latin query can match).
 
 use memchr::memmem::Finder;
 use rusqlite::Connection;
@@ -72,6 +75,20 @@ pub enum MatchKind {
     FullPinyinSubstring,
 }
 
+impl MatchKind {
+    /// Every kind, by rank.
+    const ALL: [MatchKind; 8] = [
+        MatchKind::ExactCode,
+        MatchKind::CodePrefix,
+        MatchKind::NamePrefix,
+        MatchKind::InitialsPrefix,
+        MatchKind::FullPinyinPrefix,
+        MatchKind::NameSubstring,
+        MatchKind::InitialsSubstring,
+        MatchKind::FullPinyinSubstring,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     /// position in the index (see [`EnterpriseIndex::get`])
@@ -120,6 +137,9 @@ impl Column {
     /// whether the value starts with it. A match never spans two values: the needle (a
     /// normalised query) has no `\n`.
     fn scan(&self, find: &Finder<'_>, mut hit: impl FnMut(usize, bool)) {
+        if find.needle().is_empty() {
+            return; // (`search` never asks: an empty query finds nothing)
+        }
         let text = self.text.as_bytes();
         let (mut i, mut from) = (0, 0);
         while let Some(at) = text.get(from..).and_then(|t| find.find(t)) {
@@ -139,8 +159,11 @@ impl Column {
 /// per enterprise), which keeps the TUI within its 30 MB.
 #[derive(Debug, Clone, Default)]
 pub struct EnterpriseIndex {
-    /// (id, display width of the name) per entry, by id
-    entries: Vec<(i64, u32)>,
+    /// each entry's id, ascending (`load` reads by id, `from_entries` sorts)
+    ids: Vec<i64>,
+    /// display width of each name (the ranking's second key), apart from the ids: the
+    /// ranking reads only these, 2 bytes an entry
+    widths: Vec<u16>,
     codes: Column,
     /// the names as shown
     shown: Column,
@@ -151,7 +174,73 @@ pub struct EnterpriseIndex {
     has_case: bool,
     initials: Column,
     full: Column,
+    /// per entry, the Latin letters of its pinyin: a one-letter query (the first key of
+    /// most lookups, matching a large share of the enterprises) is answered from these
+    /// 400 KB instead of by scanning the two pinyin columns (2 MB)
+    letters: Vec<Letters>,
+    /// the entries whose searched name has an ASCII character: the only names an ASCII
+    /// query (pinyin, a credit code) can match, so their column is not scanned for it
+    ascii_names: Vec<u32>,
+    /// the entries ordered by credit code, for the codes that start with a query (a
+    /// binary search instead of a scan of every code)
+    by_code: Vec<u32>,
 }
+
+/// One entry's pinyin letters in one word: the Latin letters of the initials (bit `c -
+/// 'a'`) and of the full pinyin (bit `26 + c - 'a'`), and the first letter of each (bits
+/// 52–57 and 58–63: the letter's number + 1, or 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Letters(u64);
+
+impl Letters {
+    fn of(initials: &str, full: &str) -> Letters {
+        let bits = |key: &str| {
+            key.bytes()
+                .filter(u8::is_ascii_lowercase)
+                .fold(0u64, |bits, b| bits | 1 << (b - b'a'))
+        };
+        let first = |key: &str| match key.as_bytes().first() {
+            Some(b) if b.is_ascii_lowercase() => u64::from(b - b'a' + 1),
+            _ => 0,
+        };
+        Letters(bits(initials) | bits(full) << 26 | first(initials) << 52 | first(full) << 58)
+    }
+
+    /// Whether the lower-case letter `b` occurs in the initials or the full pinyin.
+    fn has(self, b: u8) -> bool {
+        let n = b - b'a';
+        self.0 & (1 << n | 1 << (26 + n)) != 0
+    }
+
+    /// The best rank (`MatchKind as u8`, or `NO_MATCH`) of the lower-case letter `b` in
+    /// the initials and the full pinyin, by table rather than by branches (whether an
+    /// entry starts with the letter follows no pattern a branch predictor could learn).
+    fn rank(self, b: u8) -> u8 {
+        use MatchKind::*;
+        const INITIALS: [u8; 4] = [
+            NO_MATCH,
+            NO_MATCH,
+            InitialsSubstring as u8,
+            InitialsPrefix as u8,
+        ];
+        const FULL: [u8; 4] = [
+            NO_MATCH,
+            NO_MATCH,
+            FullPinyinSubstring as u8,
+            FullPinyinPrefix as u8,
+        ];
+        let n = u64::from(b - b'a');
+        // bit 1: the letter occurs, bit 0: the key starts with it
+        let how =
+            |bits: u64, first: u64| ((bits >> n & 1) << 1 | u64::from(first == n + 1)) as usize;
+        let initials = INITIALS[how(self.0, self.0 >> 52 & 63)];
+        let full = FULL[how(self.0 >> 26, self.0 >> 58)];
+        initials.min(full)
+    }
+}
+
+/// The rank of an entry that does not match.
+const NO_MATCH: u8 = u8::MAX;
 
 /// Lower-case, without whitespace: `PX KJ` → `pxkj`.
 pub fn normalize_query(q: &str) -> String {
@@ -182,7 +271,9 @@ impl EnterpriseIndex {
         Ok(index)
     }
 
-    pub fn from_entries(entries: Vec<Entry>) -> EnterpriseIndex {
+    pub fn from_entries(mut entries: Vec<Entry>) -> EnterpriseIndex {
+        // by id, as `load` reads them: the ranking's last key is the position
+        entries.sort_by_key(|e| e.id);
         let mut index = EnterpriseIndex::default();
         for e in &entries {
             index.add(e.id, &e.credit_code, &e.name, &e.py_initials, &e.py_full);
@@ -192,7 +283,9 @@ impl EnterpriseIndex {
     }
 
     fn add(&mut self, id: i64, code: &str, name: &str, initials: &str, full: &str) {
-        self.entries.push((id, name.width() as u32));
+        self.ids.push(id);
+        self.widths
+            .push(u16::try_from(name.width()).unwrap_or(u16::MAX));
         self.codes.push(code);
         let low = lower(name);
         if !self.has_case && *low != *name {
@@ -204,8 +297,13 @@ impl EnterpriseIndex {
             self.lowered.push(&low);
         }
         self.shown.push(name);
-        self.initials.push(&lower(initials));
-        self.full.push(&lower(full));
+        let (initials, full) = (lower(initials), lower(full));
+        self.letters.push(Letters::of(&initials, &full));
+        if low.bytes().any(|b| b.is_ascii()) {
+            self.ascii_names.push(self.ids.len() as u32 - 1);
+        }
+        self.initials.push(&initials);
+        self.full.push(&full);
     }
 
     fn finish(&mut self) {
@@ -218,7 +316,24 @@ impl EnterpriseIndex {
         ] {
             c.finish();
         }
-        self.entries.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.widths.shrink_to_fit();
+        self.letters.shrink_to_fit();
+        self.ascii_names.shrink_to_fit();
+        let mut by_code: Vec<u32> = (0..self.len() as u32).collect();
+        by_code.sort_unstable_by_key(|&i| self.codes.get(i as usize));
+        self.by_code = by_code;
+    }
+
+    /// The entries whose credit code is `prefix`, and those that start with it and go
+    /// on: two runs of `by_code`, found by binary search alone.
+    fn codes_starting(&self, prefix: &str) -> (&[u32], &[u32]) {
+        let code = |i: &u32| self.codes.get(*i as usize);
+        let from = self.by_code.partition_point(|i| code(i) < prefix);
+        let rest = &self.by_code[from..];
+        let exact = rest.partition_point(|i| code(i) == prefix);
+        let longer = rest.partition_point(|i| code(i).starts_with(prefix));
+        (&rest[..exact], &rest[exact..longer])
     }
 
     /// The names lower-cased, as searched.
@@ -231,16 +346,16 @@ impl EnterpriseIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ids.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ids.is_empty()
     }
 
     pub fn get(&self, index: u32) -> Option<EntryRef<'_>> {
         let i = index as usize;
-        self.entries.get(i).map(|&(id, _)| EntryRef {
+        self.ids.get(i).map(|&id| EntryRef {
             id,
             credit_code: self.codes.get(i),
             name: self.shown.get(i),
@@ -249,11 +364,7 @@ impl EnterpriseIndex {
 
     /// Position of the enterprise with this id.
     pub fn position(&self, id: i64) -> Option<u32> {
-        self.entries
-            .binary_search_by_key(&id, |e| e.0)
-            .ok()
-            .or_else(|| self.entries.iter().position(|e| e.0 == id))
-            .map(|i| i as u32)
+        self.ids.binary_search(&id).ok().map(|i| i as u32)
     }
 
     /// How entry `i` matches; `find` is the substring finder for `q`, built once per
@@ -310,56 +421,62 @@ impl EnterpriseIndex {
     /// [`Self::classify`] gives it: one scan of each searched column.
     fn scan_all(&self, q: &str, find: &Finder<'_>, q_upper: &str, ascii: bool) -> Vec<Hit> {
         use MatchKind::*;
-        const NONE: u8 = u8::MAX;
-        const KINDS: [MatchKind; 8] = [
-            ExactCode,
-            CodePrefix,
-            NamePrefix,
-            InitialsPrefix,
-            FullPinyinPrefix,
-            NameSubstring,
-            InitialsSubstring,
-            FullPinyinSubstring,
-        ];
-        let mut best = vec![NONE; self.entries.len()];
-        let mut mark = |i: usize, k: MatchKind| {
-            let k = k as u8;
-            if k < best[i] {
-                best[i] = k;
-            }
-        };
-        let columns: &[(&Column, MatchKind, MatchKind)] = if ascii {
-            &[
-                (self.names(), NamePrefix, NameSubstring),
-                (&self.initials, InitialsPrefix, InitialsSubstring),
-                (&self.full, FullPinyinPrefix, FullPinyinSubstring),
-            ]
+        let mut best = vec![NO_MATCH; self.len()];
+        let mut mark = |i: usize, k: MatchKind| best[i] = best[i].min(k as u8);
+        let mut letter = None;
+        let kind = |at_start: bool, prefix, sub| if at_start { prefix } else { sub };
+        if !ascii {
+            self.names().scan(find, |i, at_start| {
+                mark(i, kind(at_start, NamePrefix, NameSubstring))
+            });
         } else {
-            &[(self.names(), NamePrefix, NameSubstring)]
-        };
-        for &(col, prefix, sub) in columns {
-            col.scan(find, |i, at_start| {
-                mark(i, if at_start { prefix } else { sub })
-            });
-        }
-        if ascii {
-            // a credit code matches only from its start
-            let upper = Finder::new(q_upper.as_bytes());
-            self.codes.scan(&upper, |i, at_start| {
-                if at_start {
-                    let exact = self.codes.get(i).len() == q.len();
-                    mark(i, if exact { ExactCode } else { CodePrefix });
+            for &i in &self.ascii_names {
+                let name = self.names().get(i as usize);
+                if let Some(at) = find.find(name.as_bytes()) {
+                    mark(i as usize, kind(at == 0, NamePrefix, NameSubstring));
                 }
-            });
+            }
+            match q.as_bytes() {
+                // one letter: the pinyin is ranked from the letter bits, below
+                &[b] if b.is_ascii_lowercase() => letter = Some(b),
+                _ => {
+                    let pinyin = [
+                        (&self.initials, InitialsPrefix, InitialsSubstring),
+                        (&self.full, FullPinyinPrefix, FullPinyinSubstring),
+                    ];
+                    for (col, prefix, sub) in pinyin {
+                        col.scan(find, |i, at_start| mark(i, kind(at_start, prefix, sub)));
+                    }
+                }
+            }
+            // a credit code matches only from its start
+            let (exact, longer) = self.codes_starting(q_upper);
+            for (run, kind) in [(exact, ExactCode), (longer, CodePrefix)] {
+                for &i in run {
+                    mark(i as usize, kind);
+                }
+            }
         }
-        best.iter()
-            .enumerate()
-            .filter(|(_, &k)| k != NONE)
-            .map(|(i, &k)| Hit {
+        let hit = |i: usize, rank: u8| {
+            (rank != NO_MATCH).then(|| Hit {
                 index: i as u32,
-                kind: KINDS[k as usize],
+                kind: MatchKind::ALL[rank as usize],
             })
-            .collect()
+        };
+        match letter {
+            Some(b) => best
+                .iter()
+                .zip(&self.letters)
+                .enumerate()
+                .filter(|(_, (&k, l))| k != NO_MATCH || l.has(b))
+                .filter_map(|(i, (&k, l))| hit(i, k.min(l.rank(b))))
+                .collect(),
+            None => best
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &k)| hit(i, k))
+                .collect(),
+        }
     }
 
     /// Search `query`; `within` restricts the search to the `all` of a previous search
@@ -372,16 +489,14 @@ impl EnterpriseIndex {
         let ascii = q.is_ascii();
         let q_upper = q.to_ascii_uppercase();
         let find = Finder::new(q.as_bytes());
-        let mut hits: Vec<Hit> = match within {
+        let hits: Vec<Hit> = match within {
             // a wide earlier result (a first letter matches most pinyin): checking each of
             // its entries costs more than the SIMD scan of every column, which gives the
             // same hits (a match of the longer query is a match of the shorter one)
-            Some(ix) if ix.len() > self.entries.len() / WIDE => {
-                self.scan_all(&q, &find, &q_upper, ascii)
-            }
+            Some(ix) if ix.len() > self.len() / WIDE => self.scan_all(&q, &find, &q_upper, ascii),
             Some(ix) => ix
                 .iter()
-                .filter(|&&i| (i as usize) < self.entries.len())
+                .filter(|&&i| (i as usize) < self.len())
                 .filter_map(|&i| {
                     self.classify(i as usize, &q, &find, &q_upper, ascii)
                         .map(|kind| Hit { index: i, kind })
@@ -390,17 +505,28 @@ impl EnterpriseIndex {
             None => self.scan_all(&q, &find, &q_upper, ascii),
         };
         let all: Vec<u32> = hits.iter().map(|h| h.index).collect();
-        let key = |h: &Hit| {
-            let (id, width) = self.entries[h.index as usize];
-            (h.kind, width, id)
-        };
-        if hits.len() > limit && limit > 0 {
-            hits.select_nth_unstable_by_key(limit - 1, key);
-            hits.truncate(limit);
+        // the ranking (kind, display width of the name, id) in one word each: positions
+        // are in id order
+        let mut keys: Vec<u64> = hits
+            .iter()
+            .map(|h| {
+                let width = self.widths[h.index as usize];
+                (h.kind as u64) << 56 | u64::from(width) << 32 | u64::from(h.index)
+            })
+            .collect();
+        if keys.len() > limit && limit > 0 {
+            keys.select_nth_unstable(limit - 1);
         }
-        hits.sort_unstable_by_key(key);
-        hits.truncate(limit);
-        Found { top: hits, all }
+        keys.truncate(limit);
+        keys.sort_unstable();
+        let top = keys
+            .iter()
+            .map(|&k| Hit {
+                index: k as u32,
+                kind: MatchKind::ALL[(k >> 56) as usize],
+            })
+            .collect();
+        Found { top, all }
     }
 }
 
@@ -523,13 +649,20 @@ mod tests {
             "ＡＢＣ全角公司",
             "元江县因远镇萍乡科技服务部",
             "Pingxiang Trading",
+            "玉溪市红塔区第3米线店",
+            "yuxi 米线",
         ];
         let entries = names
             .iter()
             .enumerate()
             .map(|(i, n)| {
                 let (ini, full) = pinyin_keys(n);
-                let code = format!("91530428MA6K{:06}", i * 7);
+                // codes from other registration authorities start with a letter or a 1
+                let code = match i {
+                    6 => "Y1530402MA6K000049".to_string(),
+                    7 => "11530402MA6K000056".to_string(),
+                    _ => format!("91530428MA6K{:06}", i * 7),
+                };
                 Entry::new(i as i64 + 1, &code, n, &ini, &full)
             })
             .collect();
@@ -551,6 +684,15 @@ mod tests {
             "gs",
             "元江县",
             "z",
+            "y",
+            "x",
+            "m",
+            "t",
+            "3",
+            "1",
+            "9",
+            "-",
+            "y1",
             "\u{fffd}",
         ] {
             let n = normalize_query(q);
