@@ -1,6 +1,8 @@
 //! Drawing tables: columns sized by display width, low-priority columns dropped on narrow
 //! terminals, and only the visible window of rows handed to the terminal.
 
+use std::borrow::Cow;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -9,7 +11,7 @@ use ratatui::widgets::{Block, Widget};
 use ratatui::Frame;
 
 use super::action::Action;
-use super::text::{fit, truncate, width, Align};
+use super::text::{fit, put, truncate, width, Align};
 
 #[derive(Debug, Clone)]
 pub struct Col {
@@ -181,13 +183,21 @@ pub fn draw_row(
         let cell_style = cell.style.patch(style);
         let rect = Rect::new(x, area.y, w, 1);
         buf.set_style(rect, cell_style);
-        let text = truncate(&cell.text, w as usize);
-        let pad = w.saturating_sub(width(&text) as u16);
+        // the text as it is when it fits (no copy), cut with `…` otherwise
+        let full = width(&cell.text) as u16;
+        let (text, used) = if full <= w {
+            (Cow::Borrowed(cell.text.as_str()), full)
+        } else {
+            let cut = truncate(&cell.text, w as usize);
+            let used = width(&cut) as u16;
+            (Cow::Owned(cut), used)
+        };
+        let pad = w.saturating_sub(used);
         let start = match cols[i].align {
             Align::Left => x,
             Align::Right => x + pad,
         };
-        Span::styled(text, cell_style).render(Rect::new(start, area.y, w - pad, 1), buf);
+        put(buf, Rect::new(start, area.y, w - pad, 1), &text, cell_style);
         x += w;
     }
 }
