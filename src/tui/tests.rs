@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use zhida_core::config::Config;
 use zhida_core::dates::Month;
 use zhida_core::model::{Direction, Level, Reason, Size, Status};
+use zhida_core::repo::listing::ProgramLists;
 use zhida_core::repo::write::*;
 use zhida_core::users::Actor;
 use zhida_core::{CreditCode, Lang, Money, Unit};
@@ -693,13 +694,13 @@ fn program_open_pages_disbursements_and_back() {
     let det = programs(&app).detail.as_ref().expect("detail open");
     assert_eq!(det.fig.program.code, "WG2025");
     assert_eq!(
-        det.allocations.len(),
+        det.lists.allocations.len(),
         2,
         "own allocation + the reallocation from NY2025"
     );
     assert_eq!(det.fig.disbursement_count, 6);
-    assert_eq!(det.evaluations.len(), 1);
-    assert_eq!(det.indicators.len(), 2);
+    assert_eq!(det.lists.evaluations.len(), 1);
+    assert_eq!(det.lists.indicators.len(), 2);
     app.handle_key(key('G'));
     assert_eq!(
         programs(&app)
@@ -804,6 +805,59 @@ fn programs_beside_the_selection_are_prefetched_and_never_stale() {
         det.fig.disbursement_count,
         from_prefetch.fig.disbursement_count + 1
     );
+}
+
+/// Every program's lists are read once, off the UI thread, after each refresh; opening
+/// takes a program's from them, and what another clerk added shows after Ctrl-R.
+#[test]
+fn program_lists_are_read_for_every_program_and_dropped_on_refresh() {
+    let mut app = app();
+    app.update(Action::Go(ScreenId::Programs));
+    assert!(programs(&app).has_every_list(), "read on arrival");
+    app.update(Action::Down);
+    app.update(Action::Down); // WG2025
+    let id = programs(&app).selected().unwrap().program.id;
+    app.handle_key(code(KeyCode::Enter));
+    let from_all = programs(&app).detail.clone().unwrap();
+    assert_eq!(
+        from_all.lists,
+        ProgramLists::of(&app.conn, id).unwrap(),
+        "the same as the program's own queries"
+    );
+    assert!(!from_all.lists.allocations.is_empty());
+    app.handle_key(code(KeyCode::Esc));
+
+    // an allocation entered elsewhere while the lists are held
+    alloc(
+        &app.conn,
+        "WG2025",
+        "2025-02-01",
+        7_000_00,
+        "元财社〔2025〕追加1号",
+    );
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        programs(&app).detail.as_ref().unwrap().lists,
+        from_all.lists,
+        "held until a refresh"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(KeySpec::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    // the findings come back first and refresh the screen once more; the lists follow
+    // on the next wake, as the event loop delivers each finished job
+    app.update(Action::Background);
+    assert!(programs(&app).has_every_list(), "read again by the refresh");
+    app.handle_key(code(KeyCode::Enter));
+    let det = programs(&app).detail.as_ref().unwrap();
+    assert_eq!(
+        det.lists.allocations.len(),
+        from_all.lists.allocations.len() + 1
+    );
+    assert!(det
+        .lists
+        .allocations
+        .iter()
+        .any(|a| a.doc_no == "元财社〔2025〕追加1号"));
 }
 
 #[test]

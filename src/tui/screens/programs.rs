@@ -13,10 +13,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use zhida_core::checks::{Finding, Severity};
-use zhida_core::model::{
-    format_score, Allocation, Disbursement, Evaluation, Grade, Indicator, Recovery,
-};
-use zhida_core::repo::listing::{self, DisbFilter, Page};
+use zhida_core::model::{format_score, Disbursement, Grade};
+use zhida_core::repo::listing::{self, DisbFilter, Page, ProgramLists};
 use zhida_core::repo::ProgramFigures;
 use zhida_core::Error;
 
@@ -118,10 +116,8 @@ impl Flags {
 #[derive(Debug, Clone)]
 pub struct Detail {
     pub fig: ProgramFigures,
-    pub allocations: Vec<Allocation>,
-    pub recoveries: Vec<Recovery>,
-    pub evaluations: Vec<Evaluation>,
-    pub indicators: Vec<Indicator>,
+    /// its allocations, recoveries, evaluations and indicators
+    pub lists: ProgramLists,
     /// this program's first findings as of the month's last day (as many as its box can
     /// show), and how many it has in all
     pub findings: Vec<Finding>,
@@ -139,12 +135,9 @@ impl Detail {
         // on small terminals the side sections keep two rows each so that the
         // disbursements (the part that moves) get the space
         let most = if height >= 30 { 6 } else { 2 };
-        let side = self
-            .allocations
-            .len()
-            .max(self.recoveries.len())
-            .clamp(1, most);
-        let eval = (self.evaluations.len() + self.indicators.len())
+        let l = &self.lists;
+        let side = l.allocations.len().max(l.recoveries.len()).clamp(1, most);
+        let eval = (l.evaluations.len() + l.indicators.len())
             .max(self.finding_counts.total())
             .clamp(1, most);
         // head 4, side + 3, eval + 2, the box's own border and header 3
@@ -181,6 +174,11 @@ pub struct Programs {
     prefetched: HashMap<i64, Parts>,
     /// a prefetch job is out
     prefetching: bool,
+    /// every program's lists, read off the UI thread after each refresh
+    /// ([`LISTS_JOB`]): opening a program then reads only its first disbursements
+    lists: Option<HashMap<i64, ProgramLists>>,
+    /// a lists job is out (one at a time: refreshes in a row do not pile up threads)
+    listing: bool,
     /// bumped by every refresh: a job of an older generation read older data
     generation: u64,
 }
@@ -189,10 +187,7 @@ pub struct Programs {
 #[derive(Debug, Clone)]
 struct Parts {
     as_of: NaiveDate,
-    allocations: Vec<Allocation>,
-    recoveries: Vec<Recovery>,
-    evaluations: Vec<Evaluation>,
-    indicators: Vec<Indicator>,
+    lists: ProgramLists,
     /// the first `asked` disbursements (fewer: all there are; none asked: the lists alone)
     first: Vec<Disbursement>,
     asked: usize,
@@ -212,10 +207,7 @@ impl Parts {
         };
         Ok(Parts {
             as_of,
-            allocations: listing::allocations_of(conn, id)?,
-            recoveries: listing::recoveries_of(conn, id)?,
-            evaluations: listing::evaluations_of(conn, id)?,
-            indicators: listing::indicators_of(conn, id)?,
+            lists: ProgramLists::of(conn, id)?,
             first,
             asked,
         })
@@ -239,11 +231,23 @@ const PREFETCH_AROUND: usize = 2;
 /// What a prefetch job hands back: its generation and the parts it read.
 type Prefetched = (u64, Vec<(i64, Parts)>);
 
+/// The key of the job reading every program's lists.
+const LISTS_JOB: &str = "program-lists";
+
+/// What the lists job hands back: its generation and the lists.
+type AllLists = (u64, HashMap<i64, ProgramLists>);
+
 impl Programs {
     /// Whether opening program `id` would take what the prefetch read (tests).
     #[cfg(test)]
     pub fn is_prefetched(&self, id: i64) -> bool {
         self.prefetched.contains_key(&id)
+    }
+
+    /// Whether every program's lists are in (tests).
+    #[cfg(test)]
+    pub fn has_every_list(&self) -> bool {
+        self.lists.is_some()
     }
 
     pub fn selected(&self) -> Option<&ProgramFigures> {
@@ -316,16 +320,21 @@ impl Programs {
         let parts = match ready {
             Some(p) => p,
             // the lists first (the box's height depends on them), the page after
-            None => Parts::read(env.conn, id, as_of, 0)?,
+            None => match self.lists.as_ref() {
+                Some(all) => Parts {
+                    as_of,
+                    lists: all.get(&id).cloned().unwrap_or_default(),
+                    first: Vec::new(),
+                    asked: 0,
+                },
+                None => Parts::read(env.conn, id, as_of, 0)?,
+            },
         };
         let mut d = Detail {
             findings,
             finding_counts,
             fig,
-            allocations: parts.allocations,
-            recoveries: parts.recoveries,
-            evaluations: parts.evaluations,
-            indicators: parts.indicators,
+            lists: parts.lists,
             pager: Pager::new(disb_filter(id, as_of)),
         };
         // the rows its box shows, no more: each costs a read from the OS when cold
@@ -374,6 +383,20 @@ impl Programs {
                 .filter_map(|id| Parts::read(conn, id, as_of, asked).ok().map(|p| (id, p)))
                 .collect();
             let done: Prefetched = (generation, parts);
+            Ok(Box::new(done) as Output)
+        });
+    }
+
+    /// Read every program's lists off the UI thread, unless a job is out already (its
+    /// answer, if older than the latest refresh, sends another).
+    fn read_lists(&mut self, env: &Env) {
+        if self.listing {
+            return;
+        }
+        self.listing = true;
+        let generation = self.generation;
+        env.spawn(ScreenId::Programs, LISTS_JOB, move |conn| {
+            let done: AllLists = (generation, ProgramLists::of_every_program(conn)?);
             Ok(Box::new(done) as Output)
         });
     }
@@ -466,6 +489,15 @@ impl Screen for Programs {
     }
 
     fn job_done(&mut self, key: &'static str, output: Output, env: &Env) -> Result<(), Error> {
+        if key == LISTS_JOB {
+            self.listing = false;
+            match output.downcast::<AllLists>() {
+                Ok(done) if done.0 == self.generation => self.lists = Some(done.1),
+                // read before the latest refresh: read again
+                _ => self.read_lists(env),
+            }
+            return Ok(());
+        }
         if key != PARTS_JOB {
             return Ok(());
         }
@@ -485,6 +517,8 @@ impl Screen for Programs {
         // what was prefetched may be older than what is reloaded now
         self.generation += 1;
         self.prefetched.clear();
+        self.lists = None;
+        self.read_lists(env);
         let keep = self.selected_id();
         self.figs = env.program_figures()?;
         self.findings = env.findings_soon()?.unwrap_or_default();
@@ -497,12 +531,8 @@ impl Screen for Programs {
                     let (findings, finding_counts) = self.findings_at(index);
                     let fig = self.figs[index].clone();
                     if let Some(d) = &mut self.detail {
-                        let lists = Parts::read(env.conn, id, env.as_of(), 0)?;
                         d.fig = fig;
-                        d.allocations = lists.allocations;
-                        d.recoveries = lists.recoveries;
-                        d.evaluations = lists.evaluations;
-                        d.indicators = lists.indicators;
+                        d.lists = ProgramLists::of(env.conn, id)?;
                         d.findings = findings;
                         d.finding_counts = finding_counts;
                         d.pager.filter.until = Some(env.as_of());
@@ -775,6 +805,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     ];
     let h = allocs.height.saturating_sub(3) as usize;
     let rows: Vec<Vec<Cell>> = d
+        .lists
         .allocations
         .iter()
         .rev()
@@ -797,7 +828,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         Block::default().borders(Borders::ALL).title(format!(
             " {} · {} {} ",
             s.allocations,
-            d.allocations.len(),
+            d.lists.allocations.len(),
             s.rows
         )),
         &cols,
@@ -856,6 +887,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     ];
     let h = rec.height.saturating_sub(3) as usize;
     let rows: Vec<Vec<Cell>> = d
+        .lists
         .recoveries
         .iter()
         .rev()
@@ -875,7 +907,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         Block::default().borders(Borders::ALL).title(format!(
             " {} · {} {} ",
             s.recoveries,
-            d.recoveries.len(),
+            d.lists.recoveries.len(),
             s.rows
         )),
         &cols,
@@ -894,7 +926,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
     f.render_widget(block, eval);
     let w = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    for e in &d.evaluations {
+    for e in &d.lists.evaluations {
         let g = Grade::of(e.score_x100);
         let text = format!(
             "{} {} {} {} {} {}",
@@ -911,7 +943,7 @@ fn render_detail(d: &Detail, f: &mut Frame, area: Rect, cx: &Cx) {
         };
         lines.push(Line::from(Span::styled(fit(&text, w, Align::Left), style)));
     }
-    for i in &d.indicators {
+    for i in &d.lists.indicators {
         let met = match i.met() {
             Some(true) => (s.yes, Style::default().fg(Color::Green)),
             Some(false) => (s.no, Style::default().fg(Color::Red)),

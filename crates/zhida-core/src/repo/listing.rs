@@ -2,6 +2,8 @@
 //! never OFFSET), the rows of one program, the paid-per-month series, enterprise detail
 //! with totals per program and year, and the as-of month defaults.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
@@ -145,12 +147,65 @@ pub fn disbursement_page(
 
 /// Allocations of a program, oldest first.
 pub fn allocations_of(conn: &Connection, program_id: i64) -> Result<Vec<Allocation>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, p.code, a.date, a.amount_fen, a.doc_no, a.note
-         FROM allocation a JOIN program p ON p.id = a.program_id
-         WHERE a.program_id = ?1 ORDER BY a.date, a.id",
-    )?;
-    let rows = stmt.query_map([program_id], |r| {
+    of_program(conn, &ALLOCATIONS, program_id)
+}
+
+/// One of a program's short lists: the columns a row is read from, the tables, the
+/// column naming the program, and the order.
+struct List<T> {
+    columns: &'static str,
+    from: &'static str,
+    program: &'static str,
+    order: &'static str,
+    row: fn(&Row<'_>) -> rusqlite::Result<T>,
+}
+
+/// The rows of `list` for one program.
+fn of_program<T>(conn: &Connection, list: &List<T>, program_id: i64) -> Result<Vec<T>> {
+    let List {
+        columns,
+        from,
+        program,
+        order,
+        row,
+    } = list;
+    let sql = format!("SELECT {columns} FROM {from} WHERE {program} = ?1 ORDER BY {order}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([program_id], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The rows of `list` for every program, each handed to `put` with its program's id; a
+/// program's rows come in the order [`of_program`] gives them.
+fn of_every_program<T>(
+    conn: &Connection,
+    list: &List<T>,
+    mut put: impl FnMut(i64, T),
+) -> Result<()> {
+    let List {
+        columns,
+        from,
+        program,
+        order,
+        row,
+    } = list;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {columns}, {program} FROM {from} ORDER BY {order}"
+    ))?;
+    let last = stmt.column_count() - 1;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        put(r.get(last)?, row(r)?);
+    }
+    Ok(())
+}
+
+const ALLOCATIONS: List<Allocation> = List {
+    columns: "a.id, p.code, a.date, a.amount_fen, a.doc_no, a.note",
+    from: "allocation a JOIN program p ON p.id = a.program_id",
+    program: "a.program_id",
+    order: "a.date, a.id",
+    row: |r| {
         Ok(Allocation {
             id: r.get(0)?,
             program_code: r.get(1)?,
@@ -159,17 +214,26 @@ pub fn allocations_of(conn: &Connection, program_id: i64) -> Result<Vec<Allocati
             doc_no: r.get(4)?,
             note: r.get(5)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
+    },
+};
 
-/// Columns read by [`recovery_from_row`]: `recovery r` with its program `p`, the
-/// enterprise `e` (LEFT JOIN) and the reallocation target `t` (LEFT JOIN).
-const RECOVERY_SELECT: &str =
-    "SELECT r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, r.note
-     FROM recovery r JOIN program p ON p.id = r.program_id
-     LEFT JOIN enterprise e ON e.id = r.enterprise_id
-     LEFT JOIN program t ON t.id = r.reallocated_to_id";
+/// A recovery `r` with its program `p`, the enterprise `e` (LEFT JOIN) and the
+/// reallocation target `t` (LEFT JOIN).
+const RECOVERIES: List<Recovery> = List {
+    columns: "r.id, p.code, r.date, r.amount_fen, r.reason, r.doc_no, e.credit_code, t.code, \
+              r.note",
+    from: "recovery r JOIN program p ON p.id = r.program_id
+           LEFT JOIN enterprise e ON e.id = r.enterprise_id
+           LEFT JOIN program t ON t.id = r.reallocated_to_id",
+    program: "r.program_id",
+    order: "r.date, r.id",
+    row: recovery_from_row,
+};
+
+/// The recoveries' columns and tables, for queries of other recoveries than a program's.
+fn recovery_select() -> String {
+    format!("SELECT {} FROM {}", RECOVERIES.columns, RECOVERIES.from)
+}
 
 fn recovery_from_row(r: &Row<'_>) -> rusqlite::Result<Recovery> {
     Ok(Recovery {
@@ -187,18 +251,15 @@ fn recovery_from_row(r: &Row<'_>) -> rusqlite::Result<Recovery> {
 
 /// Recoveries of a program, oldest first.
 pub fn recoveries_of(conn: &Connection, program_id: i64) -> Result<Vec<Recovery>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{RECOVERY_SELECT} WHERE r.program_id = ?1 ORDER BY r.date, r.id"
-    ))?;
-    let rows = stmt.query_map([program_id], recovery_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    of_program(conn, &RECOVERIES, program_id)
 }
 
 /// Every recovery dated ≤ `as_of`, by program code, then oldest first (the 收回 screen;
 /// recoveries are few next to disbursements).
 pub fn recoveries_until(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Recovery>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{RECOVERY_SELECT} WHERE r.date <= ?1 ORDER BY p.code, r.date, r.id"
+        "{} WHERE r.date <= ?1 ORDER BY p.code, r.date, r.id",
+        recovery_select()
     ))?;
     let rows = stmt.query_map([iso(as_of)], recovery_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -211,7 +272,8 @@ pub fn clawbacks_of(
     as_of: NaiveDate,
 ) -> Result<Vec<Recovery>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{RECOVERY_SELECT} WHERE r.enterprise_id = ?1 AND r.date <= ?2 ORDER BY r.date, r.id"
+        "{} WHERE r.enterprise_id = ?1 AND r.date <= ?2 ORDER BY r.date, r.id",
+        recovery_select()
     ))?;
     let rows = stmt.query_map(params![enterprise_id, iso(as_of)], recovery_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -219,12 +281,15 @@ pub fn clawbacks_of(
 
 /// Evaluations of a program, newest year first.
 pub fn evaluations_of(conn: &Connection, program_id: i64) -> Result<Vec<Evaluation>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.id, p.code, v.year, v.score_x100, v.evaluator, v.date, v.note
-         FROM evaluation v JOIN program p ON p.id = v.program_id
-         WHERE v.program_id = ?1 ORDER BY v.year DESC, v.date DESC, v.id DESC",
-    )?;
-    let rows = stmt.query_map([program_id], |r| {
+    of_program(conn, &EVALUATIONS, program_id)
+}
+
+const EVALUATIONS: List<Evaluation> = List {
+    columns: "v.id, p.code, v.year, v.score_x100, v.evaluator, v.date, v.note",
+    from: "evaluation v JOIN program p ON p.id = v.program_id",
+    program: "v.program_id",
+    order: "v.year DESC, v.date DESC, v.id DESC",
+    row: |r| {
         Ok(Evaluation {
             id: r.get(0)?,
             program_code: r.get(1)?,
@@ -234,9 +299,8 @@ pub fn evaluations_of(conn: &Connection, program_id: i64) -> Result<Vec<Evaluati
             date: parse_date(&r.get::<_, String>(5)?)?,
             note: r.get(6)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
+    },
+};
 
 fn decimal(s: &str) -> rusqlite::Result<Decimal> {
     s.parse::<Decimal>().map_err(|e| {
@@ -246,12 +310,15 @@ fn decimal(s: &str) -> rusqlite::Result<Decimal> {
 
 /// Performance indicators of a program, newest year first, then by name.
 pub fn indicators_of(conn: &Connection, program_id: i64) -> Result<Vec<Indicator>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.id, p.code, i.year, i.name, i.unit, i.target, i.actual, i.direction
-         FROM indicator i JOIN program p ON p.id = i.program_id
-         WHERE i.program_id = ?1 ORDER BY i.year DESC, i.name",
-    )?;
-    let rows = stmt.query_map([program_id], |r| {
+    of_program(conn, &INDICATORS, program_id)
+}
+
+const INDICATORS: List<Indicator> = List {
+    columns: "i.id, p.code, i.year, i.name, i.unit, i.target, i.actual, i.direction",
+    from: "indicator i JOIN program p ON p.id = i.program_id",
+    program: "i.program_id",
+    order: "i.year DESC, i.name",
+    row: |r| {
         let actual: Option<String> = r.get(6)?;
         Ok(Indicator {
             id: r.get(0)?,
@@ -263,8 +330,48 @@ pub fn indicators_of(conn: &Connection, program_id: i64) -> Result<Vec<Indicator
             actual: actual.as_deref().map(decimal).transpose()?,
             direction: r.get(7)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    },
+};
+
+/// The short lists of a program's page, each in the order of its `*_of` query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProgramLists {
+    pub allocations: Vec<Allocation>,
+    pub recoveries: Vec<Recovery>,
+    pub evaluations: Vec<Evaluation>,
+    pub indicators: Vec<Indicator>,
+}
+
+impl ProgramLists {
+    /// One program's lists (four queries).
+    pub fn of(conn: &Connection, program_id: i64) -> Result<ProgramLists> {
+        Ok(ProgramLists {
+            allocations: allocations_of(conn, program_id)?,
+            recoveries: recoveries_of(conn, program_id)?,
+            evaluations: evaluations_of(conn, program_id)?,
+            indicators: indicators_of(conn, program_id)?,
+        })
+    }
+
+    /// Every program's lists, in four queries instead of four per program (a screen
+    /// that opens one program after another reads them once). A program without any
+    /// row in any list is absent.
+    pub fn of_every_program(conn: &Connection) -> Result<HashMap<i64, ProgramLists>> {
+        let mut all: HashMap<i64, ProgramLists> = HashMap::new();
+        of_every_program(conn, &ALLOCATIONS, |id, a| {
+            all.entry(id).or_default().allocations.push(a)
+        })?;
+        of_every_program(conn, &RECOVERIES, |id, r| {
+            all.entry(id).or_default().recoveries.push(r)
+        })?;
+        of_every_program(conn, &EVALUATIONS, |id, e| {
+            all.entry(id).or_default().evaluations.push(e)
+        })?;
+        of_every_program(conn, &INDICATORS, |id, i| {
+            all.entry(id).or_default().indicators.push(i)
+        })?;
+        Ok(all)
+    }
 }
 
 /// Net paid amount per month from `from` to `to` inclusive; months without payments are 0.
@@ -618,5 +725,52 @@ mod tests {
             allocations_of(&conn, kj).unwrap()[0].amount,
             Money(50_000_00)
         );
+
+        // every program's lists at once: each as its own queries give it, in their order
+        insert_program(&conn, &NewProgram::new("GX2025", "个体工商户纾困", 2025)).unwrap();
+        let gx = program_id(&conn, "GX2025").unwrap();
+        for (day, amount) in [("2025-01-02", 30_000_00), ("2025-03-15", 20_000_00)] {
+            // entered after the January allocation, one of them dated before it
+            insert_allocation(
+                &conn,
+                &NewAllocation {
+                    program_code: "WG2025".into(),
+                    date: d(day),
+                    amount: Money(amount),
+                    doc_no: format!("元财社〔2025〕{amount}号"),
+                    note: "追加".into(),
+                },
+            )
+            .unwrap();
+        }
+        insert_indicator(
+            &conn,
+            &NewIndicator {
+                program_code: "WG2025".into(),
+                year: 2024,
+                name: "岗位留存率".into(),
+                unit: "%".into(),
+                target: Decimal::from(90),
+                actual: None,
+                direction: Direction::Ge,
+            },
+        )
+        .unwrap();
+        let all = ProgramLists::of_every_program(&conn).unwrap();
+        let wg_lists = ProgramLists::of(&conn, wg).unwrap();
+        assert_eq!(all[&wg], wg_lists);
+        assert_eq!(all[&kj], ProgramLists::of(&conn, kj).unwrap());
+        let days: Vec<String> = wg_lists
+            .allocations
+            .iter()
+            .map(|a| a.date.to_string())
+            .collect();
+        assert_eq!(days, ["2025-01-02", "2025-01-10", "2025-03-15"]);
+        let years: Vec<i32> = wg_lists.indicators.iter().map(|i| i.year).collect();
+        assert_eq!(years, [2025, 2024]);
+        assert_eq!(wg_lists.recoveries.len(), 1);
+        assert_eq!(wg_lists.evaluations.len(), 1);
+        assert!(!all.contains_key(&gx), "a program with no rows is absent");
+        assert_eq!(all.len(), 2);
     }
 }
