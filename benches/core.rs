@@ -309,25 +309,61 @@ fn main() {
         return;
     }
     if let Ok(what) = std::env::var("BENCH_PROFILE") {
-        // for `perf record`: one key pressed many times (PROFILE: screen key, then key)
-        let mut c = what.chars();
-        let (screen, key) = (c.next().unwrap_or('2'), c.next().unwrap_or('j'));
+        // for `perf record`: one key pressed many times. PROFILE is a screen key, then
+        // the keys pressed before each timed key, then the timed key (⏎ Enter, ⎋ Esc):
+        // `2j` times j on 项目, `2⎋jjj⏎` times opening every third program
+        let key = |c: char| match c {
+            '⏎' => code(KeyCode::Enter),
+            '⎋' => code(KeyCode::Esc),
+            c => ch(c),
+        };
+        let mut c: Vec<char> = what.chars().collect();
+        let screen = if c.is_empty() { '2' } else { c.remove(0) };
+        let timed = c.pop().unwrap_or('j');
         let (mut app, mut term) = start(&db);
         press(&mut app, &mut term, ch(screen));
         let s = keys(
             &mut app,
             &mut term,
             3000,
-            |_| ch(key),
+            |_| key(timed),
             |i| {
-                if i % 150 == 0 {
-                    vec![ch('g')]
-                } else {
-                    vec![]
+                let mut before: Vec<KeySpec> = c.iter().map(|&k| key(k)).collect();
+                if i % 60 == 0 {
+                    // back to the top now and then (after the ⎋ that leaves a program)
+                    before.insert(before.len().min(1), ch('g'));
                 }
+                before
             },
         );
-        row(&format!("profile: {screen} then {key}"), &s, "");
+        row(&format!("profile: {what}"), &s, "");
+        // the same key again, its handling and its frame timed apart
+        let (mut handled, mut drawn) = (Vec::new(), Vec::new());
+        for i in 0..=600 {
+            let mut before: Vec<KeySpec> = c.iter().map(|&k| key(k)).collect();
+            if i % 60 == 0 {
+                before.insert(before.len().min(1), ch('g'));
+            }
+            for k in before {
+                press(&mut app, &mut term, k);
+            }
+            handled.push(measure(|| {
+                app.handle_key(key(timed));
+            }));
+            drawn.push(measure(|| {
+                term.draw(|f| tui::ui::render(&app, f)).unwrap();
+            }));
+        }
+        row(
+            &format!("profile: {what}, handling alone"),
+            &stats(handled),
+            "",
+        );
+        row(
+            &format!("profile: {what}, its frame alone"),
+            &stats(drawn),
+            "",
+        );
         return;
     }
     let conn = zhida_core::db::open(&db).unwrap();
@@ -590,6 +626,15 @@ fn settle(app: &mut App) -> Duration {
     t.elapsed()
 }
 
+/// The background jobs that have finished, applied and drawn as the event loop does
+/// between keys (it wakes for each finished job), so that no key's time includes them.
+fn deliver(app: &mut App, term: &mut Terminal<TestBackend>) {
+    if app.jobs_ready() {
+        app.update(tui::action::Action::Background);
+        term.draw(|f| tui::ui::render(app, f)).unwrap();
+    }
+}
+
 /// One key as the terminal handles it: update, then the redrawn frame.
 fn press(app: &mut App, term: &mut Terminal<TestBackend>, k: KeySpec) {
     app.handle_key(k);
@@ -610,6 +655,7 @@ fn keys(
         for k in reset(i) {
             press(app, term, k);
         }
+        deliver(app, term);
         let k = key(i);
         let m = measure(|| press(app, term, k));
         if i > 0 {
