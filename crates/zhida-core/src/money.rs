@@ -170,13 +170,15 @@ impl Money {
         let abs = self.0.unsigned_abs();
         let int = abs / 100;
         let frac = abs % 100;
-        let mut out = String::new();
+        // one allocation: a table draws a few hundred of these a frame
+        let mut out = String::with_capacity(28);
         if neg {
             out.push('-');
         }
-        out.push_str(&group_thousands(int));
+        push_grouped(&mut out, int);
         out.push('.');
-        out.push_str(&format!("{frac:02}"));
+        out.push(char::from(b'0' + (frac / 10) as u8));
+        out.push(char::from(b'0' + (frac % 10) as u8));
         out
     }
 
@@ -278,20 +280,31 @@ fn valid_number_text(s: &str) -> bool {
     }
 }
 
-fn group_thousands(mut n: u64) -> String {
-    if n == 0 {
-        return "0".into();
-    }
-    let mut parts = Vec::new();
-    while n > 0 {
-        parts.push(n % 1000);
-        n /= 1000;
-    }
-    let mut out = parts.pop().map(|p| p.to_string()).unwrap_or_default();
-    while let Some(p) = parts.pop() {
-        out.push_str(&format!(",{p:03}"));
-    }
+fn group_thousands(n: u64) -> String {
+    let mut out = String::new();
+    push_grouped(&mut out, n);
     out
+}
+
+/// `n` with a comma between each three digits (`1,234,567`), appended to `out`.
+fn push_grouped(out: &mut String, mut n: u64) {
+    // the digits from the last, then appended in order (u64 has at most 20)
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i % 3 == 0 {
+            out.push(',');
+        }
+    }
 }
 
 impl fmt::Display for Money {
@@ -430,6 +443,11 @@ mod tests {
         assert_eq!(Money(1_234_567).format_yuan(), "12,345.67");
         assert_eq!(Money(-5).format_yuan(), "-0.05");
         assert_eq!(Money(0).format_yuan(), "0.00");
+        assert_eq!(Money(99_900).format_yuan(), "999.00");
+        assert_eq!(Money(100_000).format_yuan(), "1,000.00");
+        assert_eq!(Money(10_000_000_00).format_yuan(), "10,000,000.00");
+        assert_eq!(Money(-123_456_789_01).format_yuan(), "-123,456,789.01");
+        assert_eq!(Money(i64::MIN).format_yuan(), "-92,233,720,368,547,758.08");
         assert_eq!(Money(1_234_567).format_wan(), "1.23万");
         assert_eq!(Money(930_000_000).format_wan(), "930.00万");
         assert_eq!(Money(-1_500_000).format_wan(), "-1.50万");
