@@ -28,6 +28,12 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, DateError> {
     }
 }
 
+/// A date as the database stores it (`YYYY-MM-DD`, a real day), read without
+/// allocating; None for anything else.
+pub fn parse_stored(s: &str) -> Option<NaiveDate> {
+    parse_iso(s).flatten()
+}
+
 /// `YYYY-MM-DD` exactly, read without allocating (an import parses a million): None when
 /// `s` has another form, Some(None) when it names no day.
 fn parse_iso(s: &str) -> Option<Option<NaiveDate>> {

@@ -62,7 +62,7 @@ pub const PROGRAM_COLUMNS: &str = "p.id, p.code, p.name, p.department, p.level, 
      p.start_date, p.end_date, p.cap_per_enterprise_fen, p.once_per_year, p.exclusive_group, p.eligible_sizes, p.status";
 
 fn opt_date(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+    s.as_deref().and_then(crate::dates::parse_stored)
 }
 
 /// Read a program from the first 15 columns of a row selected with [`PROGRAM_COLUMNS`].

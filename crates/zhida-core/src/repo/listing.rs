@@ -12,7 +12,7 @@ use crate::dates::{iso, Month};
 use crate::error::Result;
 use crate::model::{Allocation, Disbursement, Enterprise, Evaluation, Indicator, Recovery, Status};
 use crate::money::Money;
-use crate::repo::lookup::opt_date_col;
+use crate::repo::lookup::{date_col, disbursement_from_row, DISBURSEMENT_SELECT};
 
 /// Which disbursements a page shows. Every field narrows; `None` = any.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,37 +46,6 @@ impl Page {
     pub fn key_of(d: &Disbursement) -> DisbKey {
         (d.date, d.id)
     }
-}
-
-const DISB_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name, e.credit_code, e.name, d.amount_fen, d.date, d.status,
-        d.entered_by, d.approved_by, (SELECT r.voucher_no FROM disbursement r WHERE r.id = d.reverses_id), d.note,
-        d.approved_date, d.paid_date
- FROM disbursement d JOIN program p ON p.id = d.program_id JOIN enterprise e ON e.id = d.enterprise_id";
-
-fn parse_date(s: &str) -> rusqlite::Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn disb_from_row(r: &Row<'_>) -> rusqlite::Result<Disbursement> {
-    Ok(Disbursement {
-        id: r.get(0)?,
-        voucher_no: r.get(1)?,
-        program_code: r.get(2)?,
-        program_name: r.get(3)?,
-        credit_code: r.get(4)?,
-        enterprise_name: r.get(5)?,
-        amount: r.get(6)?,
-        date: parse_date(&r.get::<_, String>(7)?)?,
-        status: r.get(8)?,
-        entered_by: r.get(9)?,
-        approved_by: r.get(10)?,
-        reverses: r.get(11)?,
-        note: r.get(12)?,
-        approved_date: opt_date_col(r, 13)?,
-        paid_date: opt_date_col(r, 14)?,
-    })
 }
 
 /// One keyset page of at most `limit` disbursements in (date, id) order.
@@ -135,9 +104,12 @@ pub fn disbursement_page(
     } else {
         format!(" WHERE {}", wheres.join(" AND "))
     };
-    let sql = format!("{DISB_SELECT}{where_sql} ORDER BY {order} LIMIT {lim}");
+    let sql = format!("{DISBURSEMENT_SELECT}{where_sql} ORDER BY {order} LIMIT {lim}");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), disb_from_row)?;
+    let rows = stmt.query_map(
+        rusqlite::params_from_iter(args.iter()),
+        disbursement_from_row,
+    )?;
     let mut out: Vec<Disbursement> = rows.collect::<rusqlite::Result<_>>()?;
     if reverse {
         out.reverse();
@@ -209,7 +181,7 @@ const ALLOCATIONS: List<Allocation> = List {
         Ok(Allocation {
             id: r.get(0)?,
             program_code: r.get(1)?,
-            date: parse_date(&r.get::<_, String>(2)?)?,
+            date: date_col(r, 2)?,
             amount: r.get(3)?,
             doc_no: r.get(4)?,
             note: r.get(5)?,
@@ -239,7 +211,7 @@ fn recovery_from_row(r: &Row<'_>) -> rusqlite::Result<Recovery> {
     Ok(Recovery {
         id: r.get(0)?,
         program_code: r.get(1)?,
-        date: parse_date(&r.get::<_, String>(2)?)?,
+        date: date_col(r, 2)?,
         amount: r.get(3)?,
         reason: r.get(4)?,
         doc_no: r.get(5)?,
@@ -296,7 +268,7 @@ const EVALUATIONS: List<Evaluation> = List {
             year: r.get(2)?,
             score_x100: r.get(3)?,
             evaluator: r.get(4)?,
-            date: parse_date(&r.get::<_, String>(5)?)?,
+            date: date_col(r, 5)?,
             note: r.get(6)?,
         })
     },
@@ -395,10 +367,9 @@ pub fn latest_disbursement_month(conn: &Connection) -> Result<Option<Month>> {
     let d: Option<String> = conn
         .prepare_cached("SELECT MAX(date) FROM disbursement")?
         .query_row([], |r| r.get(0))?;
-    Ok(
-        d.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
-            .map(Month::of),
-    )
+    Ok(d.as_deref()
+        .and_then(crate::dates::parse_stored)
+        .map(Month::of))
 }
 
 /// Whether any disbursement, allocation or recovery is dated in `month`.

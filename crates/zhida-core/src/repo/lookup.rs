@@ -22,21 +22,24 @@ pub const DISBURSEMENT_SELECT: &str = "SELECT d.id, d.voucher_no, p.code, p.name
      JOIN enterprise e ON e.id = d.enterprise_id
      LEFT JOIN disbursement r ON r.id = d.reverses_id";
 
-/// Read a stored `YYYY-MM-DD` column.
+/// Read a stored `YYYY-MM-DD` column, in place (a page reads three per row).
 pub fn date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
-    let s: String = r.get(idx)?;
-    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+    stored_date(r.get_ref(idx)?.as_str()?, idx)
 }
 
 /// Read a nullable stored `YYYY-MM-DD` column.
 pub fn opt_date_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
-    match r.get::<_, Option<String>>(idx)? {
+    match r.get_ref(idx)?.as_str_or_null()? {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))),
+        Some(s) => stored_date(s, idx).map(Some),
     }
+}
+
+fn stored_date(s: &str, idx: usize) -> rusqlite::Result<NaiveDate> {
+    crate::dates::parse_stored(s).ok_or_else(|| {
+        let e = crate::dates::DateError::Syntax(s.to_string());
+        rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))
+    })
 }
 
 /// Read a row selected with [`DISBURSEMENT_SELECT`].

@@ -244,7 +244,7 @@ pub fn is_fresh(conn: &Connection) -> Result<bool> {
 }
 
 fn opt_date(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+    s.as_deref().and_then(crate::dates::parse_stored)
 }
 
 /// Every stored row for months `from..=to`, by program then month.

@@ -27,7 +27,7 @@ pub fn evaluations_until(conn: &Connection, as_of: NaiveDate) -> Result<Vec<Eval
             year: r.get(2)?,
             score_x100: r.get(3)?,
             evaluator: r.get(4)?,
-            date: NaiveDate::parse_from_str(&r.get::<_, String>(5)?, "%Y-%m-%d").map_err(conv)?,
+            date: crate::repo::lookup::date_col(r, 5)?,
             note: r.get(6)?,
         })
     })?;
