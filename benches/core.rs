@@ -320,39 +320,37 @@ fn main() {
         let mut c: Vec<char> = what.chars().collect();
         let screen = if c.is_empty() { '2' } else { c.remove(0) };
         let timed = c.pop().unwrap_or('j');
+        // the keys before press i: back to the top now and then (after the ⎋ that
+        // leaves a program)
+        let before = |i: usize| {
+            let mut keys: Vec<KeySpec> = c.iter().map(|&k| key(k)).collect();
+            if i.is_multiple_of(60) {
+                keys.insert(keys.len().min(1), ch('g'));
+            }
+            keys
+        };
         let (mut app, mut term) = start(&db);
         press(&mut app, &mut term, ch(screen));
-        let s = keys(
-            &mut app,
-            &mut term,
-            3000,
-            |_| key(timed),
-            |i| {
-                let mut before: Vec<KeySpec> = c.iter().map(|&k| key(k)).collect();
-                if i % 60 == 0 {
-                    // back to the top now and then (after the ⎋ that leaves a program)
-                    before.insert(before.len().min(1), ch('g'));
-                }
-                before
-            },
-        );
+        let s = keys(&mut app, &mut term, 3000, |_| key(timed), before);
         row(&format!("profile: {what}"), &s, "");
         // the same key again, its handling and its frame timed apart
         let (mut handled, mut drawn) = (Vec::new(), Vec::new());
         for i in 0..=600 {
-            let mut before: Vec<KeySpec> = c.iter().map(|&k| key(k)).collect();
-            if i % 60 == 0 {
-                before.insert(before.len().min(1), ch('g'));
-            }
-            for k in before {
+            for k in before(i) {
                 press(&mut app, &mut term, k);
             }
-            handled.push(measure(|| {
+            deliver(&mut app, &mut term);
+            let h = measure(|| {
                 app.handle_key(key(timed));
-            }));
-            drawn.push(measure(|| {
+            });
+            let d = measure(|| {
                 term.draw(|f| tui::ui::render(&app, f)).unwrap();
-            }));
+            });
+            if i > 0 {
+                // press 0 is the warm-up, as in `keys`
+                handled.push(h);
+                drawn.push(d);
+            }
         }
         row(
             &format!("profile: {what}, handling alone"),
