@@ -66,8 +66,11 @@ pub struct App {
     stale: Vec<bool>,
     /// screens whose warm-up waits for the background checks (`warm_after_findings`)
     warm_later: bool,
-    /// a key came since the last [`App::idle`]
+    /// a key came since the last [`App::idle`], or stale screens are left to preload
     idle_due: bool,
+    /// screens whose preload in a pause failed: left for the user's arrival to load and
+    /// report
+    no_preload: Vec<bool>,
     pub status: StatusLine,
     pub overlay: Overlay,
     pub size: (u16, u16),
@@ -124,6 +127,8 @@ impl App {
 
     /// The background checks finished (or failed): warm the screens that waited for them.
     fn warm_the_rest(&mut self) {
+        // the screens can be preloaded from the next pause on (`App::preload_one`)
+        self.idle_due = true;
         if std::mem::take(&mut self.warm_later) {
             for i in 0..self.screens.len() {
                 if self.screens[i].warm_after_findings() {
@@ -236,6 +241,7 @@ impl App {
             previous: 0,
             stale: vec![true; n],
             idle_due: false,
+            no_preload: vec![false; n],
             warm_later: false,
             status,
             overlay: Overlay::None,
@@ -298,6 +304,21 @@ impl App {
         idx: usize,
         f: impl FnOnce(&mut dyn Screen, &Env) -> Result<T, zhida_core::Error>,
     ) -> Option<T> {
+        match self.try_with_screen_at(idx, f)? {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.set_error(e);
+                None
+            }
+        }
+    }
+
+    /// Run `f` on screen `idx` with an environment (`None`: no such screen).
+    fn try_with_screen_at<T>(
+        &mut self,
+        idx: usize,
+        f: impl FnOnce(&mut dyn Screen, &Env) -> Result<T, zhida_core::Error>,
+    ) -> Option<Result<T, zhida_core::Error>> {
         let env = Env {
             conn: &self.conn,
             figures: &self.figures,
@@ -312,13 +333,7 @@ impl App {
             config_dir: self.config_dir.as_deref(),
         };
         let screen = self.screens.get_mut(idx)?;
-        match f(screen.as_mut(), &env) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.set_error(e);
-                None
-            }
-        }
+        Some(f(screen.as_mut(), &env))
     }
 
     fn ensure_fresh(&mut self) {
@@ -359,7 +374,17 @@ impl App {
         v
     }
 
-    /// Whether the user has pressed a key since the last [`App::idle`].
+    /// The screens that load again when next shown, in tab order (tests).
+    #[cfg(test)]
+    pub fn stale_screens(&self) -> Vec<ScreenId> {
+        (0..self.screens.len())
+            .filter(|&i| self.stale[i])
+            .map(|i| self.screens[i].id())
+            .collect()
+    }
+
+    /// Whether the user has pressed a key since the last [`App::idle`] (or screens are
+    /// left to load ahead in the next pause).
     pub fn idle_due(&self) -> bool {
         self.idle_due
     }
@@ -371,6 +396,32 @@ impl App {
         self.with_screen(|s, env| s.idle(env));
         // (jobs run inline on an in-memory database: their output is applied now)
         self.apply_jobs();
+        self.preload_one();
+    }
+
+    /// In a pause, load one screen the user is not on and whose data changed (the next
+    /// tab first, then the previous, then the others by distance), so that arriving
+    /// there later only draws; one per pause, so a key is never kept waiting behind more
+    /// than one screen's load. While screens are left the next pause comes
+    /// [`IDLE`] later. Not before the background checks are in.
+    fn preload_one(&mut self) {
+        // the findings arriving mark the screens that show them stale again; their pass
+        // over the rows is the memory peak, better not shared with a screen's jobs
+        if self.findings.computing() {
+            return;
+        }
+        let n = self.screens.len();
+        let next = (1..n)
+            .flat_map(|d| [(self.current + d) % n, (self.current + n - d) % n])
+            .find(|&i| self.stale[i] && !self.no_preload[i]);
+        let Some(i) = next else { return };
+        match self.try_with_screen_at(i, |s, env| s.refresh(env)) {
+            Some(Ok(())) => self.stale[i] = false,
+            // arriving there loads it again and reports the error
+            _ => self.no_preload[i] = true,
+        }
+        self.apply_jobs();
+        self.idle_due = (0..n).any(|i| i != self.current && self.stale[i] && !self.no_preload[i]);
     }
 
     /// Turn a key into an action (typed text goes to a focused input) and apply it.

@@ -80,6 +80,7 @@ impl Background {
         let spawned = std::thread::Builder::new()
             .name(format!("zhida-{key}"))
             .spawn(move || {
+                yield_to_the_ui();
                 let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     open_read_only(&path).and_then(|c| run(&c))
                 }))
@@ -139,6 +140,23 @@ pub fn give_back_memory() {
     // touches no memory in use and has no preconditions.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Lower the calling job thread's priority (nice 10 above the UI thread's): on two cores the month's checks,
+/// a screen's aggregate and the UI thread can all want a core, and a key must not wait
+/// for the scheduler to take one from a job (a first arrival on 绩效, whose refresh
+/// starts its rates job beside the checks, took 40 ms of wall time for 2 ms of its own
+/// CPU). Jobs lose nothing while the UI waits for keys.
+fn yield_to_the_ui() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: gettid has no preconditions; setpriority on this thread's own id changes
+    // only its scheduling weight, and its failure (never for a raise of nice) is harmless.
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        // a new thread starts at its creator's nice: ten more than the UI thread's
+        let nice = libc::getpriority(libc::PRIO_PROCESS, tid);
+        libc::setpriority(libc::PRIO_PROCESS, tid, (nice + 10).min(19));
     }
 }
 
@@ -210,6 +228,27 @@ mod tests {
             .query_row("SELECT count(*) FROM program", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    /// A job runs at nice 10 above the UI thread's, which stays as it was.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn a_job_gives_way_to_the_ui_thread() {
+        // SAFETY (both): gettid and getpriority only read this thread's own values
+        fn nice() -> i32 {
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let conn = zhida_core::db::open(&dir.path().join("优先级.db")).unwrap();
+        let ui = nice();
+        let bg = Background::for_connection(&conn);
+        bg.spawn(&conn, ScreenId::Overview, "nice", |_| {
+            Ok(Box::new(nice()) as Output)
+        });
+        let done = wait(&bg).into_iter().next().unwrap();
+        let job = *done.output.unwrap().downcast::<i32>().unwrap();
+        assert_eq!(job, (ui + 10).min(19), "the job's nice");
+        assert_eq!(nice(), ui, "the UI thread's nice is left alone");
     }
 
     #[test]

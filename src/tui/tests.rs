@@ -730,6 +730,78 @@ fn program_open_pages_disbursements_and_back() {
     assert_eq!(app.screen_id(), ScreenId::Programs);
 }
 
+/// Pauses load the screens the user is not on, one per pause, the next tab first, then
+/// the previous, then the rest by distance; a screen loaded ahead draws exactly what
+/// arriving on it unloaded draws, and a change marks them all for loading again.
+#[test]
+fn pauses_load_the_other_screens_one_at_a_time() {
+    let mut app = app();
+    let others: Vec<ScreenId> = ScreenId::ALL[1..].to_vec();
+    assert_eq!(app.stale_screens(), others, "only 总览 is loaded at start");
+    assert!(
+        app.idle_due(),
+        "the findings are in: the next pause loads a screen"
+    );
+    app.idle();
+    assert_eq!(
+        app.stale_screens(),
+        others[1..].to_vec(),
+        "the next tab first"
+    );
+    app.idle();
+    assert_eq!(
+        app.stale_screens(),
+        others[1..others.len() - 1].to_vec(),
+        "then the previous tab (the last one)"
+    );
+    let mut pauses = 2;
+    while app.idle_due() {
+        app.idle();
+        pauses += 1;
+    }
+    assert_eq!(pauses, others.len(), "one screen per pause");
+    assert!(app.stale_screens().is_empty());
+    assert_eq!(
+        app.screen_id(),
+        ScreenId::Overview,
+        "the user stays where they are"
+    );
+
+    // arriving draws what a fresh app that loads on arrival draws (above the status
+    // line, which tells of the last key)
+    let above_status = |a: &App| -> String {
+        let (screen, _) = draw(a, 120, 30);
+        screen.lines().take(28).collect::<Vec<_>>().join("\n")
+    };
+    let mut fresh = app_with(fixture(), Lang::Zh, &Config::default());
+    for a in [&mut app, &mut fresh] {
+        a.handle_key(key('4'));
+    }
+    assert_eq!(fresh.stale_screens().len(), others.len() - 1);
+    assert_eq!(above_status(&app), above_status(&fresh));
+    assert!(draw(&app, 120, 30).0.contains("拨付"));
+    for a in [&mut app, &mut fresh] {
+        a.handle_key(key('6'));
+    }
+    assert_eq!(above_status(&app), above_status(&fresh));
+
+    // Ctrl-R: every other screen loads again, in the pauses that follow (月结 twice:
+    // loaded ahead before the month's findings, and again once they are in)
+    app.handle_key(KeySpec::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(app.stale_screens().len(), others.len());
+    let mut pauses = 0;
+    while app.idle_due() {
+        app.idle();
+        pauses += 1;
+        assert!(pauses <= 2 * others.len(), "the pauses end");
+    }
+    assert!(app.stale_screens().is_empty());
+    for a in [&mut app, &mut fresh] {
+        a.handle_key(key('7'));
+    }
+    assert_eq!(above_status(&app), above_status(&fresh));
+}
+
 /// A pause after moving in the programs table prefetches (off the UI thread; inline on
 /// an in-memory database) what opening the programs around the selection needs; the detail opened
 /// from it is the one read directly, and a refresh drops what was read before it.
