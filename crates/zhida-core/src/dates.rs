@@ -34,6 +34,41 @@ pub fn parse_stored(s: &str) -> Option<NaiveDate> {
     parse_iso(s).flatten()
 }
 
+/// A stored `YYYY-MM-DD` as (days since 0001-01-01 counting it as day 1, as chrono's
+/// `num_days_from_ce`, and the year), by integer arithmetic: the month-end check reads
+/// a million of them. None for anything that is not a real day in that form.
+pub fn iso_day_number(b: &[u8]) -> Option<(i32, i32)> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0i32, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + i32::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d < 1 || d > month_days {
+        return None;
+    }
+    // days before this year, then before this month (March-based count keeps February,
+    // the month of the leap day, last), as in H. Hinnant's days_from_civil
+    let (ya, mp) = if m > 2 { (y, m - 3) } else { (y - 1, m + 9) };
+    let era = ya.div_euclid(400);
+    let yoe = ya - era * 400;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    // days since 0000-03-01, moved to chrono's day 1 = 0001-01-01
+    Some((era * 146_097 + doe - 305, y))
+}
+
 /// `YYYY-MM-DD` exactly, read without allocating (an import parses a million): None when
 /// `s` has another form, Some(None) when it names no day.
 fn parse_iso(s: &str) -> Option<Option<NaiveDate>> {
@@ -248,6 +283,43 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// Every day of years 0001–2400 numbered as chrono numbers it; every other day-like
+    /// text refused as chrono refuses it.
+    #[test]
+    fn day_numbers_are_chronos() {
+        use chrono::Datelike;
+        let mut day = d(1, 1, 1);
+        while day.year() <= 2400 {
+            let text = day.format("%Y-%m-%d").to_string();
+            assert_eq!(
+                iso_day_number(text.as_bytes()),
+                Some((day.num_days_from_ce(), day.year())),
+                "{text}"
+            );
+            day = day.succ_opt().unwrap();
+        }
+        for y in [1900, 2000, 2023, 2024, 2100, 9999] {
+            for m in 0..=13 {
+                for dd in 0..=32 {
+                    let text = format!("{y:04}-{m:02}-{dd:02}");
+                    let want = NaiveDate::from_ymd_opt(y, m, dd).map(|x| (x.num_days_from_ce(), y));
+                    assert_eq!(iso_day_number(text.as_bytes()), want, "{text}");
+                }
+            }
+        }
+        for bad in [
+            "2025-6-01",
+            "2025/06/01",
+            "２０２５-06-01",
+            "2025-06-0a",
+            " 2025-06-1",
+            "",
+            "2025-06-011",
+        ] {
+            assert_eq!(iso_day_number(bad.as_bytes()), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -10,9 +10,9 @@ use super::scan::{Row, ScanData};
 use super::{Ctx, Finding, Rule};
 use crate::money::Money;
 
-pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData, out: &mut Vec<Finding>) {
+/// `state`: kept by the caller from one call to the next (its maps keep their room).
+pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData, state: &mut State, out: &mut Vec<Finding>) {
     let rows = &data.rows;
-    let mut state = State::default();
     let mut start = 0;
     while start < rows.len() {
         let ent = rows[start].enterprise_id;
@@ -24,14 +24,14 @@ pub(super) fn run(ctx: &Ctx<'_>, data: &ScanData, out: &mut Vec<Finding>) {
         for i in start..end {
             state.step(ctx, data, i, out);
         }
-        over_cap_findings(ctx, data, &state, out);
+        over_cap_findings(ctx, data, state, out);
         start = end;
     }
 }
 
 /// Per-enterprise running state, cleared between enterprises.
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     /// OVER_CAP: (program, year) → (running total, row where it first exceeded the cap)
     cap: HashMap<(u32, i32), (i64, Option<usize>)>,
     /// REPEAT: (program, year) → live rows seen

@@ -12,7 +12,7 @@ use chrono::Datelike;
 use rusqlite::{params, Connection};
 
 use super::Ctx;
-use crate::dates::iso;
+use crate::dates::{iso, iso_day_number};
 use crate::error::{Error, Result};
 use crate::model::{Program, Size, Status};
 use crate::money::Money;
@@ -68,9 +68,11 @@ impl Sums {
 pub(super) struct ScanData {
     pub programs: Vec<ProgInfo>,
     pub groups: Vec<String>,
-    /// sorted by (enterprise_id, day, voucher_no)
+    /// sorted by (enterprise_id, day, voucher_no): in [`scan_each`]'s calls one
+    /// enterprise's rows, in [`scan`]'s result all of them
     pub rows: Vec<Row>,
-    vouchers: String,
+    /// the rows' vouchers end to end (UTF-8, checked)
+    vouchers: Vec<u8>,
     enterprises: FastMap<i64, (String, u8)>,
     pub as_of_day: i32,
     pub sums: Vec<Sums>,
@@ -81,6 +83,7 @@ impl ScanData {
         let start = r.v_off as usize;
         self.vouchers
             .get(start..start + r.v_len as usize)
+            .and_then(|v| std::str::from_utf8(v).ok())
             .unwrap_or("")
     }
 
@@ -104,21 +107,6 @@ pub(super) fn size_bit(s: Size) -> u8 {
     1 << (s as u8)
 }
 
-/// Days since 0001-01-01 and the year of an ISO date, without allocating.
-fn parse_day(b: &[u8]) -> Option<(i32, i32)> {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |s: &[u8]| -> Option<u32> {
-        s.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (y, m, d) = (num(&b[..4])? as i32, num(&b[5..7])?, num(&b[8..])?);
-    let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
-    Some((date.num_days_from_ce(), y))
-}
-
 /// Every program, ordered by code.
 pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
     crate::repo::figures::all_programs(conn)
@@ -138,22 +126,23 @@ pub(super) fn load_programs(conn: &Connection) -> Result<Vec<Program>> {
 /// The rows come from `ix_disb_enterprise_date`, which covers every column read here and
 /// is ordered as the rules walk the rows, (enterprise, date, voucher_no): a range of a
 /// narrow index instead of the whole table, and no sort afterwards.
-pub(super) fn scan(
+///
+/// `each` is called with every enterprise's rows as soon as they are read (in
+/// `data.rows`; the rules look at one enterprise at a time), so that only one
+/// enterprise's rows are ever held: at 1M rows holding them all took 34 MB per share,
+/// whose first touch (page faults) cost more than the rules that read them. Returns the
+/// rest (the programs, the sums) with no rows.
+pub(super) fn scan_each(
     conn: &Connection,
     ctx: &Ctx<'_>,
     all: &[Program],
     enterprise: Option<i64>,
     share: (u32, u32),
+    mut each: impl FnMut(&ScanData),
 ) -> Result<ScanData> {
     let (lo, hi) = match enterprise {
         Some(id) => (id, id),
         None => share_range(conn, share)?,
-    };
-    // sized once: growing a 50 MB vector by doubling copies it again and again
-    let expected = if enterprise.is_some() {
-        0
-    } else {
-        row_counts(conn, ctx.as_of)?.min(1 << 26) / share.1.max(1) as usize
     };
     let mut groups: Vec<String> = Vec::new();
     // program id → index; ids are small integers, so a dense table beats hashing per row
@@ -205,8 +194,15 @@ pub(super) fn scan(
         }
     }
 
-    let mut rows: Vec<Row> = Vec::with_capacity(expected);
-    let mut vouchers = String::with_capacity(expected * 12);
+    let mut data = ScanData {
+        programs,
+        groups,
+        rows: Vec::new(),
+        vouchers: Vec::new(),
+        enterprises,
+        as_of_day: ctx.as_of.num_days_from_ce(),
+        sums: Vec::new(),
+    };
     // the ORDER BY is the index's own: SQLite reads the range in order and sorts nothing
     // (a test holds the plan to that)
     let mut q = crate::raw::RawQuery::new(conn, SCAN_SQL)?;
@@ -215,19 +211,28 @@ pub(super) fn scan(
     q.bind_text(3, &iso(ctx.as_of))?;
     let mut sums = vec![Sums::default(); all.len()];
     let bad = |what: &str| Error::invalid(format!("disbursement: {what}"));
-    // the rows the current enterprise's reversals cancel, and where its rows begin
+    // the rows the current enterprise's reversals cancel
     let mut reversed: Vec<i64> = Vec::new();
-    let mut run_start = 0;
+    // one enterprise's rows complete: marked, checked (the vouchers' bytes as UTF-8 in
+    // one go) and handed to `each`
+    let mut flush = |data: &mut ScanData, reversed: &mut Vec<i64>| -> Result<()> {
+        mark_reversed(&mut data.rows, reversed);
+        std::str::from_utf8(&data.vouchers).map_err(|_| bad("voucher_no"))?;
+        each(data);
+        data.rows.clear();
+        data.vouchers.clear();
+        Ok(())
+    };
     while let Some(r) = q.next()? {
         // id, enterprise_id, program_id: INTEGER PRIMARY KEY and NOT NULL foreign keys
         let id = r.int_unchecked(0);
         let enterprise_id = r.int_unchecked(1);
-        if rows
-            .get(run_start)
+        if data
+            .rows
+            .first()
             .is_some_and(|first| first.enterprise_id != enterprise_id)
         {
-            mark_reversed(&mut rows[run_start..], &mut reversed);
-            run_start = rows.len();
+            flush(&mut data, &mut reversed)?;
         }
         let pid = r.int_unchecked(2);
         let Some(&prog) = usize::try_from(pid).ok().and_then(|i| prog_index.get(i)) else {
@@ -238,7 +243,7 @@ pub(super) fn scan(
         }
         let amount = r.int(3).ok_or_else(|| bad("amount_fen"))?;
         let date = r.text(4).ok_or_else(|| bad("date"))?;
-        let (day, year) = parse_day(date).ok_or_else(|| bad("date"))?;
+        let (day, year) = iso_day_number(date).ok_or_else(|| bad("date"))?;
         let sum = &mut sums[prog as usize];
         sum.count += 1;
         let status = match r.text(5) {
@@ -259,13 +264,10 @@ pub(super) fn scan(
         if let Some(orig) = reversal {
             reversed.push(orig);
         }
-        let v = r
-            .text(7)
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .ok_or_else(|| bad("voucher_no"))?;
-        let v_off = vouchers.len() as u32;
-        vouchers.push_str(v);
-        rows.push(Row {
+        let v = r.text(7).ok_or_else(|| bad("voucher_no"))?;
+        let v_off = data.vouchers.len() as u32;
+        data.vouchers.extend_from_slice(v);
+        data.rows.push(Row {
             id,
             enterprise_id,
             prog,
@@ -279,16 +281,35 @@ pub(super) fn scan(
             v_len: v.len() as u32,
         });
     }
-    mark_reversed(&mut rows[run_start..], &mut reversed);
-    Ok(ScanData {
-        programs,
-        groups,
-        rows,
-        vouchers,
-        enterprises,
-        as_of_day: ctx.as_of.num_days_from_ce(),
-        sums,
-    })
+    if !data.rows.is_empty() {
+        flush(&mut data, &mut reversed)?;
+    }
+    data.sums = sums;
+    Ok(data)
+}
+
+/// [`scan_each`] with every row kept, in order (the tests look at them).
+#[cfg(test)]
+pub(super) fn scan(
+    conn: &Connection,
+    ctx: &Ctx<'_>,
+    all: &[Program],
+    enterprise: Option<i64>,
+    share: (u32, u32),
+) -> Result<ScanData> {
+    let (mut rows, mut vouchers) = (Vec::new(), Vec::new());
+    let mut data = scan_each(conn, ctx, all, enterprise, share, |run| {
+        for r in &run.rows {
+            let v = &run.vouchers[r.v_off as usize..(r.v_off + r.v_len) as usize];
+            rows.push(Row {
+                v_off: vouchers.len() as u32,
+                ..*r
+            });
+            vouchers.extend_from_slice(v);
+        }
+    })?;
+    (data.rows, data.vouchers) = (rows, vouchers);
+    Ok(data)
 }
 
 /// What [`scan`] reads: a range of enterprises, rows dated ≤ D, in the rules' order.
@@ -333,18 +354,6 @@ pub(super) fn share_range(conn: &Connection, (k, n): (u32, u32)) -> Result<(i64,
     // [at(k), at(k + 1) - 1]; the last share ends at max exactly
     let hi = if k + 1 == n { max } else { at(k + 1) - 1 };
     Ok((at(k), hi))
-}
-
-/// How many disbursements are dated in or before the month of `as_of` (from
-/// the maintained program × month counts: well under a millisecond).
-fn row_counts(conn: &Connection, as_of: chrono::NaiveDate) -> Result<usize> {
-    let month = crate::dates::Month::of(as_of).to_string();
-    let before: i64 = conn.query_row(
-        "SELECT coalesce(SUM(row_count), 0) FROM program_month WHERE month <= ?1",
-        [month],
-        |r| r.get(0),
-    )?;
-    Ok(usize::try_from(before).unwrap_or(0))
 }
 
 /// The program figures as of D from the scan's sums plus the (small) allocation and

@@ -2090,6 +2090,13 @@ proptest::proptest! {
 /// the order found, on many findings of every rule family.
 #[test]
 fn sorted_puts_many_findings_in_report_order() {
+    // below and above the count from which two threads sort halves
+    for n in [2_000, 2 * super::SORT_APART as u32 + 1] {
+        sorted_puts_n_findings_in_report_order(n);
+    }
+}
+
+fn sorted_puts_n_findings_in_report_order(n: u32) {
     let mut out = Vec::new();
     let rules = [
         Rule::Repeat,
@@ -2098,7 +2105,7 @@ fn sorted_puts_many_findings_in_report_order() {
         Rule::OverCap,
         Rule::StalePending,
     ];
-    for i in 0..2_000u32 {
+    for i in 0..n {
         let rule = rules[(i * 7 % 5) as usize];
         let program = format!("WG2025-{:03}", i * 13 % 17);
         let enterprise = (i % 3 != 0).then(|| format!("91530100MA6K{:06}", i * 31 % 97));
@@ -2128,5 +2135,43 @@ proptest::proptest! {
         b in "(91530100MA6K|\\x00){0,3}[0-9A-Z\\x00-\\x02]{0,14}",
     ) {
         proptest::prop_assert_eq!((super::head24(&a), a.as_str()).cmp(&(super::head24(&b), b.as_str())), a.cmp(&b));
+    }
+}
+
+/// The JSON formatted in chunks on two threads is byte for byte the one pretty array
+/// serde_json writes of all the findings at once: none, one, and more than two chunks'
+/// worth with every optional field both present and absent, with and without the basis.
+#[test]
+fn json_in_chunks_is_the_whole_array() {
+    let finding = |i: usize| {
+        let mut f = Finding::new(
+            [Rule::OverCap, Rule::Lagging, Rule::StalePending][i % 3],
+            &format!("KJ2025-{:03}", i % 7),
+            (i % 2 == 0)
+                .then(|| format!("91530100MA6K{:06}", i))
+                .as_deref(),
+            (i % 3 != 0).then(|| format!("凭证-{i}")).as_deref(),
+            (i % 5 != 0).then(|| crate::money::Money(i as i64 * 101)),
+            2025,
+            format!("第{i}条：\"引号\"与\\反斜杠\n换行"),
+        );
+        f.acknowledged = i % 4 == 0;
+        f.basis = std::sync::Arc::from(format!("依据 {i}"));
+        f
+    };
+    for n in [0, 1, 4_096, 4_097, 8_192, 8_193, 10_001] {
+        let all: Vec<Finding> = (0..n).map(finding).collect();
+        for basis in [false, true] {
+            let cols = Columns { basis };
+            let mut chunked = Vec::new();
+            write_findings_json(&mut chunked, &all, cols).unwrap();
+            let mut whole = Vec::new();
+            output::json_array(&mut whole, &all, cols).unwrap();
+            assert_eq!(
+                String::from_utf8(chunked).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{n} findings, basis {basis}"
+            );
+        }
     }
 }
