@@ -948,7 +948,7 @@ fn scan_reads_the_covering_enterprise_index_without_sorting() {
         .conn
         .prepare(&format!("EXPLAIN QUERY PLAN {}", super::scan::SCAN_SQL))
         .unwrap()
-        .query_map(rusqlite::params![1, 9, "2025-12-31"], |r| r.get(3))
+        .query_map(rusqlite::params![1, 9], |r| r.get(3))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -965,9 +965,7 @@ fn scan_reads_the_covering_enterprise_index_without_sorting() {
         .conn
         .prepare(&format!("EXPLAIN {}", super::scan::SCAN_SQL))
         .unwrap()
-        .query_map(rusqlite::params![1, 9, "2025-12-31"], |r| {
-            Ok((r.get(1)?, r.get(2)?))
-        })
+        .query_map(rusqlite::params![1, 9], |r| Ok((r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
