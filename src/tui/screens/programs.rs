@@ -411,8 +411,20 @@ impl Programs {
             .collect();
         let mut flags = vec![Flags::default(); self.figs.len()];
         let mut owned = vec![Vec::new(); self.figs.len()];
+        // the findings come sorted by rule and program: a code is looked up once per run
+        // of one program's findings, not once per finding (68,545 at 1M rows)
+        let mut last: Option<(u32, Option<usize>)> = None;
         for n in 0..self.findings.len() {
-            if let Some(&i) = pos.get(self.findings.program_at(n)) {
+            let id = self.findings.program_id_at(n);
+            let at = match last {
+                Some((seen, at)) if seen == id => at,
+                _ => {
+                    let at = pos.get(self.findings.program_at(n)).copied();
+                    last = Some((id, at));
+                    at
+                }
+            };
+            if let Some(i) = at {
                 match self.findings.severity_at(n) {
                     Severity::Error => flags[i].errors += 1,
                     Severity::Warn => flags[i].warnings += 1,

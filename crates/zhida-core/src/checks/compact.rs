@@ -180,6 +180,14 @@ impl CompactFindings {
         self.pool.get(self.recs[i].program)
     }
 
+    /// A number for the program text of the finding at `i`: findings with equal numbers
+    /// name the same program (the same code can have two numbers, should two texts'
+    /// hashes collide), so that a pass over every finding can look a program up once per
+    /// run of equal numbers instead of hashing its code each time.
+    pub fn program_id_at(&self, i: usize) -> u32 {
+        self.recs[i].program
+    }
+
     /// (errors, unacknowledged errors, warnings, acknowledged) in one pass over the
     /// records.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
