@@ -15,6 +15,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
+use rusqlite::Connection;
 use zhida_core::model::Role;
 use zhida_core::reconcile::output::item_lines;
 use zhida_core::reconcile::profile::{self, SAMPLE_PROFILE_NAME};
@@ -24,7 +25,7 @@ use zhida_core::reconcile::{
 use zhida_core::sanitize::display_safe;
 use zhida_core::{Error, Lang};
 
-use super::{Cx, Env, Outcome, Screen, Target};
+use super::{Cx, Env, Outcome, Output, Screen, Target};
 use crate::tui::action::{Action, ScreenId};
 use crate::tui::form::{Event, Field, Form, Kind};
 use crate::tui::i18n;
@@ -64,6 +65,37 @@ pub struct Reconcile {
     pub modal: Modal,
     role: Option<Role>,
     started: bool,
+    /// the latest run asked for (a background run of an older one is dropped)
+    generation: u64,
+    /// a background run is under way (the body says so until it is in)
+    pub running: bool,
+}
+
+/// The background run of a refresh ([`Reconcile::run_soon`]).
+const RUN_JOB: &str = "reconcile";
+
+/// What [`RUN_JOB`] hands back: the run it was (generation) and its result.
+type Ran = (u64, Result<Reconciliation, Error>);
+
+/// The reconciliation of `file` with the profile `name` (the embedded sample when the
+/// sample's path is not on disk).
+fn reconciled(
+    conn: &Connection,
+    file: &str,
+    name: &str,
+    config_dir: Option<&Path>,
+) -> Result<Reconciliation, Error> {
+    let p = profile::find(name, config_dir)?;
+    let path = Path::new(file);
+    if file == SAMPLE_EXPORT_PATH && !path.exists() {
+        let name = SAMPLE_EXPORT_PATH
+            .rsplit('/')
+            .next()
+            .unwrap_or("sample.csv");
+        reconcile::reconcile_bytes(conn, name, SAMPLE_EXPORT, &p, &Options::default())
+    } else {
+        reconcile::reconcile_path(conn, path, &p, &Options::default())
+    }
 }
 
 fn last_used_path(config_dir: Option<&Path>) -> Option<PathBuf> {
@@ -110,30 +142,44 @@ impl Reconcile {
         self.sel = self.sel.min(self.rows.len().saturating_sub(1));
     }
 
-    /// Run the reconciliation of `file` with `profile`; a failure is kept for the body
-    /// and returned for the status line.
+    /// Run the reconciliation of `file` with `profile` now (the user asked for it); a
+    /// failure is kept for the body and returned for the status line.
     fn run(&mut self, env: &Env) -> Option<String> {
-        let keep = self.selected_key(env.lang);
-        let result = profile::find(&self.profile, env.config_dir).and_then(|p| {
-            let path = Path::new(&self.file);
-            if self.file == SAMPLE_EXPORT_PATH && !path.exists() {
-                let name = SAMPLE_EXPORT_PATH
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("sample.csv");
-                reconcile::reconcile_bytes(env.conn, name, SAMPLE_EXPORT, &p, &Options::default())
-            } else {
-                reconcile::reconcile_path(env.conn, path, &p, &Options::default())
-            }
+        self.generation += 1;
+        self.running = false;
+        let result = reconciled(env.conn, &self.file, &self.profile, env.config_dir);
+        self.show(result, env.lang)
+    }
+
+    /// [`Reconcile::run`] off the UI thread (a refresh: the data changed, or a pause
+    /// loads the screen ahead; matching an export against 1M rows takes a few ms); the
+    /// result comes back through `job_done`, the one of the latest run only.
+    fn run_soon(&mut self, env: &Env) {
+        self.generation += 1;
+        self.running = true;
+        let (file, name, dir) = (
+            self.file.clone(),
+            self.profile.clone(),
+            env.config_dir.map(Path::to_path_buf),
+        );
+        let generation = self.generation;
+        env.spawn(ScreenId::Reconcile, RUN_JOB, move |conn| {
+            let done: Ran = (generation, reconciled(conn, &file, &name, dir.as_deref()));
+            Ok(Box::new(done) as Output)
         });
+    }
+
+    /// Show a run's result; a failure is kept for the body and returned for the status
+    /// line.
+    fn show(&mut self, result: Result<Reconciliation, Error>, lang: Lang) -> Option<String> {
+        let keep = self.selected_key(lang);
         match result {
             Ok(r) => {
                 self.result = Some(r);
                 self.error = None;
-                self.rebuild(env.lang);
+                self.rebuild(lang);
                 if let Some(k) = keep {
-                    if let Some(pos) = (0..self.rows.len()).find(|&i| self.key_at(i, env.lang) == k)
-                    {
+                    if let Some(pos) = (0..self.rows.len()).find(|&i| self.key_at(i, lang) == k) {
                         self.sel = pos;
                     }
                 }
@@ -282,7 +328,21 @@ impl Screen for Reconcile {
                 )
             });
         }
-        self.run(env);
+        self.run_soon(env);
+        Ok(())
+    }
+
+    fn job_done(&mut self, key: &'static str, output: Output, env: &Env) -> Result<(), Error> {
+        if key != RUN_JOB {
+            return Ok(());
+        }
+        if let Ok(done) = output.downcast::<Ran>() {
+            let (generation, result) = *done;
+            if generation == self.generation {
+                self.running = false;
+                self.show(result, env.lang);
+            }
+        }
         Ok(())
     }
 
@@ -461,7 +521,11 @@ impl Screen for Reconcile {
                     ))
                     .into_owned(),
                 ));
-                head_lines.push(Line::from(rs.not_run));
+                head_lines.push(Line::from(if self.running {
+                    rs.running
+                } else {
+                    rs.not_run
+                }));
             }
         }
         f.render_widget(
@@ -739,6 +803,41 @@ mod tests {
         a.update(Action::ReconToggleMatched);
         assert_eq!(screen(&a).rows.len(), 5);
         assert!(screen(&a).rows[4].first, "the 一致 group starts there");
+    }
+
+    /// On a database file arriving (a refresh) reconciles on a job thread: the screen
+    /// says so meanwhile, then shows what running it at once shows; `o` still runs at
+    /// once, and a background run older than it is dropped when it comes in.
+    #[test]
+    fn a_refresh_reconciles_in_the_background_on_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = on_file(&ledger(), &dir.path().join("对账.db"));
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        go(&mut a, ScreenId::Reconcile);
+        assert!(screen(&a).running && screen(&a).result.is_none());
+        assert!(render(&mut a, 100, 30).contains("对账中…"));
+        wait_for_jobs(&mut a);
+        assert!(!screen(&a).running);
+        let res = screen(&a).result.as_ref().unwrap();
+        assert_eq!(res.upstream_rows, 156, "the sample, as when run at once");
+        assert!(!render(&mut a, 100, 30).contains("对账中…"));
+
+        // Ctrl-R starts a background run; `o` on another export runs at once and wins
+        a.handle_key(crate::tui::keymap::KeySpec::new(
+            ratatui::crossterm::event::KeyCode::Char('r'),
+            ratatui::crossterm::event::KeyModifiers::CONTROL,
+        ));
+        assert!(screen(&a).running);
+        let (file, profile) = export(dir.path());
+        open(&mut a, &file, &profile);
+        assert_eq!(screen(&a).result.as_ref().unwrap().upstream_rows, 4);
+        wait_for_jobs(&mut a);
+        assert_eq!(
+            screen(&a).result.as_ref().unwrap().upstream_rows,
+            4,
+            "the older run's sample result is dropped"
+        );
+        assert!(!screen(&a).running);
     }
 
     #[test]
