@@ -779,6 +779,23 @@ fn tui_bench(db: &Path) {
         );
     }
 
+    // the same after the first pauses of a session, the checks still running: the
+    // screens that load alone (拨付 among them) are loaded ahead meanwhile
+    let v = (0..5)
+        .map(|_| {
+            let (mut app, mut term) = start(db);
+            for _ in 0..3 {
+                app.idle();
+            }
+            measure(|| press(&mut app, &mut term, ch('4')))
+        })
+        .collect();
+    row(
+        "TUI first arrival on 拨付 (4) after the session's first three pauses (checks still running)",
+        &stats(v),
+        KEY_BUDGET,
+    );
+
     // the same once the user has paused: the event loop's idle calls, one per pause,
     // have loaded the screens beside the current one (each call timed: a key that comes
     // during one waits for it)

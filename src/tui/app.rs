@@ -123,6 +123,8 @@ impl App {
         }
         self.prefetch_figures();
         self.apply_jobs();
+        // the first pause loads screens ahead (`App::preload_one`)
+        self.idle_due = true;
     }
 
     /// The background checks finished (or failed): warm the screens that waited for them.
@@ -374,6 +376,12 @@ impl App {
         v
     }
 
+    /// Tests: as if the month's background checks were still running.
+    #[cfg(test)]
+    pub fn pretend_checking(&mut self) {
+        self.findings.pretend_computing();
+    }
+
     /// The screens that load again when next shown, in tab order (tests).
     #[cfg(test)]
     pub fn stale_screens(&self) -> Vec<ScreenId> {
@@ -403,17 +411,15 @@ impl App {
     /// tab first, then the previous, then the others by distance), so that arriving
     /// there later only draws; one per pause, so a key is never kept waiting behind more
     /// than one screen's load. While screens are left the next pause comes
-    /// [`IDLE`] later. Not before the background checks are in.
+    /// [`IDLE`] later; the first pause comes [`IDLE`] after the first frame.
     fn preload_one(&mut self) {
-        // the findings arriving mark the screens that show them stale again; their pass
-        // over the rows is the memory peak, better not shared with a screen's jobs
-        if self.findings.computing() {
-            return;
-        }
+        // while the background checks run only the screens that load alone: the findings
+        // arriving mark the screens that show them stale again, and the checks' pass over
+        // the rows is the memory peak, better not shared with a screen's jobs
         let n = self.screens.len();
         let next = (1..n)
             .flat_map(|d| [(self.current + d) % n, (self.current + n - d) % n])
-            .find(|&i| self.stale[i] && !self.no_preload[i]);
+            .find(|&i| self.preload_due(i));
         let Some(i) = next else { return };
         match self.try_with_screen_at(i, |s, env| s.refresh(env)) {
             Some(Ok(())) => self.stale[i] = false,
@@ -421,7 +427,15 @@ impl App {
             _ => self.no_preload[i] = true,
         }
         self.apply_jobs();
-        self.idle_due = (0..n).any(|i| i != self.current && self.stale[i] && !self.no_preload[i]);
+        self.idle_due = (0..n).any(|i| self.preload_due(i));
+    }
+
+    /// Whether screen `i` is one for [`App::preload_one`] to load now.
+    fn preload_due(&self, i: usize) -> bool {
+        i != self.current
+            && self.stale[i]
+            && !self.no_preload[i]
+            && (!self.findings.computing() || self.screens[i].loads_alone())
     }
 
     /// Turn a key into an action (typed text goes to a focused input) and apply it.

@@ -802,6 +802,30 @@ fn pauses_load_the_other_screens_one_at_a_time() {
     assert_eq!(above_status(&app), above_status(&fresh));
 }
 
+/// While the month's checks still run, pauses load ahead only the screens that load
+/// alone (no job, no findings: 拨付, 收回, 日志), nearest first; the others wait for the
+/// findings, and then load in the pauses after.
+#[test]
+fn pauses_while_checking_load_only_the_screens_that_load_alone() {
+    let mut app = app();
+    app.pretend_checking();
+    let mut loaded = Vec::new();
+    let mut before = app.stale_screens();
+    while app.idle_due() {
+        app.idle();
+        let now = app.stale_screens();
+        loaded.extend(before.iter().filter(|s| !now.contains(s)).copied());
+        before = now;
+        assert!(loaded.len() <= 9, "the pauses end");
+    }
+    assert_eq!(
+        loaded,
+        [ScreenId::Audit, ScreenId::Disbursements, ScreenId::Recovery],
+        "nearest 总览 first: 日志 two tabs back, 拨付 three ahead, 收回 four"
+    );
+    assert!(app.stale_screens().contains(&ScreenId::Programs));
+}
+
 /// A pause after moving in the programs table prefetches (off the UI thread; inline on
 /// an in-memory database) what opening the programs around the selection needs; the detail opened
 /// from it is the one read directly, and a refresh drops what was read before it.

@@ -47,6 +47,10 @@ impl Screen for AuditLog {
         ScreenId::Audit
     }
 
+    fn loads_alone(&self) -> bool {
+        true
+    }
+
     fn refresh(&mut self, env: &Env) -> Result<(), Error> {
         let keep = self.rows.get(self.sel).map(|e| e.id);
         self.rows = audit::page(env.conn, None, FETCH)?;

@@ -523,6 +523,10 @@ impl Screen for Disbursements {
         ScreenId::Disbursements
     }
 
+    fn loads_alone(&self) -> bool {
+        true
+    }
+
     fn scope(&self) -> Option<Scope> {
         Some(Scope::Disbursements)
     }

@@ -218,6 +218,13 @@ impl<T> AsOfCache<T> {
         Some(value)
     }
 
+    /// Tests: as if a computation had been started whose result never comes (the
+    /// background checks of a big database, still running).
+    #[cfg(test)]
+    pub fn pretend_computing(&self) {
+        *self.pending.borrow_mut() = Some((NaiveDate::MIN, (-1, 0)));
+    }
+
     /// A background computation asked for is still running.
     pub fn computing(&self) -> bool {
         self.pending.borrow().is_some()
@@ -539,6 +546,12 @@ pub trait Screen {
     /// Whether the screen shows findings ([`Env::findings_soon`]): it is refreshed when
     /// a background run of the checks delivers them.
     fn shows_findings(&self) -> bool {
+        false
+    }
+    /// Whether its refresh starts no background job and shows no findings: a pause can
+    /// then load it ahead ([`App::idle`](crate::tui::app::App::idle)) while the
+    /// background checks still run; the others wait for them.
+    fn loads_alone(&self) -> bool {
         false
     }
     /// Whether [`Screen::warm`] waits until the background checks have delivered the

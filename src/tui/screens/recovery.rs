@@ -307,6 +307,10 @@ impl Screen for Recovery {
         ScreenId::Recovery
     }
 
+    fn loads_alone(&self) -> bool {
+        true
+    }
+
     fn scope(&self) -> Option<Scope> {
         Some(Scope::Recovery)
     }
