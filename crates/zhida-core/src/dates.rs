@@ -38,15 +38,8 @@ pub fn parse_stored(s: &str) -> Option<NaiveDate> {
 /// `num_days_from_ce`, and the year), by integer arithmetic: the month-end check reads
 /// a million of them. None for anything that is not a real day in that form.
 pub fn iso_day_number(b: &[u8]) -> Option<(i32, i32)> {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| {
-        b[r].iter().try_fold(0i32, |v, &c| {
-            c.is_ascii_digit().then(|| v * 10 + i32::from(c - b'0'))
-        })
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (y, m, d) = iso_fields(b)?;
+    let (y, m, d) = (y as i32, m as i32, d as i32);
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let month_days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -72,7 +65,12 @@ pub fn iso_day_number(b: &[u8]) -> Option<(i32, i32)> {
 /// `YYYY-MM-DD` exactly, read without allocating (an import parses a million): None when
 /// `s` has another form, Some(None) when it names no day.
 fn parse_iso(s: &str) -> Option<Option<NaiveDate>> {
-    let b = s.as_bytes();
+    let (y, m, d) = iso_fields(s.as_bytes())?;
+    Some(NaiveDate::from_ymd_opt(y as i32, m, d))
+}
+
+/// The year, month and day numbers of `YYYY-MM-DD` (any digits: the day is not checked).
+fn iso_fields(b: &[u8]) -> Option<(u32, u32, u32)> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -81,8 +79,7 @@ fn parse_iso(s: &str) -> Option<Option<NaiveDate>> {
             c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
         })
     };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    Some(NaiveDate::from_ymd_opt(y as i32, m, d))
+    Some((num(0..4)?, num(5..7)?, num(8..10)?))
 }
 
 /// Every accepted form; `s` is trimmed.
