@@ -354,6 +354,11 @@ impl App {
             self.current = idx;
         }
         self.ensure_fresh();
+        // a notice of a refresh made ahead in a pause (`App::preload_one`) is told on
+        // arrival
+        if let Some(notice) = self.screens[self.current].take_notice() {
+            self.set_message(notice);
+        }
         self.with_screen(|s, env| s.on_enter(env));
     }
 

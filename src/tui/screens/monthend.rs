@@ -1037,6 +1037,38 @@ mod tests {
         a.update(Action::Char('y'));
     }
 
+    /// `r`, then away before the checks are in: the pause that loads 月结 ahead makes the
+    /// summary, and arriving there tells it.
+    #[test]
+    fn the_summary_of_checks_asked_for_is_told_on_return_after_a_load_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = on_file(&ledger(), &dir.path().join("月结.db"));
+        let mut a = app_on(conn, "王科长", Lang::Zh);
+        wait_for_jobs(&mut a);
+        go(&mut a, ScreenId::MonthEnd);
+        a.update(Action::RunChecks);
+        go(&mut a, ScreenId::Overview);
+        wait_for_jobs(&mut a);
+        let mut pauses = 0;
+        while a.idle_due() {
+            a.idle();
+            wait_for_jobs(&mut a);
+            pauses += 1;
+            assert!(pauses < 30, "the pauses end");
+        }
+        assert!(
+            !a.stale_screens().contains(&ScreenId::MonthEnd),
+            "loaded ahead"
+        );
+        assert!(!a.status.text.starts_with("核查完成"), "{}", a.status.text);
+        go(&mut a, ScreenId::MonthEnd);
+        assert!(
+            a.status.text.starts_with("核查完成（截至 2025-05-31）"),
+            "{}",
+            a.status.text
+        );
+    }
+
     #[test]
     fn findings_are_grouped_by_rule_with_counts_errors_first() {
         let mut a = on_month_end("小李");

@@ -2145,15 +2145,17 @@ fn json_in_chunks_is_the_whole_array() {
         let mut f = Finding::new(
             [Rule::OverCap, Rule::Lagging, Rule::StalePending][i % 3],
             &format!("KJ2025-{:03}", i % 7),
-            (i % 2 == 0)
+            i.is_multiple_of(2)
                 .then(|| format!("91530100MA6K{:06}", i))
                 .as_deref(),
-            (i % 3 != 0).then(|| format!("凭证-{i}")).as_deref(),
-            (i % 5 != 0).then(|| crate::money::Money(i as i64 * 101)),
+            (!i.is_multiple_of(3))
+                .then(|| format!("凭证-{i}"))
+                .as_deref(),
+            (!i.is_multiple_of(5)).then(|| crate::money::Money(i as i64 * 101)),
             2025,
             format!("第{i}条：\"引号\"与\\反斜杠\n换行"),
         );
-        f.acknowledged = i % 4 == 0;
+        f.acknowledged = i.is_multiple_of(4);
         f.basis = std::sync::Arc::from(format!("依据 {i}"));
         f
     };
