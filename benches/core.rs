@@ -950,6 +950,63 @@ fn tui_bench(db: &Path) {
         KEY_BUDGET,
     );
 
+    // 月结: the month's 68,545 findings grouped by rule (month-end review)
+    press(&mut app, &mut term, ch('7'));
+    let s = keys(
+        &mut app,
+        &mut term,
+        300,
+        |_| down,
+        |i| {
+            if i % 150 == 0 {
+                vec![top]
+            } else {
+                vec![]
+            }
+        },
+    );
+    row("TUI key on 月结 (68,545 findings): j", &s, KEY_BUDGET);
+    let s = keys(
+        &mut app,
+        &mut term,
+        100,
+        |_| pgdn,
+        |i| {
+            if i % 20 == 0 {
+                vec![top]
+            } else {
+                vec![]
+            }
+        },
+    );
+    row("TUI key on 月结 (68,545 findings): PgDn", &s, KEY_BUDGET);
+    let s = keys(&mut app, &mut term, 50, |_| end, |_| vec![top]);
+    row(
+        "TUI key on 月结 (68,545 findings): G (jump to end)",
+        &s,
+        KEY_BUDGET,
+    );
+    // Enter on the last finding shows it on 拨付 (a voucher rule); 7 comes back to the
+    // selection kept
+    let s = keys(
+        &mut app,
+        &mut term,
+        50,
+        |_| code(KeyCode::Enter),
+        |_| vec![ch('7'), end],
+    );
+    row(
+        "TUI key on 月结: Enter on the last finding (shown on 拨付)",
+        &s,
+        KEY_BUDGET,
+    );
+    let s = keys(&mut app, &mut term, 50, |_| ch('7'), |_| vec![ch('1')]);
+    row(
+        "TUI key: 7 back to 月结, the last finding selected",
+        &s,
+        KEY_BUDGET,
+    );
+
     // switching between screens already visited
     // (not 3: on 查询 the input has focus and digits are text; Tab leaves it)
     let order = ['1', '2', '4', '6', '8'];

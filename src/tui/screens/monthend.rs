@@ -35,7 +35,7 @@ use crate::tui::i18n;
 use crate::tui::input::LineInput;
 use crate::tui::keymap::Scope;
 use crate::tui::table::{self, scroll, Cell, Col};
-use crate::tui::text::{fit, truncate, Align};
+use crate::tui::text::{fit, put, truncate, Align};
 use crate::tui::writes::{permitted, refusal, Write};
 
 /// One rule's findings as the list shows them (after the filter).
@@ -807,24 +807,39 @@ impl MonthEnd {
         ];
         let lay = table::layout(&cols, inner.width);
         let header: Vec<Cell> = cols.iter().map(|c| Cell::new(c.title.clone())).collect();
-        let mut lines = vec![table::row_line(
+        // drawn straight into the buffer, row by row (`table::draw_row`, `text::put`): a
+        // paragraph of spans cost 0.7 ms a frame in grapheme segmentation
+        let buf = f.buffer_mut();
+        let line = |n: usize| Rect {
+            y: inner.y + n as u16,
+            height: 1,
+            ..inner
+        };
+        table::draw_row(
+            buf,
+            line(0),
             &cols,
             &lay,
             &header,
             Style::default().add_modifier(Modifier::BOLD),
-        )];
-        if self.checking {
-            lines.push(Line::from(Span::styled(
-                cx.s.checking,
-                Style::default().fg(Color::Gray),
-            )));
+        );
+        let mut next = 1;
+        let notice = if self.checking {
+            Some((cx.s.checking, Style::default().fg(Color::Gray)))
         } else if self.rows.is_empty() {
-            lines.push(Line::from(m.no_findings));
+            Some((m.no_findings, Style::default()))
+        } else {
+            None
+        };
+        if let Some((text, style)) = notice {
+            put(buf, line(next), text, style);
+            next += 1;
         }
         let height = inner.height.saturating_sub(1) as usize;
         let offset = scroll(self.offset, self.sel, height);
         let width = inner.width as usize;
-        for (n, row) in self.rows.iter().enumerate().skip(offset).take(height) {
+        let visible = self.rows.iter().enumerate().skip(offset).take(height);
+        for ((n, row), y) in visible.zip(next..inner.height as usize) {
             let selected = if n == self.sel {
                 Style::default().add_modifier(Modifier::REVERSED)
             } else {
@@ -849,12 +864,10 @@ impl MonthEnd {
                             g.open
                         )
                     );
-                    lines.push(Line::from(Span::styled(
-                        fit(&text, width, Align::Left),
-                        severity_style(sev)
-                            .add_modifier(Modifier::BOLD)
-                            .patch(selected),
-                    )));
+                    let style = severity_style(sev)
+                        .add_modifier(Modifier::BOLD)
+                        .patch(selected);
+                    put(buf, line(y), &fit(&text, width, Align::Left), style);
                 }
                 Row::Item(i) => {
                     let fd = self.findings.at(*i);
@@ -876,11 +889,10 @@ impl MonthEnd {
                         Cell::styled(fd.message.to_string(), dim),
                         Cell::styled(ack, Style::default().fg(Color::Green)),
                     ];
-                    lines.push(table::row_line(&cols, &lay, &cells, selected));
+                    table::draw_row(buf, line(y), &cols, &lay, &cells, selected);
                 }
             }
         }
-        f.render_widget(Paragraph::new(lines), inner);
     }
 
     fn render_detail(&self, f: &mut Frame, area: Rect, cx: &Cx) {
