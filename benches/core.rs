@@ -364,7 +364,11 @@ fn main() {
         );
         return;
     }
-    // BENCH_TUI=1: the TUI's rows only
+    // BENCH_TUI=1: the TUI's rows only; BENCH_TUI=write: its write only
+    if std::env::var("BENCH_TUI").as_deref() == Ok("write") {
+        tui_write_bench(&db);
+        return;
+    }
     if std::env::var_os("BENCH_TUI").is_none() {
         let conn = zhida_core::db::open(&db).unwrap();
         figures(&conn);
@@ -1086,4 +1090,33 @@ fn tui_bench(db: &Path) {
         },
     );
     row("TUI key on 查询: Backspace", &s, KEY_BUDGET);
+    drop((app, term));
+    tui_write_bench(db);
+}
+
+/// A write from the keyboard (`BENCH_TUI=write`: this alone).
+fn tui_write_bench(db: &Path) {
+    // a write from the keyboard, on a copy of the database (the bench's own stays as
+    // it is): acknowledging the last of the month's findings on 月结 (a → note → Enter
+    // to confirm → Enter writes: the acknowledgement and its audit row in one
+    // transaction, synchronous = FULL, then every screen marked for reloading and 月结
+    // reloaded with the finding still selected)
+    let copy = tempfile::tempdir().unwrap();
+    let db_copy = copy.path().join("ack.db");
+    std::fs::copy(db, &db_copy).unwrap();
+    let (mut app, mut term) = start(&db_copy);
+    settle(&mut app);
+    press(&mut app, &mut term, ch('7'));
+    let s = keys(
+        &mut app,
+        &mut term,
+        20,
+        |_| code(KeyCode::Enter),
+        |_| vec![ch('G'), ch('a'), ch('已'), ch('核'), code(KeyCode::Enter)],
+    );
+    row(
+        "TUI write on 月结: Enter acknowledging the last finding (write, fsync, reload)",
+        &s,
+        "— (a write; not a budgeted key)",
+    );
 }

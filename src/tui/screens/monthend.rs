@@ -103,7 +103,8 @@ pub struct MonthEnd {
 
 /// What stays selected across a reload.
 enum Keep {
-    Key(String),
+    /// a finding: its key, and where it was in the findings
+    Key(String, usize),
     Rule(Rule),
 }
 
@@ -188,7 +189,7 @@ impl MonthEnd {
 
     fn keep(&self) -> Option<Keep> {
         match self.rows.get(self.sel)? {
-            Row::Item(i) => Some(Keep::Key(self.findings.at(*i).key())),
+            Row::Item(i) => Some(Keep::Key(self.findings.at(*i).key(), *i)),
             Row::Group(g) => Some(Keep::Rule(self.groups[*g].rule)),
         }
     }
@@ -251,8 +252,18 @@ impl MonthEnd {
             }
         }
         let found = keep.and_then(|k| {
+            // where the finding was, if it is still there (an acknowledgement or the same
+            // findings again): found by its position, without a key made per row
+            if let Keep::Key(key, at) = &k {
+                if self.findings.get(*at).is_some_and(|f| &f.key() == key) {
+                    return self
+                        .rows
+                        .iter()
+                        .position(|r| matches!(r, Row::Item(i) if i == at));
+                }
+            }
             self.rows.iter().position(|r| match (r, &k) {
-                (Row::Item(i), Keep::Key(key)) => &self.findings.at(*i).key() == key,
+                (Row::Item(i), Keep::Key(key, _)) => &self.findings.at(*i).key() == key,
                 (Row::Group(g), Keep::Rule(rule)) => self.groups[*g].rule == *rule,
                 _ => false,
             })

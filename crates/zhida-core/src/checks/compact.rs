@@ -106,6 +106,22 @@ impl FindingRef<'_> {
         )
     }
 
+    /// Whether [`FindingRef::key`] is `key`, without making the key: its parts are
+    /// matched one after the other (most findings differ at the rule or the program), so
+    /// that a pass over every finding (an acknowledgement) allocates nothing.
+    pub fn has_key(&self, key: &str) -> bool {
+        let rest = Some(key)
+            .and_then(|k| k.strip_prefix(self.rule.as_str()))
+            .and_then(|k| k.strip_prefix('|'))
+            .and_then(|k| k.strip_prefix(self.program))
+            .and_then(|k| k.strip_prefix('|'))
+            .and_then(|k| k.strip_prefix(self.enterprise.unwrap_or("")))
+            .and_then(|k| k.strip_prefix('|'))
+            .and_then(|k| k.strip_prefix(self.key_detail.or(self.voucher).unwrap_or("")))
+            .and_then(|k| k.strip_prefix('|'));
+        rest.is_some_and(|year| year == self.year.to_string())
+    }
+
     /// The finding itself, owned.
     pub fn to_finding(&self) -> Finding {
         Finding {
@@ -214,8 +230,16 @@ impl CompactFindings {
 
     /// Mark every finding whose key is `key` acknowledged with `ack`; how many were.
     pub fn acknowledge(&mut self, key: &str, ack: &Ack) -> usize {
+        // the rule and the program first, from the record (no finding expanded for the
+        // many that differ there)
+        let rule_and_program = |r: &Rec| {
+            key.strip_prefix(r.rule.as_str())
+                .and_then(|k| k.strip_prefix('|'))
+                .and_then(|k| k.strip_prefix(self.pool.get(r.program)))
+                .is_some_and(|k| k.starts_with('|'))
+        };
         let hits: Vec<usize> = (0..self.recs.len())
-            .filter(|&i| self.at(i).key() == key)
+            .filter(|&i| rule_and_program(&self.recs[i]) && self.at(i).has_key(key))
             .collect();
         if hits.is_empty() {
             return 0;

@@ -2073,6 +2073,46 @@ fn compact_findings_acknowledge_by_key() {
 }
 
 proptest::proptest! {
+    /// `has_key` answers what comparing the made key answers, for parts that share
+    /// prefixes, are empty or hold the separator itself, and for every finding's key
+    /// against every other's.
+    #[test]
+    fn has_key_is_comparing_the_key(
+        parts in proptest::collection::vec(
+            (0usize..3, "(WG|WG2|稳岗|\\|)", proptest::option::of("(9153|9153\\||)"),
+             proptest::option::of("(PZ|PZ1|凭证|\\|)"), proptest::option::of("(指标|)"), 2024i32..2026),
+            1..6),
+    ) {
+        let findings: Vec<Finding> = parts
+            .iter()
+            .map(|(r, p, e, v, k, y)| {
+                let mut f = Finding::new(
+                    [Rule::OverCap, Rule::Repeat, Rule::Lagging][*r],
+                    p,
+                    e.as_deref(),
+                    v.as_deref(),
+                    None,
+                    *y,
+                    "说明".to_string(),
+                );
+                f.key_detail = k.clone();
+                f
+            })
+            .collect();
+        let packed = CompactFindings::from_findings(findings);
+        for a in packed.iter() {
+            let key = a.key();
+            for b in packed.iter() {
+                proptest::prop_assert_eq!(b.has_key(&key), b.key() == key, "{} vs {}", b.key(), key);
+            }
+            let longer = format!("{key}0");
+            proptest::prop_assert!(!a.has_key(&longer));
+            proptest::prop_assert!(!a.has_key(&key[..key.len() - 1]));
+        }
+    }
+}
+
+proptest::proptest! {
     /// The sort's leading 16-byte numbers order texts exactly as the texts order
     /// themselves (shared prefixes, lengths around 16, Chinese, NUL bytes).
     #[test]
