@@ -1090,6 +1090,29 @@ fn tui_bench(db: &Path) {
         },
     );
     row("TUI key on 查询: Backspace", &s, KEY_BUDGET);
+    // Enter on the first result opens its 一企一档 (the enterprise's file: every
+    // disbursement, what it can still receive); Esc goes back to the results
+    for c in frag.iter() {
+        press(&mut app, &mut term, ch(*c));
+    }
+    let s = keys(
+        &mut app,
+        &mut term,
+        50,
+        |_| code(KeyCode::Enter),
+        |i| {
+            if i > 0 {
+                vec![code(KeyCode::Esc)]
+            } else {
+                vec![]
+            }
+        },
+    );
+    row(
+        "TUI key on 查询: Enter (the enterprise's 一企一档)",
+        &s,
+        KEY_BUDGET,
+    );
     drop((app, term));
     tui_write_bench(db);
 }
