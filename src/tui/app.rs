@@ -71,6 +71,10 @@ pub struct App {
     /// screens whose preload in a pause failed: left for the user's arrival to load and
     /// report
     no_preload: Vec<bool>,
+    /// the database's change stamp when each screen last loaded (`listing::change_stamp`):
+    /// arriving on a screen loaded before another process changed the data (a screen
+    /// loaded ahead in a pause, or one visited before) loads it again
+    loaded_at: Vec<Option<(i64, u64)>>,
     pub status: StatusLine,
     pub overlay: Overlay,
     pub size: (u16, u16),
@@ -244,6 +248,7 @@ impl App {
             stale: vec![true; n],
             idle_due: false,
             no_preload: vec![false; n],
+            loaded_at: vec![None; n],
             warm_later: false,
             status,
             overlay: Overlay::None,
@@ -341,6 +346,7 @@ impl App {
     fn ensure_fresh(&mut self) {
         if self.stale[self.current] {
             self.stale[self.current] = false;
+            self.loaded_at[self.current] = listing::change_stamp(&self.conn).ok();
             self.with_screen(|s, env| s.refresh(env));
             if let Some(notice) = self.screens[self.current].take_notice() {
                 self.set_message(notice);
@@ -352,6 +358,11 @@ impl App {
         if idx != self.current {
             self.previous = self.current;
             self.current = idx;
+        }
+        // changed by another process since the screen loaded: load it again
+        let now = listing::change_stamp(&self.conn).ok();
+        if now.is_none() || self.loaded_at[self.current] != now {
+            self.stale[self.current] = true;
         }
         self.ensure_fresh();
         // a notice of a refresh made ahead in a pause (`App::preload_one`) is told on
@@ -426,8 +437,12 @@ impl App {
             .flat_map(|d| [(self.current + d) % n, (self.current + n - d) % n])
             .find(|&i| self.preload_due(i));
         let Some(i) = next else { return };
+        let stamp = listing::change_stamp(&self.conn).ok();
         match self.try_with_screen_at(i, |s, env| s.refresh(env)) {
-            Some(Ok(())) => self.stale[i] = false,
+            Some(Ok(())) => {
+                self.stale[i] = false;
+                self.loaded_at[i] = stamp;
+            }
             // arriving there loads it again and reports the error
             _ => self.no_preload[i] = true,
         }

@@ -826,6 +826,55 @@ fn pauses_while_checking_load_only_the_screens_that_load_alone() {
     assert!(app.stale_screens().contains(&ScreenId::Programs));
 }
 
+/// A screen loaded ahead in a pause, or visited before, that another process has since
+/// changed the data under, loads again when the user arrives: the payment another clerk
+/// entered meanwhile is on 拨付.
+#[test]
+fn arriving_after_another_process_changed_the_data_loads_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("两位经办.db");
+    let conn = super::screens::testkit::on_file(&fixture(), &path);
+    let mut app = app_with(conn, Lang::Zh, &Config::default());
+    super::screens::testkit::wait_for_jobs(&mut app);
+    while app.idle_due() {
+        app.idle();
+        super::screens::testkit::wait_for_jobs(&mut app);
+    }
+    assert!(app.stale_screens().is_empty(), "every screen loaded ahead");
+    let code_ = CreditCode::complete("91530428MA6K1XY01")
+        .unwrap()
+        .to_string();
+    let other = zhida_core::db::open(&path).unwrap();
+    disb(
+        &other,
+        "PZ2025-0777",
+        "WG2025",
+        &code_,
+        7_777_00,
+        "2025-06-28",
+        Status::Paid,
+        None,
+    );
+    app.handle_key(key('4'));
+    let (screen, _) = draw(&app, 120, 30);
+    assert!(screen.contains("PZ2025-0777"), "{screen}");
+    // visited, then changed again: loaded again on the way back
+    app.handle_key(key('1'));
+    disb(
+        &other,
+        "PZ2025-0778",
+        "WG2025",
+        &code_,
+        7_778_00,
+        "2025-06-29",
+        Status::Paid,
+        None,
+    );
+    app.handle_key(key('4'));
+    let (screen, _) = draw(&app, 120, 30);
+    assert!(screen.contains("PZ2025-0778"), "{screen}");
+}
+
 /// A pause after moving in the programs table prefetches (off the UI thread; inline on
 /// an in-memory database) what opening the programs around the selection needs; the detail opened
 /// from it is the one read directly, and a refresh drops what was read before it.

@@ -6,11 +6,12 @@
 //! scores, the indicators computed from the ledger as of the month: 结余率, 按时率
 //! (按时发放率), 足额率 (`zhida_core::indicators`).
 
+use std::collections::HashMap;
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
-use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use zhida_core::indicators::{format_rate, indicators_as_of};
@@ -284,19 +285,21 @@ impl Screen for Performance {
                     .collect())
             }
         })?;
+        // each program's evaluations and indicators, grouped once (both lists come in
+        // program order; a filter of both per program was 200 × 660 comparisons)
+        let mut evals_of: HashMap<String, Vec<_>> = HashMap::new();
+        for e in evals {
+            evals_of.entry(e.program_code.clone()).or_default().push(e);
+        }
+        let mut inds_of: HashMap<String, Vec<_>> = HashMap::new();
+        for i in inds {
+            inds_of.entry(i.program_code.clone()).or_default().push(i);
+        }
         let mut rows: Vec<PerfRow> = figures
             .iter()
             .map(|f| PerfRow {
-                evaluations: evals
-                    .iter()
-                    .filter(|e| e.program_code == f.program.code)
-                    .cloned()
-                    .collect(),
-                indicators: inds
-                    .iter()
-                    .filter(|i| i.program_code == f.program.code)
-                    .cloned()
-                    .collect(),
+                evaluations: evals_of.remove(&f.program.code).unwrap_or_default(),
+                indicators: inds_of.remove(&f.program.code).unwrap_or_default(),
                 code: f.program.code.clone(),
                 name: f.program.name.clone(),
                 department: f.program.department.clone(),
