@@ -7,6 +7,7 @@
 //! (按时发放率), 足额率 (`zhida_core::indicators`).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
@@ -249,6 +250,25 @@ fn note_grade(form: &mut Form, lang: Lang) {
     }
 }
 
+impl Performance {
+    /// The rates as of the month if computed (the old ones while newer ones compute),
+    /// starting their computation when needed: two aggregates over every disbursement
+    /// (~1 s at 1M rows), off the UI thread.
+    fn rates_soon(&self, env: &Env) -> Result<Option<Rc<RateTable>>, Error> {
+        let as_of = env.as_of();
+        let job = (ScreenId::Performance, RATES_JOB);
+        self.rates.get_soon(env.conn, as_of, env.jobs, job, || {
+            let cfg = env.checks.clone();
+            move |conn: &rusqlite::Connection| {
+                Ok(indicators_as_of(conn, as_of, &cfg)?
+                    .into_iter()
+                    .map(|(f, i)| (f.program.code, i.rates.as_array()))
+                    .collect())
+            }
+        })
+    }
+}
+
 impl Screen for Performance {
     fn id(&self) -> ScreenId {
         ScreenId::Performance
@@ -273,18 +293,7 @@ impl Screen for Performance {
         let evals = worklists::evaluations_until(env.conn, env.as_of())?;
         let inds = worklists::all_indicators(env.conn)?;
         let figures = env.program_figures()?;
-        // two aggregates over every disbursement (~1 s at 1M rows): off the UI thread
-        let as_of = env.as_of();
-        let job = (ScreenId::Performance, RATES_JOB);
-        let rates = self.rates.get_soon(env.conn, as_of, env.jobs, job, || {
-            let cfg = env.checks.clone();
-            move |conn: &rusqlite::Connection| {
-                Ok(indicators_as_of(conn, as_of, &cfg)?
-                    .into_iter()
-                    .map(|(f, i)| (f.program.code, i.rates.as_array()))
-                    .collect())
-            }
-        })?;
+        let rates = self.rates_soon(env)?;
         // each program's evaluations and indicators, grouped once (both lists come in
         // program order; a filter of both per program was 200 × 660 comparisons)
         let mut evals_of: HashMap<String, Vec<_>> = HashMap::new();
@@ -330,6 +339,17 @@ impl Screen for Performance {
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
+    }
+
+    /// The rates as of the month start computing once the month's checks are in (the
+    /// arrival then finds them computed or under way, and starts no job of its own on
+    /// the key; beside the checks' pass the job's rows would add to the memory peak).
+    fn warm_after_findings(&self) -> bool {
+        true
+    }
+
+    fn warm(&mut self, env: &Env) -> Result<(), Error> {
+        self.rates_soon(env).map(|_| ())
     }
 
     fn job_done(&mut self, key: &'static str, output: Output, _env: &Env) -> Result<(), Error> {
@@ -670,6 +690,31 @@ mod tests {
         // CY2024: never a dated payment
         let cy = screen.lines().find(|l| l.contains("CY2024")).unwrap();
         assert!(cy.contains("80.00%") && cy.contains('—'), "{cy}");
+    }
+
+    /// The rates start computing once the month's checks are in, before anyone goes to
+    /// 绩效: arriving then shows them, and starts no job on the key.
+    #[test]
+    fn the_rates_are_computed_ahead_once_the_checks_are_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = on_file(&on_perf("小李").conn, &dir.path().join("绩效提前.db"));
+        let mut a = app_on(conn, "小李", Lang::Zh);
+        wait_for_jobs(&mut a);
+        assert!(!a.jobs_running());
+        go(&mut a, ScreenId::Performance);
+        assert!(!a.jobs_running(), "nothing started by the arrival");
+        let wg = state::<Performance>(&a, ScreenId::Performance)
+            .rows
+            .iter()
+            .find(|r| r.code == "WG2025")
+            .unwrap()
+            .rates;
+        assert!(wg.is_some(), "the rates are there on arrival");
+        let screen = render(&mut a, 120, 30);
+        let line = screen.lines().find(|l| l.contains("WG2025")).unwrap();
+        for cell in ["98.00%", "50.00%", "83.33%"] {
+            assert!(line.contains(cell), "{cell}: {line}");
+        }
     }
 
     /// On a database file the rates are computed on their own thread: "…" until they
