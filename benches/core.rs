@@ -675,6 +675,11 @@ fn none(_: usize) -> Vec<KeySpec> {
     Vec::new()
 }
 
+/// Keys before press i: `k` before every n-th press (back to the top now and then).
+fn every(n: usize, k: KeySpec) -> impl FnMut(usize) -> Vec<KeySpec> {
+    move |i| if i % n == 0 { vec![k] } else { Vec::new() }
+}
+
 /// The TUI in-process on TestBackend: first frame and every listed key.
 fn tui_bench(db: &Path) {
     const KEY_BUDGET: &str = "p99 ≤ 5 ms, typical ≤ 1 ms";
@@ -822,33 +827,9 @@ fn tui_bench(db: &Path) {
 
     // 项目: the programs table
     press(&mut app, &mut term, ch('2'));
-    let s = keys(
-        &mut app,
-        &mut term,
-        300,
-        |_| down,
-        |i| {
-            if i % 150 == 0 {
-                vec![top]
-            } else {
-                vec![]
-            }
-        },
-    );
+    let s = keys(&mut app, &mut term, 300, |_| down, every(150, top));
     row("TUI key on 项目: j", &s, KEY_BUDGET);
-    let s = keys(
-        &mut app,
-        &mut term,
-        100,
-        |_| pgdn,
-        |i| {
-            if i % 4 == 0 {
-                vec![top]
-            } else {
-                vec![]
-            }
-        },
-    );
+    let s = keys(&mut app, &mut term, 100, |_| pgdn, every(4, top));
     row("TUI key on 项目: PgDn", &s, KEY_BUDGET);
     let s = keys(&mut app, &mut term, 100, |_| end, |_| vec![top]);
     row("TUI key on 项目: G (jump to end)", &s, KEY_BUDGET);
@@ -940,33 +921,9 @@ fn tui_bench(db: &Path) {
 
     // 月结: the month's 68,545 findings grouped by rule (month-end review)
     press(&mut app, &mut term, ch('7'));
-    let s = keys(
-        &mut app,
-        &mut term,
-        300,
-        |_| down,
-        |i| {
-            if i % 150 == 0 {
-                vec![top]
-            } else {
-                vec![]
-            }
-        },
-    );
+    let s = keys(&mut app, &mut term, 300, |_| down, every(150, top));
     row("TUI key on 月结 (68,545 findings): j", &s, KEY_BUDGET);
-    let s = keys(
-        &mut app,
-        &mut term,
-        100,
-        |_| pgdn,
-        |i| {
-            if i % 20 == 0 {
-                vec![top]
-            } else {
-                vec![]
-            }
-        },
-    );
+    let s = keys(&mut app, &mut term, 100, |_| pgdn, every(20, top));
     row("TUI key on 月结 (68,545 findings): PgDn", &s, KEY_BUDGET);
     let s = keys(&mut app, &mut term, 50, |_| end, |_| vec![top]);
     row(
