@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Time a TUI from process start to its first full frame, in a real pty (160x48).
 
-usage: first_frame.py [--marker TEXT] [--keys KEYS] [--timeout S] -- CMD ARGS...
+usage: first_frame.py [--marker TEXT] [--keys KEYS] [--timeout S] [--settle S] [--hold S]
+                      -- CMD ARGS...
 
 Prints one line: `<ms> <peak RSS KiB>` once MARKER has been drawn and the screen has
 been quiet for 20 ms (the frame is complete), or `n/a <reason>` when the program exits,
 says 尚未实现 (not implemented) or never draws MARKER. KEYS are sent after the first
-frame (then `q`), so that the RSS covers some use; `\\r` = Enter.
+frame (then `q`), so that the RSS covers some use; `\\r` = Enter. With --settle the keys
+wait that long after the first frame (the background work done), and with --hold the
+`q` waits that long after the keys (what they loaded fully in memory).
 """
 import fcntl
 import os
@@ -21,7 +24,7 @@ import time
 
 def main():
     args = sys.argv[1:]
-    marker, keys, timeout = "总览", "", 10.0
+    marker, keys, timeout, settle, hold = "总览", "", 10.0, 0.0, 0.0
     while args and args[0] != "--":
         opt, val, args = args[0], args[1], args[2:]
         if opt == "--marker":
@@ -30,6 +33,10 @@ def main():
             keys = val.encode().decode("unicode_escape")
         elif opt == "--timeout":
             timeout = float(val)
+        elif opt == "--settle":
+            settle = float(val)
+        elif opt == "--hold":
+            hold = float(val)
     # RSS through /usr/bin/time: a child forked from Python would inherit Python's peak
     # RSS across exec; one forked from time(1) starts small
     import tempfile
@@ -83,10 +90,23 @@ def main():
         result = "n/a (not implemented)"
     elif result is None:
         result = "n/a (exited before drawing '%s')" % marker
+    def drain(seconds):
+        # read what the TUI draws meanwhile (a full pty would stop it)
+        end = time.time() + seconds
+        while time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.02)
+            if r:
+                try:
+                    os.read(fd, 1 << 16)
+                except OSError:
+                    return
+
     try:
+        drain(settle)
         for k in keys:
             os.write(fd, k.encode())
-            time.sleep(0.01)
+            drain(0.01 if hold == 0 else 0.1)
+        drain(hold)
         os.write(fd, b"q")
     except OSError:
         pass

@@ -256,6 +256,16 @@ else
     row_abs "TUI peak RSS with the month's findings" "$(( ${out##* } / 1024 ))" "30 MB" "$(( ${out##* } / 1024 )) MB"
 fi
 
+# every screen visited once the background work is done (3 s after the first frame),
+# the keys 0.1 s apart, then 2 s before quitting: the TUI's peak with all it loads
+out=$(python3 bench/first_frame.py --marker "$MARKER" --settle 3 --hold 2 --keys "${TUI_ALL_KEYS:-2j\\rG\\x1b3pj\\t4G567G891}" -- "$Z" --db "$DB")
+if [[ $out == n/a* ]]; then
+    row_abs "TUI peak RSS, every screen visited" "$out" "30 MB" ""
+else
+    mb=$(awk -v k="${out##* }" 'BEGIN { printf "%.1f", k / 1024 }')
+    row_abs "TUI peak RSS, every screen visited" "$mb" "30 MB" "$mb MB"
+fi
+
 # ---------------------------------------------------------------- report
 
 db_mb=$(( $(stat -c %s "$DB") / 1024 / 1024 ))
