@@ -369,8 +369,7 @@ impl Builder {
                 key_detail,
                 basis,
                 ack,
-                year: i16::try_from(f.year)
-                    .unwrap_or(if f.year < 0 { i16::MIN } else { i16::MAX }),
+                year: i16::try_from(f.year).unwrap_or(if f.year < 0 { i16::MIN } else { i16::MAX }),
                 rule: f.rule,
                 flags: if f.amount.is_some() { HAS_AMOUNT } else { 0 }
                     | if f.acknowledged { ACKNOWLEDGED } else { 0 },
