@@ -352,14 +352,16 @@ impl App {
         Some(f(screen.as_mut(), &env))
     }
 
+    /// Load the current screen if its data changed, and tell its notice: one from this
+    /// refresh, or from one made ahead in a pause (`App::preload_one`).
     fn ensure_fresh(&mut self) {
         if self.stale[self.current] {
             self.stale[self.current] = false;
             self.loaded_at[self.current] = listing::change_stamp(&self.conn).ok();
             self.with_screen(|s, env| s.refresh(env));
-            if let Some(notice) = self.screens[self.current].take_notice() {
-                self.set_message(notice);
-            }
+        }
+        if let Some(notice) = self.screens[self.current].take_notice() {
+            self.set_message(notice);
         }
     }
 
@@ -374,11 +376,6 @@ impl App {
             self.stale[self.current] = true;
         }
         self.ensure_fresh();
-        // a notice of a refresh made ahead in a pause (`App::preload_one`) is told on
-        // arrival
-        if let Some(notice) = self.screens[self.current].take_notice() {
-            self.set_message(notice);
-        }
         self.with_screen(|s, env| s.on_enter(env));
     }
 
@@ -438,9 +435,6 @@ impl App {
     /// than one screen's load. While screens are left the next pause comes
     /// [`IDLE`] later; the first pause comes [`IDLE`] after the first frame.
     fn preload_one(&mut self) {
-        // while the background checks run only the screens that load alone: the findings
-        // arriving mark the screens that show them stale again, and the checks' pass over
-        // the rows is the memory peak, better not shared with a screen's jobs
         let n = self.screens.len();
         let next = (1..n)
             .flat_map(|d| [(self.current + d) % n, (self.current + n - d) % n])
@@ -464,7 +458,10 @@ impl App {
         }
     }
 
-    /// Whether screen `i` is one for [`App::preload_one`] to load now.
+    /// Whether screen `i` is one for [`App::preload_one`] to load now: while the
+    /// background checks run only the screens that load alone (the findings arriving
+    /// mark the screens that show them stale again, and the checks' pass over the rows is
+    /// the memory peak, better not shared with a screen's jobs).
     fn preload_due(&self, i: usize) -> bool {
         i != self.current
             && self.stale[i]

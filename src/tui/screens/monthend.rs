@@ -254,9 +254,9 @@ impl MonthEnd {
         }
         let found = keep.and_then(|k| {
             // where the finding was, if it is still there (an acknowledgement or the same
-            // findings again): found by its position, without a key made per row
+            // findings again): found by its position
             if let Keep::Key(key, at) = &k {
-                if self.findings.get(*at).is_some_and(|f| &f.key() == key) {
+                if self.findings.get(*at).is_some_and(|f| f.has_key(key)) {
                     return self
                         .rows
                         .iter()
@@ -264,7 +264,7 @@ impl MonthEnd {
                 }
             }
             self.rows.iter().position(|r| match (r, &k) {
-                (Row::Item(i), Keep::Key(key, _)) => &self.findings.at(*i as usize).key() == key,
+                (Row::Item(i), Keep::Key(key, _)) => self.findings.at(*i as usize).has_key(key),
                 (Row::Group(g), Keep::Rule(rule)) => self.groups[*g as usize].rule == *rule,
                 _ => false,
             })

@@ -112,6 +112,15 @@ pub struct FindingRef<'a> {
     pub ack: Option<&'a Ack>,
 }
 
+/// What follows `rule|program|` in `key`, if it starts so (the first parts of
+/// [`FindingRef::key`]).
+fn after_rule_and_program<'k>(key: &'k str, rule: Rule, program: &str) -> Option<&'k str> {
+    key.strip_prefix(rule.as_str())?
+        .strip_prefix('|')?
+        .strip_prefix(program)?
+        .strip_prefix('|')
+}
+
 impl FindingRef<'_> {
     /// [`Finding::key`].
     pub fn key(&self) -> String {
@@ -128,11 +137,7 @@ impl FindingRef<'_> {
     /// matched one after the other (most findings differ at the rule or the program), so
     /// that a pass over every finding (an acknowledgement) allocates nothing.
     pub fn has_key(&self, key: &str) -> bool {
-        let rest = Some(key)
-            .and_then(|k| k.strip_prefix(self.rule.as_str()))
-            .and_then(|k| k.strip_prefix('|'))
-            .and_then(|k| k.strip_prefix(self.program))
-            .and_then(|k| k.strip_prefix('|'))
+        let rest = after_rule_and_program(key, self.rule, self.program)
             .and_then(|k| k.strip_prefix(self.enterprise.unwrap_or("")))
             .and_then(|k| k.strip_prefix('|'))
             .and_then(|k| k.strip_prefix(self.key_detail.or(self.voucher).unwrap_or("")))
@@ -250,14 +255,12 @@ impl CompactFindings {
     pub fn acknowledge(&mut self, key: &str, ack: &Ack) -> usize {
         // the rule and the program first, from the record (no finding expanded for the
         // many that differ there)
-        let rule_and_program = |r: &Rec| {
-            key.strip_prefix(r.rule.as_str())
-                .and_then(|k| k.strip_prefix('|'))
-                .and_then(|k| k.strip_prefix(self.pool.get(r.program)))
-                .is_some_and(|k| k.starts_with('|'))
-        };
         let hits: Vec<usize> = (0..self.recs.len())
-            .filter(|&i| rule_and_program(&self.recs[i]) && self.at(i).has_key(key))
+            .filter(|&i| {
+                let r = &self.recs[i];
+                after_rule_and_program(key, r.rule, self.pool.get(r.program)).is_some()
+                    && self.at(i).has_key(key)
+            })
             .collect();
         if hits.is_empty() {
             return 0;
