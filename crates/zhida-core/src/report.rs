@@ -684,17 +684,15 @@ pub fn text_table<S: AsRef<str>>(headers: &[String], rows: &[Vec<S>], right: &[u
     let header_w: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     let mut widths = header_w.clone();
     // every cell's width, row after row, in one allocation (not one per row: a month's
-    // findings are tens of thousands of rows)
-    let cell_widths: Vec<usize> = rows
-        .iter()
-        .flat_map(|r| r.iter().map(|c| width(c.as_ref())))
-        .collect();
-    let mut at = 0;
+    // findings are tens of thousands of rows), and each column's widest
+    let mut cell_widths = Vec::with_capacity(rows.iter().map(Vec::len).sum());
     for r in rows {
-        let w = &cell_widths[at..at + r.len()];
-        at += r.len();
-        for (max, c) in widths.iter_mut().zip(w) {
-            *max = (*max).max(*c);
+        for (i, c) in r.iter().enumerate() {
+            let w = width(c.as_ref());
+            if let Some(max) = widths.get_mut(i) {
+                *max = (*max).max(w);
+            }
+            cell_widths.push(w);
         }
     }
     let total: usize = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
